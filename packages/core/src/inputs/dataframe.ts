@@ -1,0 +1,159 @@
+import { MlflowException } from "../errors/mlflow-exception.js";
+import { isTypedArray, type NumpyDType, type TypedArray } from "./dtype.js";
+
+/** Values of one column: a typed array for numeric dtypes, a JS array for str/object/bool-with-nulls. */
+export type ColumnValues = TypedArray | unknown[];
+
+export interface Column {
+  readonly name: string;
+  /** numpy dtype as pandas would report it: "float64", "int64", "bool", "object", "datetime64[ns]" … */
+  readonly dtype: NumpyDType | "datetime64[ns]";
+  readonly values: ColumnValues;
+}
+
+/**
+ * A small columnar table, pandas-shaped: ordered named columns of equal length.
+ * Numeric columns are typed arrays (missing floats are NaN), so numbers are never boxed per cell.
+ */
+export class DataFrame {
+  readonly #columns: Column[];
+  readonly #byName: Map<string, Column>;
+  readonly numRows: number;
+
+  constructor(columns: Column[]) {
+    const numRows = columns.length === 0 ? 0 : columns[0]!.values.length;
+    const byName = new Map<string, Column>();
+    for (const c of columns) {
+      if (c.values.length !== numRows) {
+        throw MlflowException.invalidParameter(
+          `All columns must have the same length: column '${c.name}' has ${c.values.length} values, expected ${numRows}.`,
+        );
+      }
+      if (byName.has(c.name)) throw MlflowException.invalidParameter(`Duplicate column name '${c.name}'.`);
+      byName.set(c.name, c);
+    }
+    this.#columns = columns;
+    this.#byName = byName;
+    this.numRows = numRows;
+  }
+
+  get columns(): string[] {
+    return this.#columns.map((c) => c.name);
+  }
+
+  get columnList(): readonly Column[] {
+    return this.#columns;
+  }
+
+  get numColumns(): number {
+    return this.#columns.length;
+  }
+
+  has(name: string): boolean {
+    return this.#byName.has(name);
+  }
+
+  column(name: string): Column {
+    const c = this.#byName.get(name);
+    if (!c) throw MlflowException.invalidParameter(`DataFrame has no column '${name}'.`);
+    return c;
+  }
+
+  /** A new frame with the named columns, in the given order (columns are shared, not copied). */
+  select(names: readonly string[]): DataFrame {
+    return new DataFrame(names.map((n) => this.column(n)));
+  }
+
+  /** Row objects, as pandas `to_dict(orient="records")`. Numeric values become JS numbers (int64 too). */
+  toRecords(): Record<string, unknown>[] {
+    const rows: Record<string, unknown>[] = new Array(this.numRows);
+    for (let i = 0; i < this.numRows; i++) {
+      const row: Record<string, unknown> = {};
+      for (const c of this.#columns) row[c.name] = cellToJs(c.values, i);
+      rows[i] = row;
+    }
+    return rows;
+  }
+
+  /** Build a frame from named value arrays; dtypes are inferred as pandas would. */
+  static fromColumns(columns: Record<string, ColumnValues> | Map<string, ColumnValues>): DataFrame {
+    const entries = columns instanceof Map ? [...columns.entries()] : Object.entries(columns);
+    return new DataFrame(entries.map(([name, values]) => inferColumn(name, values)));
+  }
+
+  /** Build a frame from row objects, as `pandas.DataFrame(records)`: column order is first appearance. */
+  static fromRecords(records: readonly Record<string, unknown>[]): DataFrame {
+    const names: string[] = [];
+    const seen = new Set<string>();
+    for (const r of records) {
+      for (const k of Object.keys(r)) {
+        if (!seen.has(k)) {
+          seen.add(k);
+          names.push(k);
+        }
+      }
+    }
+    const cols = new Map<string, unknown[]>();
+    for (const n of names) cols.set(n, new Array(records.length));
+    records.forEach((r, i) => {
+      for (const n of names) cols.get(n)![i] = Object.hasOwn(r, n) ? r[n] : null;
+    });
+    return DataFrame.fromColumns(cols);
+  }
+
+  static isDataFrame(value: unknown): value is DataFrame {
+    return value instanceof DataFrame;
+  }
+}
+
+function cellToJs(values: ColumnValues, i: number): unknown {
+  const v = values[i];
+  return typeof v === "bigint" ? Number(v) : v;
+}
+
+/**
+ * pandas-like dtype inference for a column of JS values: all-boolean → bool; all integers → int64;
+ * numbers with null/NaN → float64; anything else → object. Typed arrays keep their dtype.
+ */
+export function inferColumn(name: string, values: ColumnValues): Column {
+  if (isTypedArray(values)) return { name, dtype: dtypeOfTypedArray(values), values };
+  let allBool = values.length > 0;
+  let allNumber = values.length > 0;
+  let allInt = true;
+  let hasMissing = false;
+  for (const v of values) {
+    if (v === null || v === undefined || (typeof v === "number" && Number.isNaN(v))) {
+      hasMissing = true;
+      allBool = false;
+      continue;
+    }
+    if (typeof v !== "boolean") allBool = false;
+    if (typeof v !== "number") allNumber = false;
+    else if (!Number.isInteger(v)) allInt = false;
+  }
+  if (allBool) return { name, dtype: "bool", values: values.slice() };
+  if (allNumber) {
+    if (allInt && !hasMissing)
+      return { name, dtype: "int64", values: BigInt64Array.from(values as number[], BigInt) };
+    const out = new Float64Array(values.length);
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      out[i] = typeof v === "number" ? v : Number.NaN;
+    }
+    return { name, dtype: "float64", values: out };
+  }
+  return { name, dtype: "object", values };
+}
+
+export function dtypeOfTypedArray(values: TypedArray): NumpyDType {
+  if (values instanceof Float64Array) return "float64";
+  if (values instanceof Float32Array) return "float32";
+  if (values instanceof Int32Array) return "int32";
+  if (values instanceof Int16Array) return "int16";
+  if (values instanceof Int8Array) return "int8";
+  if (values instanceof Uint8Array) return "uint8";
+  if (values instanceof Uint16Array) return "uint16";
+  if (values instanceof Uint32Array) return "uint32";
+  if (values instanceof BigInt64Array) return "int64";
+  return "uint64";
+}

@@ -1,0 +1,4 @@
+export * from "./dataframe.js";
+export * from "./dtype.js";
+export * from "./model-input.js";
+export * from "./tensor.js";
