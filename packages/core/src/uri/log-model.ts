@@ -1,0 +1,176 @@
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, relative, sep } from "node:path";
+import yaml from "js-yaml";
+import { MlflowException } from "../errors/mlflow-exception.js";
+import { MlflowHttpClient } from "./http-client.js";
+import { joinUri } from "./model-uri.js";
+import { repositoryForUri } from "./repository-for-uri.js";
+import { type TrackingConfig, trackingConfigFromEnv } from "./tracking-config.js";
+
+export interface LogModelOptions {
+  /** A saved model directory (from any flavor's saveModel). */
+  modelDir: string;
+  /** Artifact path inside the run (MLflow's `artifact_path` / `name`), default "model". */
+  artifactPath?: string;
+  /** Log into this run; otherwise a run is created (in `experimentId`, MLFLOW_EXPERIMENT_ID or "0") and finished. */
+  runId?: string;
+  experimentId?: string;
+  runName?: string;
+  /** Register the logged model under this name and wait for the version to become READY. */
+  registeredModelName?: string;
+  /** Seconds to wait for the registered version to be READY (MLflow's await_registration_for, default 300). */
+  awaitRegistrationFor?: number;
+  tracking?: TrackingConfig;
+}
+
+export interface LoggedModelInfo {
+  runId: string;
+  artifactUri: string;
+  modelUri: string;
+  registeredModelVersion?: { name: string; version: string; status: string };
+}
+
+interface RunInfo {
+  run_id?: string;
+  artifact_uri?: string;
+}
+
+async function listLocalFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => relative(dir, join(e.parentPath, e.name)).split(sep).join("/"));
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Log a saved model directory to an MLflow run through the tracking server, as `mlflow.<flavor>.log_model` does:
+ * upload the files as run artifacts, record the model in the run's `mlflow.log-model.history`
+ * (`runs/log-model`), and optionally register a model version and wait for it to be READY.
+ */
+export async function logModel(options: LogModelOptions): Promise<LoggedModelInfo> {
+  const config = options.tracking ?? trackingConfigFromEnv();
+  const client = new MlflowHttpClient(config.trackingUri, config);
+  const artifactPath = options.artifactPath ?? "model";
+  const mlmodelText = await readFile(join(options.modelDir, "MLmodel"), "utf8").catch(() => {
+    throw MlflowException.notFound(`'${options.modelDir}' is not a saved model directory (no MLmodel file).`);
+  });
+
+  let runId = options.runId;
+  let run: RunInfo | undefined;
+  const createdRun = runId === undefined;
+  if (runId === undefined) {
+    const body = await client.callJson<{ run?: { info?: RunInfo } }>("POST", "/api/2.0/mlflow/runs/create", {
+      body: {
+        experiment_id: options.experimentId ?? process.env.MLFLOW_EXPERIMENT_ID ?? "0",
+        start_time: Date.now(),
+        ...(options.runName ? { run_name: options.runName } : {}),
+        tags: [{ key: "mlflow.source.name", value: "@pyfunc/core logModel" }],
+      },
+    });
+    run = body.run?.info;
+    runId = run?.run_id;
+  } else {
+    const body = await client.callJson<{ run?: { info?: RunInfo } }>("GET", "/api/2.0/mlflow/runs/get", {
+      query: { run_id: runId },
+    });
+    run = body.run?.info;
+  }
+  if (!runId || !run?.artifact_uri)
+    throw new MlflowException(
+      "The tracking server returned a run without an artifact URI.",
+      "INTERNAL_ERROR",
+    );
+
+  const artifactUri = joinUri(run.artifact_uri, artifactPath);
+  const utcTime = new Date().toISOString().replace("T", " ").replace("Z", "");
+  const mlmodel = (yaml.load(mlmodelText, { schema: yaml.CORE_SCHEMA }) ?? {}) as Record<string, unknown>;
+  mlmodel.run_id = runId;
+  mlmodel.artifact_path = artifactPath;
+  mlmodel.utc_time_created ??= utcTime;
+
+  const staging = await mkdtemp(join(tmpdir(), "pyfunc-log-"));
+  try {
+    const repo = repositoryForUri(artifactUri, config);
+    for (const file of await listLocalFiles(options.modelDir)) {
+      if (file === "MLmodel") continue;
+      await repo.upload(join(options.modelDir, ...file.split("/")), file);
+    }
+    const mlmodelPath = join(staging, "MLmodel");
+    await writeFile(mlmodelPath, yaml.dump(mlmodel, { sortKeys: true, lineWidth: -1, noRefs: true }));
+    await repo.upload(mlmodelPath, "MLmodel");
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+
+  await client.callJson("POST", "/api/2.0/mlflow/runs/log-model", {
+    body: { run_id: runId, model_json: JSON.stringify(mlmodel) },
+  });
+  if (createdRun) {
+    await client.callJson("POST", "/api/2.0/mlflow/runs/update", {
+      body: { run_id: runId, status: "FINISHED", end_time: Date.now() },
+    });
+  }
+
+  const info: LoggedModelInfo = { runId, artifactUri, modelUri: `runs:/${runId}/${artifactPath}` };
+  if (options.registeredModelName) {
+    info.registeredModelVersion = await registerModelVersion(
+      client.baseUrl === (config.registryUri ?? config.trackingUri)
+        ? client
+        : new MlflowHttpClient(config.registryUri!, config),
+      options.registeredModelName,
+      artifactUri,
+      runId,
+      options.awaitRegistrationFor ?? 300,
+    );
+  }
+  return info;
+}
+
+async function registerModelVersion(
+  registry: MlflowHttpClient,
+  name: string,
+  source: string,
+  runId: string,
+  awaitSeconds: number,
+): Promise<{ name: string; version: string; status: string }> {
+  try {
+    await registry.callJson("POST", "/api/2.0/mlflow/registered-models/create", { body: { name } });
+  } catch (error) {
+    if (!(error instanceof MlflowException && error.errorCode === "RESOURCE_ALREADY_EXISTS")) throw error;
+  }
+  const created = await registry.callJson<{ model_version?: { version?: string; status?: string } }>(
+    "POST",
+    "/api/2.0/mlflow/model-versions/create",
+    { body: { name, source, run_id: runId } },
+  );
+  const version = String(created.model_version?.version ?? "");
+  if (!version) throw new MlflowException(`Registering '${name}' returned no version.`, "INTERNAL_ERROR");
+  let status = created.model_version?.status ?? "PENDING_REGISTRATION";
+  const deadline = Date.now() + awaitSeconds * 1000;
+  let pollMs = 100;
+  while (status === "PENDING_REGISTRATION" && Date.now() < deadline) {
+    await sleep(Math.min(pollMs, Math.max(10, deadline - Date.now())));
+    pollMs = Math.min(pollMs * 2, 2000);
+    const got = await registry.callJson<{ model_version?: { status?: string } }>(
+      "GET",
+      "/api/2.0/mlflow/model-versions/get",
+      {
+        query: { name, version },
+      },
+    );
+    status = got.model_version?.status ?? status;
+  }
+  if (status === "FAILED_REGISTRATION") {
+    throw new MlflowException(`Model version ${version} of '${name}' failed to register.`, "INVALID_STATE");
+  }
+  if (status !== "READY" && awaitSeconds > 0) {
+    throw new MlflowException(
+      `Model version ${version} of '${name}' was not READY after ${awaitSeconds} s (status ${status}).`,
+      "DEADLINE_EXCEEDED",
+    );
+  }
+  return { name, version, status };
+}
