@@ -1,1 +1,41 @@
-export {};
+import { registerFlavor } from "@pyfunc/core";
+import { onnxFlavor } from "./plugin.js";
+
+export {
+  type InputInfo,
+  numpyDTypeOf,
+  type OrtType,
+  pythonTypeName,
+} from "./convert.js";
+export { checkExternalLocation, externalDataLocations } from "./external-data.js";
+export {
+  FLAVOR_NAME,
+  loadOnnxModel,
+  loadOnnxPyfunc,
+  MODEL_DATA_SUBPATH,
+  onnxFlavor,
+  PACKAGE_NAME,
+  resolveOnnxFile,
+} from "./plugin.js";
+export {
+  DEFAULT_ONNX_VERSION,
+  defaultPipRequirements,
+  inferOnnxSignature,
+  type SaveOnnxModelOptions,
+  saveModel,
+} from "./save.js";
+export {
+  availableProviders,
+  type CreateSessionOptions,
+  createSession,
+  DEFAULT_MLFLOW_PROVIDERS,
+  mapProviders,
+  mapSessionOptions,
+  toNodeProviderName,
+  toPythonProviderName,
+  validateSessionOptions,
+} from "./session.js";
+export { OnnxModelWrapper, type SkippedOutput } from "./wrapper.js";
+
+// Importing the package registers the flavor with @pyfunc/core's default registry.
+registerFlavor(onnxFlavor);

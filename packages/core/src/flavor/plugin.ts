@@ -1,4 +1,3 @@
-import type { DataFrame } from "../inputs/dataframe.js";
 import type { Params, PyFuncInput, PyFuncOutput } from "../inputs/model-input.js";
 import type { FlavorConfig, Model } from "../mlmodel/model.js";
 
@@ -55,4 +54,3 @@ export interface FlavorPlugin {
   load(context: LoadContext): Promise<PyFuncImplementation>;
 }
 
-export type { DataFrame };
