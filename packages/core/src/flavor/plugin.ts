@@ -53,4 +53,3 @@ export interface FlavorPlugin {
   readonly priority?: number;
   load(context: LoadContext): Promise<PyFuncImplementation>;
 }
-

@@ -69,7 +69,7 @@ export class DataFrame {
     const rows: Record<string, unknown>[] = new Array(this.numRows);
     for (let i = 0; i < this.numRows; i++) {
       const row: Record<string, unknown> = {};
-      for (const c of this.#columns) row[c.name] = cellToJs(c.values, i);
+      for (const c of this.#columns) row[c.name] = cellToJs(c.values, i, c.dtype);
       rows[i] = row;
     }
     return rows;
@@ -106,8 +106,9 @@ export class DataFrame {
   }
 }
 
-function cellToJs(values: ColumnValues, i: number): unknown {
+function cellToJs(values: ColumnValues, i: number, dtype?: string): unknown {
   const v = values[i];
+  if (dtype === "bool" && typeof v === "number") return v !== 0; // bool stored as a Uint8Array
   return typeof v === "bigint" ? Number(v) : v;
 }
 
@@ -121,18 +122,22 @@ export function inferColumn(name: string, values: ColumnValues): Column {
   let allNumber = values.length > 0;
   let allInt = true;
   let hasMissing = false;
+  let hasValueOrNaN = false;
   for (const v of values) {
     if (v === null || v === undefined || (typeof v === "number" && Number.isNaN(v))) {
       hasMissing = true;
       allBool = false;
+      if (typeof v === "number") hasValueOrNaN = true;
       continue;
     }
+    hasValueOrNaN = true;
     if (typeof v !== "boolean") allBool = false;
     if (typeof v !== "number") allNumber = false;
     else if (!Number.isInteger(v)) allInt = false;
   }
   if (allBool) return { name, dtype: "bool", values: values.slice() };
-  if (allNumber) {
+  // pandas: a column of only None is object, not float64
+  if (allNumber && hasValueOrNaN) {
     if (allInt && !hasMissing)
       return { name, dtype: "int64", values: BigInt64Array.from(values as number[], BigInt) };
     const out = new Float64Array(values.length);

@@ -1,4 +1,6 @@
+export * from "./convert.js";
 export * from "./dataframe.js";
 export * from "./dtype.js";
 export * from "./model-input.js";
+export * from "./split-parser.js";
 export * from "./tensor.js";

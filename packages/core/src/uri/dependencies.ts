@@ -30,7 +30,7 @@ export async function getModelDependencies(
       for (const v of Object.values(env as Record<string, unknown>))
         if (typeof v === "string") candidates.push(v);
     }
-    candidates.push("node_env.json", "package.json");
+    candidates.push("node_env.yaml");
   } else {
     candidates.push("requirements.txt");
   }

@@ -78,9 +78,9 @@ describe("getModelDependencies", () => {
     await mkdir(js, { recursive: true });
     await writeFile(
       join(js, "MLmodel"),
-      "flavors:\n  js_function:\n    env:\n      node: node_env.json\n    loader_module: '@pyfunc/function'\n",
+      "flavors:\n  js_function:\n    env:\n      node: node_env.yaml\n    loader_module: '@pyfunc/function'\n",
     );
-    await writeFile(join(js, "node_env.json"), '{"node": "20.20.2"}');
-    expect(await getModelDependencies(js)).toBe(join(js, "node_env.json"));
+    await writeFile(join(js, "node_env.yaml"), '{"node": "20.20.2"}');
+    expect(await getModelDependencies(js)).toBe(join(js, "node_env.yaml"));
   });
 });

@@ -1,0 +1,117 @@
+// Benchmark: a 100,000 x 20 float `dataframe_split` body -> DataFrame -> float32 tensor, against
+// Debian's pandas doing pd.read_json(path, orient="split").to_numpy(dtype="float32") on the same data.
+// Run: pnpm -F @pyfunc/core bench   (uses dist/: build first)
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DataFrame, dataFrameToTensor, parseDataFrameSplitFast } from "../dist/index.js";
+
+const ROWS = Number(process.env.BENCH_ROWS ?? 100_000);
+const COLS = 20;
+const REPS = Number(process.env.BENCH_REPS ?? 5);
+const PYTHON = "/usr/bin/python3";
+
+function rng(seed) {
+  let s = seed >>> 0;
+  return () => {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+const dir = mkdtempSync(join(tmpdir(), "pyfunc-bench-"));
+try {
+  const rand = rng(42);
+  const columns = Array.from({ length: COLS }, (_v, i) => `f${i}`);
+  const rowsText = new Array(ROWS);
+  for (let r = 0; r < ROWS; r++) {
+    const row = new Array(COLS);
+    for (let c = 0; c < COLS; c++) row[c] = ((rand() - 0.5) * 200).toString(); // full-precision doubles
+    rowsText[r] = `[${row.join(", ")}]`;
+  }
+  const inner = `{"columns": ${JSON.stringify(columns).replaceAll(",", ", ")}, "data": [${rowsText.join(", ")}]}`;
+  const bodyPath = join(dir, "body.json");
+  const innerPath = join(dir, "inner.json");
+  writeFileSync(bodyPath, `{"dataframe_split": ${inner}}`);
+  writeFileSync(innerPath, inner);
+  const mb = (readFileSync(bodyPath).length / 1e6).toFixed(1);
+
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const time = (fn) => {
+    const times = [];
+    let result;
+    for (let i = 0; i < REPS + 1; i++) {
+      const t0 = process.hrtime.bigint();
+      result = fn();
+      const dt = Number(process.hrtime.bigint() - t0) / 1e9;
+      if (i > 0) times.push(dt); // first run is warm-up
+    }
+    return { seconds: median(times), result };
+  };
+
+  // our fast path: body text -> DataFrame (Float64Array columns) -> row-major float32 tensor
+  const fast = time(() => {
+    const body = readFileSync(bodyPath); // bytes, as a server receives them
+    const parsed = parseDataFrameSplitFast(body);
+    if (!parsed) throw new Error("fast path refused the body");
+    return dataFrameToTensor(parsed.frame, "float32");
+  });
+  // the general path for comparison: JSON.parse -> columns -> tensor
+  const general = time(() => {
+    const body = JSON.parse(readFileSync(bodyPath, "utf8")).dataframe_split;
+    const cols = body.columns.map((name, j) => {
+      const v = new Float64Array(body.data.length);
+      for (let r = 0; r < body.data.length; r++) v[r] = body.data[r][j];
+      return { name, dtype: "float64", values: v };
+    });
+    return dataFrameToTensor(new DataFrame(cols), "float32");
+  });
+
+  const t = fast.result;
+  let checksum = 0;
+  for (let i = 0; i < t.data.length; i += 997) checksum += t.data[i];
+
+  const py = `
+import sys, time, statistics, pandas as pd, numpy as np
+path, reps = sys.argv[1], int(sys.argv[2])
+times = []
+for i in range(reps + 1):
+    t0 = time.perf_counter()
+    a = pd.read_json(path, orient="split").to_numpy(dtype="float32")
+    dt = time.perf_counter() - t0
+    if i > 0: times.append(dt)
+print(statistics.median(times), a.shape[0], a.shape[1], float(a.reshape(-1)[::997].astype(np.float64).sum()))
+`;
+  const out = execFileSync(PYTHON, ["-c", py, innerPath, String(REPS)], { encoding: "utf8" })
+    .trim()
+    .split(/\s+/);
+  const pySeconds = Number(out[0]);
+  const pyShape = [Number(out[1]), Number(out[2])];
+  const pyChecksum = Number(out[3]);
+
+  const rps = (s) => Math.round(ROWS / s).toLocaleString("en-US");
+  console.log(
+    `payload: ${ROWS} x ${COLS} float64 dataframe_split, ${mb} MB; median of ${REPS} runs (after 1 warm-up)`,
+  );
+  console.log(
+    `@pyfunc/core fast path   : ${fast.seconds.toFixed(3)} s  ${rps(fast.seconds)} rows/s  tensor ${t.dtype} [${t.shape}]`,
+  );
+  console.log(`@pyfunc/core JSON.parse  : ${general.seconds.toFixed(3)} s  ${rps(general.seconds)} rows/s`);
+  console.log(
+    `pandas read_json+to_numpy: ${pySeconds.toFixed(3)} s  ${rps(pySeconds)} rows/s  array float32 [${pyShape}]`,
+  );
+  console.log(
+    `ratio (pandas time / ours): fast path ${(pySeconds / fast.seconds).toFixed(2)}x, JSON.parse path ${(pySeconds / general.seconds).toFixed(2)}x`,
+  );
+  const same =
+    pyShape[0] === t.shape[0] &&
+    pyShape[1] === t.shape[1] &&
+    Math.abs(pyChecksum - checksum) <= 1e-3 * Math.abs(pyChecksum) + 1e-6;
+  console.log(
+    `same result as pandas (shape + sampled checksum): ${same ? "yes" : `NO (ours ${checksum}, pandas ${pyChecksum})`}`,
+  );
+  if (!same) process.exitCode = 1;
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}

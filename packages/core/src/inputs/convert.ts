@@ -1,0 +1,521 @@
+/**
+ * Conversions between the Inference API input types, as MLflow/pandas/numpy do them:
+ * anything → DataFrame, DataFrame → row-major tensor, nested lists → tensor, Arrow Table → DataFrame.
+ * Numeric columns stay typed arrays end to end (no per-cell boxing).
+ */
+import { type Table, Type } from "apache-arrow";
+import { MlflowException } from "../errors/mlflow-exception.js";
+import { inferObjectValues } from "../schema/enforce-types.js";
+import { pyTypeName } from "../schema/types.js";
+import { type Column, type ColumnValues, DataFrame } from "./dataframe.js";
+import {
+  isNumericDType,
+  isTypedArray,
+  type NumpyDType,
+  TYPED_ARRAY_FOR_DTYPE,
+  type TypedArray,
+} from "./dtype.js";
+import { isSparseMatrix, type PyFuncInput, type SparseMatrix } from "./model-input.js";
+import { isTensor, isTensorDict, type Tensor, tensorSize } from "./tensor.js";
+
+/** Duck-typed check for an apache-arrow `Table` (works across arrow copies). */
+export function isArrowTable(value: unknown): value is Table {
+  if (typeof value !== "object" || value === null) return false;
+  const v = value as {
+    schema?: { fields?: unknown };
+    getChildAt?: unknown;
+    numRows?: unknown;
+    batches?: unknown;
+  };
+  return (
+    typeof v.getChildAt === "function" &&
+    typeof v.numRows === "number" &&
+    Array.isArray(v.batches) &&
+    Array.isArray(v.schema?.fields)
+  );
+}
+
+/** An Arrow Table as a DataFrame: numeric columns without nulls are taken as typed arrays (zero-copy when single-chunk). */
+export function dataFrameFromArrow(table: Table): DataFrame {
+  const cols: Column[] = [];
+  table.schema.fields.forEach((field, i) => {
+    const vec = table.getChildAt(i);
+    if (!vec) return;
+    const typeId = field.type.typeId;
+    const nulls = vec.nullCount;
+    const arr = vec.toArray() as unknown;
+    if ((typeId === Type.Float || typeId === Type.Int) && isTypedArray(arr)) {
+      const dtype = dtypeOfTyped(arr);
+      if (nulls === 0) {
+        cols.push({ name: field.name, dtype, values: arr });
+      } else {
+        // pandas: an int column with nulls becomes float64 with NaN; floats get NaN
+        const out = new Float64Array(vec.length);
+        for (let r = 0; r < vec.length; r++) {
+          const v = vec.get(r) as number | bigint | null;
+          out[r] = v === null ? Number.NaN : Number(v);
+        }
+        cols.push({
+          name: field.name,
+          dtype: typeId === Type.Float && dtype === "float32" ? "float32" : "float64",
+          values: typeId === Type.Float && dtype === "float32" ? Float32Array.from(out) : out,
+        });
+      }
+      return;
+    }
+    const values: unknown[] = new Array(vec.length);
+    for (let r = 0; r < vec.length; r++) {
+      let v = vec.get(r) as unknown;
+      if (typeId === Type.Timestamp || typeId === Type.Date) v = v === null ? null : new Date(Number(v));
+      else if (
+        typeof v === "object" &&
+        v !== null &&
+        typeof (v as { toJSON?: unknown }).toJSON === "function"
+      ) {
+        v = (v as { toJSON(): unknown }).toJSON();
+      }
+      values[r] = v;
+    }
+    if (typeId === Type.Bool && nulls === 0) {
+      cols.push({
+        name: field.name,
+        dtype: "bool",
+        values: Uint8Array.from(values as boolean[], (b) => (b ? 1 : 0)),
+      });
+    } else if (typeId === Type.Timestamp || typeId === Type.Date) {
+      cols.push({ name: field.name, dtype: "datetime64[ns]", values });
+    } else {
+      cols.push({ name: field.name, dtype: "object", values });
+    }
+  });
+  return new DataFrame(cols);
+}
+
+export function dtypeOfTyped(values: TypedArray): NumpyDType {
+  if (values instanceof Float64Array) return "float64";
+  if (values instanceof Float32Array) return "float32";
+  if (values instanceof Int32Array) return "int32";
+  if (values instanceof Int16Array) return "int16";
+  if (values instanceof Int8Array) return "int8";
+  if (values instanceof Uint8Array) return "uint8";
+  if (values instanceof Uint16Array) return "uint16";
+  if (values instanceof Uint32Array) return "uint32";
+  if (values instanceof BigInt64Array) return "int64";
+  return "uint64";
+}
+
+/** A column from JS values with pandas' dtype inference (typed arrays keep their dtype). */
+export function columnFrom(name: string, values: ColumnValues, dtype?: string): Column {
+  if (isTypedArray(values)) {
+    return { name, dtype: (dtype ?? dtypeOfTyped(values)) as Column["dtype"], values };
+  }
+  const inferred = inferObjectValues(values);
+  return { name, dtype: inferred.dtype as Column["dtype"], values: inferred.values };
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  if (typeof v !== "object" || v === null || Array.isArray(v) || ArrayBuffer.isView(v)) return false;
+  if (v instanceof Date || v instanceof DataFrame || isArrowTable(v)) return false;
+  return true;
+}
+
+/** `pd.DataFrame(list)`: records, rows of lists, or a single column of scalars. */
+export function dataFrameFromList(list: readonly unknown[]): DataFrame {
+  if (list.length === 0) return new DataFrame([]);
+  if (list.every(isPlainObject)) return dataFrameFromRecords(list as Record<string, unknown>[]);
+  if (list.every((x) => Array.isArray(x) || (isTypedArray(x) && !(x instanceof Uint8Array)) || isTensor(x))) {
+    const rows = list.map((x) =>
+      isTensor(x) ? Array.from(x.data as ArrayLike<unknown>) : Array.from(x as ArrayLike<unknown>),
+    );
+    const width = Math.max(...rows.map((r) => r.length));
+    const cols: Column[] = [];
+    for (let c = 0; c < width; c++) {
+      cols.push(
+        columnFrom(
+          String(c),
+          rows.map((r) => (c < r.length ? r[c] : null)),
+        ),
+      );
+    }
+    return new DataFrame(cols);
+  }
+  return new DataFrame([columnFrom("0", [...list])]);
+}
+
+/** `pd.DataFrame(records)`: columns in order of first appearance, missing keys → null. */
+export function dataFrameFromRecords(records: readonly Record<string, unknown>[]): DataFrame {
+  const names: string[] = [];
+  const seen = new Set<string>();
+  for (const r of records) {
+    for (const k of Object.keys(r)) {
+      if (!seen.has(k)) {
+        seen.add(k);
+        names.push(k);
+      }
+    }
+  }
+  return new DataFrame(
+    names.map((n) =>
+      columnFrom(
+        n,
+        records.map((r) => (Object.hasOwn(r, n) ? r[n] : null)),
+      ),
+    ),
+  );
+}
+
+/** `pd.DataFrame(dict)`: each value a column (lists, typed arrays, 1-D tensors); scalars are broadcast. */
+export function dataFrameFromDictOfColumns(dict: Record<string, unknown>): DataFrame {
+  const entries = Object.entries(dict);
+  let n = -1;
+  const lengthOf = (v: unknown): number => {
+    if (isTensor(v)) return v.shape.length === 0 ? -1 : v.shape[0]!;
+    if (Array.isArray(v) || (isTypedArray(v) && !(v instanceof Uint8Array)))
+      return (v as ArrayLike<unknown>).length;
+    return -1;
+  };
+  for (const [, v] of entries) {
+    const len = lengthOf(v);
+    if (len < 0) continue;
+    if (n >= 0 && len !== n)
+      throw new MlflowException("All arrays must be of the same length", "INVALID_PARAMETER_VALUE");
+    n = len;
+  }
+  if (n < 0) {
+    if (entries.length === 0) return new DataFrame([]);
+    throw new MlflowException(
+      "If using all scalar values, you must pass an index",
+      "INVALID_PARAMETER_VALUE",
+    );
+  }
+  return new DataFrame(
+    entries.map(([name, v]) => {
+      if (isTensor(v)) {
+        if (v.shape.length <= 1) return columnFrom(name, v.data, v.dtype);
+        return { name, dtype: "object" as const, values: tensorRows(v) };
+      }
+      if (isTypedArray(v) && !(v instanceof Uint8Array)) return columnFrom(name, v);
+      if (Array.isArray(v)) return columnFrom(name, v);
+      return columnFrom(name, new Array(n).fill(v));
+    }),
+  );
+}
+
+/** The rows of a tensor as nested JS lists (`ndarray.tolist()` along the first axis). */
+export function tensorRows(t: Tensor): unknown[] {
+  const nested = tensorToNested(t);
+  return Array.isArray(nested) ? nested : [nested];
+}
+
+/** `ndarray.tolist()`: nested JS arrays (int64 as numbers when safe). */
+export function tensorToNested(t: Tensor): unknown {
+  const data = t.data as ArrayLike<unknown>;
+  const cell = (i: number): unknown => {
+    const v = data[i];
+    if (typeof v === "bigint") return Number.isSafeInteger(Number(v)) ? Number(v) : v;
+    if (t.dtype === "bool") return v === 1 || v === true;
+    return v;
+  };
+  if (t.shape.length === 0) return cell(0);
+  const build = (dim: number, offset: number): unknown[] => {
+    const size = t.shape[dim]!;
+    const stride = tensorSize(t.shape.slice(dim + 1));
+    const out = new Array(size);
+    for (let i = 0; i < size; i++) {
+      out[i] = dim === t.shape.length - 1 ? cell(offset + i) : build(dim + 1, offset + i * stride);
+    }
+    return out;
+  };
+  return build(0, 0);
+}
+
+/** A 1-D or 2-D tensor as a DataFrame (`pd.DataFrame(ndarray)`): columns "0".."k-1". */
+export function dataFrameFromTensor(t: Tensor): DataFrame {
+  if (t.shape.length === 1) return new DataFrame([columnFrom("0", t.data, t.dtype)]);
+  if (t.shape.length === 0) return new DataFrame([columnFrom("0", t.data, t.dtype)]);
+  if (t.shape.length !== 2) {
+    throw new MlflowException(`Must pass 2-d input. shape=${shapeRepr(t.shape)}`, "INVALID_PARAMETER_VALUE");
+  }
+  const [rows, width] = t.shape as [number, number];
+  const cols: Column[] = [];
+  const src = t.data;
+  for (let c = 0; c < width; c++) {
+    if (isTypedArray(src)) {
+      const Ctor = src.constructor as new (n: number) => TypedArray;
+      const out = new Ctor(rows);
+      for (let r = 0; r < rows; r++) (out as Float64Array)[r] = (src as Float64Array)[r * width + c]!;
+      cols.push({ name: String(c), dtype: t.dtype as Column["dtype"], values: out });
+    } else {
+      const vals = new Array(rows);
+      for (let r = 0; r < rows; r++) vals[r] = src[r * width + c];
+      cols.push(columnFrom(String(c), vals));
+    }
+  }
+  return new DataFrame(cols);
+}
+
+export function shapeRepr(shape: readonly number[]): string {
+  return shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(", ")})`;
+}
+
+/**
+ * Converts any tabular Inference API input to a DataFrame as MLflow would for a column-based model:
+ * DataFrame, Arrow Table, records, dict of columns (or one row when every value is a scalar), lists,
+ * 1-D/2-D tensors, dicts of tensors and scalars.
+ */
+export function toDataFrame(input: PyFuncInput | Table): DataFrame {
+  if (input instanceof DataFrame) return input;
+  if (isArrowTable(input)) return dataFrameFromArrow(input);
+  if (isTensor(input)) return dataFrameFromTensor(input);
+  if (Array.isArray(input)) return dataFrameFromList(input);
+  if (isSparseMatrix(input)) return dataFrameFromTensor(sparseToDense(input));
+  if (isPlainObject(input)) {
+    const values = Object.values(input);
+    if (
+      values.every((v) => isScalarOrNone(v) || (Array.isArray(v) && v.every((x) => typeof x === "string")))
+    ) {
+      return dataFrameFromRecords([input]);
+    }
+    return dataFrameFromDictOfColumns(input);
+  }
+  if (isScalarOrNone(input) && input !== null) return new DataFrame([columnFrom("0", [input])]);
+  throw new MlflowException(
+    `Expected input to be DataFrame. Found: ${pyTypeName(input)}`,
+    "INVALID_PARAMETER_VALUE",
+  );
+}
+
+/** numpy's `np.isscalar(x) or x is None` for JS values. */
+export function isScalarOrNone(v: unknown): boolean {
+  return (
+    v === null ||
+    v === undefined ||
+    typeof v === "number" ||
+    typeof v === "string" ||
+    typeof v === "boolean" ||
+    typeof v === "bigint" ||
+    v instanceof Uint8Array
+  );
+}
+
+/** numpy result dtype of several column dtypes (`DataFrame.to_numpy()`'s common type). */
+export function commonDType(dtypes: readonly string[]): string {
+  const uniq = [...new Set(dtypes)];
+  if (uniq.length === 1) return uniq[0]!;
+  if (uniq.some((d) => !isNumericDType(d) || d === "bool")) return "object";
+  const floats = uniq.filter((d) => d.startsWith("float"));
+  const ints = uniq.filter((d) => d.startsWith("int"));
+  const uints = uniq.filter((d) => d.startsWith("uint"));
+  const bits = (d: string): number => Number(/\d+$/.exec(d)![0]);
+  const maxBits = (ds: string[]): number => Math.max(0, ...ds.map(bits));
+  let intBits = maxBits(ints);
+  if (uints.length > 0) intBits = ints.length > 0 ? Math.max(intBits, maxBits(uints) * 2) : maxBits(uints);
+  if (intBits > 64) return "float64";
+  if (floats.length === 0) return ints.length > 0 ? `int${intBits}` : `uint${intBits}`;
+  const f = maxBits(floats);
+  if (ints.length === 0 && uints.length === 0) return `float${f}`;
+  if (intBits <= 8 && f >= 16) return `float${Math.max(f, 16)}`;
+  if (intBits <= 16 && f >= 32) return `float${f}`;
+  return "float64";
+}
+
+/** Casts one JS/typed cell to a number for a numeric dtype; refuses what numpy refuses. */
+function toNumberCell(v: unknown): number {
+  if (typeof v === "number") return v;
+  if (typeof v === "boolean") return v ? 1 : 0;
+  if (typeof v === "bigint") return Number(v);
+  if (v === null || v === undefined) return Number.NaN;
+  if (typeof v === "string") {
+    const t = v.trim();
+    const n = t === "" ? Number.NaN : Number(t);
+    if (Number.isNaN(n) && !/^[+-]?nan$/i.test(t)) {
+      throw new MlflowException(`could not convert string to float: '${v}'`, "INVALID_PARAMETER_VALUE");
+    }
+    return n;
+  }
+  throw new MlflowException(`could not convert ${pyTypeName(v)} to a number`, "INVALID_PARAMETER_VALUE");
+}
+
+/** Allocates a typed array for a numeric dtype. */
+export function allocTyped(dtype: NumpyDType, n: number): TypedArray {
+  if (!isNumericDType(dtype))
+    throw new MlflowException(`dtype ${dtype} has no typed array`, "INVALID_PARAMETER_VALUE");
+  return new TYPED_ARRAY_FOR_DTYPE[dtype](n);
+}
+
+/** Writes `values` (typed or JS) into `out` at `offset + i*stride`, casting to out's element type. */
+function scatter(values: ColumnValues, out: TypedArray, offset: number, stride: number): void {
+  const n = values.length;
+  const bigOut = out instanceof BigInt64Array || out instanceof BigUint64Array;
+  if (
+    !bigOut &&
+    isTypedArray(values) &&
+    !(values instanceof BigInt64Array || values instanceof BigUint64Array)
+  ) {
+    const o = out as Float64Array;
+    const v = values as Float64Array;
+    if (stride === 1) o.set(v, offset);
+    else for (let i = 0, j = offset; i < n; i++, j += stride) o[j] = v[i]!;
+    return;
+  }
+  if (bigOut) {
+    const o = out as BigInt64Array;
+    for (let i = 0; i < n; i++) {
+      const v = (values as ArrayLike<unknown>)[i];
+      o[offset + i * stride] = typeof v === "bigint" ? v : BigInt(Math.trunc(toNumberCell(v)));
+    }
+    return;
+  }
+  const o = out as Float64Array;
+  const integral = !(out instanceof Float32Array || out instanceof Float64Array);
+  for (let i = 0; i < n; i++) {
+    const x = toNumberCell((values as ArrayLike<unknown>)[i]);
+    if (integral && !Number.isFinite(x)) {
+      throw new MlflowException(
+        "Cannot convert non-finite values (NA or inf) to integer",
+        "INVALID_PARAMETER_VALUE",
+      );
+    }
+    o[offset + i * stride] = x;
+  }
+}
+
+/**
+ * A DataFrame as a row-major 2-D tensor of `dtype` (`df.to_numpy(dtype=...)`), written column by
+ * column straight from the typed arrays. Object dtypes give a JS array of cells.
+ */
+export function dataFrameToTensor(df: DataFrame, dtype?: NumpyDType): Tensor {
+  const cols = df.columnList;
+  const rows = df.numRows;
+  const width = cols.length;
+  const target = (dtype ?? commonDType(cols.map((c) => c.dtype))) as NumpyDType;
+  if (!isNumericDType(target)) {
+    const data = new Array(rows * width);
+    cols.forEach((c, j) => {
+      const vals = c.values as ArrayLike<unknown>;
+      for (let r = 0; r < rows; r++) {
+        const v = vals[r];
+        data[r * width + j] = c.dtype === "bool" && typeof v === "number" ? v === 1 : v;
+      }
+    });
+    return { dtype: target, shape: [rows, width], data };
+  }
+  const out = allocTyped(target, rows * width);
+  cols.forEach((c, j) => {
+    scatter(c.values, out, j, width);
+  });
+  return { dtype: target, shape: [rows, width], data: out };
+}
+
+/** A 1-D tensor from one column, cast to `dtype` (numpy `np.array(series, dtype=...)`). */
+export function columnToTensor(c: Column, dtype?: NumpyDType): Tensor {
+  const target = (dtype ?? c.dtype) as NumpyDType;
+  if (!isNumericDType(target))
+    return { dtype: target, shape: [c.values.length], data: Array.from(c.values as ArrayLike<unknown>) };
+  const out = allocTyped(target, c.values.length);
+  scatter(c.values, out, 0, 1);
+  return { dtype: target, shape: [c.values.length], data: out };
+}
+
+/** Casts a tensor to another numeric dtype (numpy `astype`). */
+export function castTensor(t: Tensor, dtype: NumpyDType): Tensor {
+  if (t.dtype === dtype) return t;
+  if (!isNumericDType(dtype))
+    return { dtype, shape: [...t.shape], data: Array.from(t.data as ArrayLike<unknown>) };
+  const out = allocTyped(dtype, t.data.length);
+  scatter(t.data, out, 0, 1);
+  return { dtype, shape: [...t.shape], data: out };
+}
+
+/**
+ * `np.array(nested)` for nested JS lists: shape from the nesting, dtype inferred as numpy does
+ * (bool, int64, float64, str, or object) unless given; ragged input gives a 1-D object array.
+ */
+export function tensorFromNested(value: unknown, dtype?: NumpyDType): Tensor {
+  const shape: number[] = [];
+  let probe: unknown = value;
+  while (Array.isArray(probe) || (isTypedArray(probe) && !(probe instanceof Uint8Array))) {
+    const len = (probe as ArrayLike<unknown>).length;
+    shape.push(len);
+    if (len === 0) break;
+    probe = (probe as ArrayLike<unknown>)[0];
+  }
+  const flat: unknown[] = [];
+  let ragged = false;
+  const walk = (v: unknown, dim: number): void => {
+    if (dim === shape.length) {
+      if (Array.isArray(v)) ragged = true;
+      flat.push(v);
+      return;
+    }
+    const isList = Array.isArray(v) || (isTypedArray(v) && !(v instanceof Uint8Array));
+    if (!isList || (v as ArrayLike<unknown>).length !== shape[dim]) {
+      ragged = true;
+      return;
+    }
+    const arr = v as ArrayLike<unknown>;
+    for (let i = 0; i < arr.length; i++) walk(arr[i], dim + 1);
+  };
+  walk(value, 0);
+  if (ragged) {
+    const items = Array.isArray(value) ? value : [value];
+    return { dtype: "object", shape: [items.length], data: [...items] };
+  }
+  const target = dtype ?? inferNumpyDType(flat);
+  if (!isNumericDType(target)) {
+    const data = target === "str" ? flat.map((x) => (typeof x === "string" ? x : String(x))) : flat;
+    return { dtype: target, shape, data };
+  }
+  const out = allocTyped(target, flat.length);
+  scatter(flat, out, 0, 1);
+  return { dtype: target, shape, data: out };
+}
+
+/** numpy's dtype inference for a flat list of Python-like scalars. */
+export function inferNumpyDType(flat: readonly unknown[]): NumpyDType {
+  if (flat.length === 0) return "float64";
+  let allBool = true;
+  let allInt = true;
+  let allNum = true;
+  let allStr = true;
+  for (const v of flat) {
+    if (typeof v !== "boolean") allBool = false;
+    if (typeof v !== "string") allStr = false;
+    if (typeof v === "number") {
+      if (!Number.isInteger(v)) allInt = false;
+    } else if (typeof v !== "bigint") {
+      allNum = false;
+      allInt = false;
+    }
+  }
+  if (allBool) return "bool";
+  if (allNum) return allInt ? "int64" : "float64";
+  if (allStr) return "str";
+  return "object";
+}
+
+/** A scipy csr/csc matrix as a dense row-major tensor (`.toarray()`). */
+export function sparseToDense(m: SparseMatrix): Tensor {
+  const [rows, cols] = m.shape;
+  const isF32 = m.values instanceof Float32Array;
+  const out = isF32 ? new Float32Array(rows * cols) : new Float64Array(rows * cols);
+  const major = m.format === "csr" ? rows : cols;
+  for (let i = 0; i < major; i++) {
+    for (let k = Number(m.indptr[i]); k < Number(m.indptr[i + 1]); k++) {
+      const j = Number(m.indices[k]);
+      const v = Number(m.values[k]);
+      if (m.format === "csr") out[i * cols + j] = v;
+      else out[j * cols + i] = v;
+    }
+  }
+  return { dtype: isF32 ? "float32" : "float64", shape: [rows, cols], data: out };
+}
+
+/** dtype of a sparse matrix's values. */
+export function sparseDType(m: SparseMatrix): NumpyDType {
+  if (m.values instanceof Float32Array) return "float32";
+  if (m.values instanceof Float64Array) return "float64";
+  return inferNumpyDType(m.values as number[]);
+}
+
+export { isTensorDict };

@@ -1,0 +1,2 @@
+export * from "./load-model.js";
+export * from "./pyfunc-model.js";

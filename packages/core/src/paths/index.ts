@@ -1,0 +1,2 @@
+export * from "./pyfunc-paths.js";
+export * from "./resolve-inside.js";

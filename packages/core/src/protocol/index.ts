@@ -1,0 +1,41 @@
+export { CastError, castValues, ndarrayFromJson, parsePyFloat } from "./coerce.js";
+export { parseContentType } from "./content-type.js";
+export { parseCsvBody } from "./csv.js";
+export {
+  isUnsupportedContentTypeError,
+  SCORING_PROTOCOL_CHANGE_WARNING,
+  SUPPORTED_CONTENT_TYPES,
+  type ScoringContentType,
+  UnsupportedContentTypeError,
+} from "./errors.js";
+export { decodeUtf8, parseJsonLenient } from "./json.js";
+export {
+  frameFromRawColumns,
+  INPUT_FORMAT_KEYS,
+  type ParsedScoringRequest,
+  type ParseScoringOptions,
+  parseJsonScoringBody,
+  parseScoringRequest,
+  parseScoringRequestAsync,
+  type ScoringFormat,
+} from "./parse.js";
+export { parseParquetBody } from "./parquet.js";
+export {
+  type ColSpecJson,
+  type InputSchemaView,
+  type InputSpecJson,
+  inputSchemaView,
+  type ParamSpecJson,
+  paramSchemaView,
+  type SchemaSource,
+  type ScoringSchemas,
+  type TensorSpecJson,
+} from "./schema-view.js";
+export {
+  dataFrameFromColumns,
+  encodeBytes,
+  isDataFrameInstance,
+  predictionsToJsonable,
+  type SerializeOptions,
+  serializePredictions,
+} from "./serialize.js";

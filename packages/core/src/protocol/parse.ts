@@ -1,0 +1,487 @@
+import { MlflowException } from "../errors/mlflow-exception.js";
+import { type Column, type ColumnValues, DataFrame, inferColumn } from "../inputs/dataframe.js";
+import type { Params, PyFuncInput } from "../inputs/model-input.js";
+import type { Tensor } from "../inputs/tensor.js";
+import { CastError, castValues, ndarrayFromJson } from "./coerce.js";
+import { parseContentType } from "./content-type.js";
+import { parseCsvBody } from "./csv.js";
+import { badRequest, pyTypeName, SCORING_PROTOCOL_CHANGE_WARNING, type ScoringContentType } from "./errors.js";
+import { decodeUtf8, parseJsonLenient } from "./json.js";
+import { parseParquetBody } from "./parquet.js";
+import {
+  type InputSchemaView,
+  inputSchemaView,
+  isScalarColSpec,
+  type ParamSpecJson,
+  paramSchemaView,
+  type ScoringSchemas,
+  specNumpyType,
+} from "./schema-view.js";
+
+export type ScoringFormat =
+  | "dataframe_split"
+  | "dataframe_records"
+  | "instances"
+  | "inputs"
+  | "llm"
+  | "csv"
+  | "parquet";
+
+export interface ParsedScoringRequest {
+  /** The model input, already cast leniently to the signature's types (MLflow's serving-side coercion). */
+  input: PyFuncInput;
+  /** `params` from the body (undefined when absent or null). */
+  params?: Params;
+  /** Unified LLM mode: the body had `messages`, `prompt` or `input`; the answer must not be wrapped. */
+  unifiedLlm: boolean;
+  /** The body asked for streaming (`"stream": true` at the top level). */
+  stream: boolean;
+  format: ScoringFormat;
+}
+
+export const INPUT_FORMAT_KEYS = ["dataframe_split", "dataframe_records", "instances", "inputs"] as const;
+const UNIFIED_LLM_KEYS = ["messages", "prompt", "input"];
+const FIELDS_TEXT = "{'dataframe_split', 'dataframe_records', 'instances', 'inputs'}";
+
+export interface ParseScoringOptions {
+  /** Largest body accepted, in bytes (default: unlimited; the server enforces its own limit first). */
+  maxBytes?: number;
+}
+
+/**
+ * Parse a `POST /invocations` body as MLflow's scoring server does (JSON and CSV; see
+ * parseScoringRequestAsync for Parquet). Throws UnsupportedContentTypeError (415) for content-type
+ * problems and MlflowException (BAD_REQUEST / INVALID_PARAMETER_VALUE → 400) for bad bodies.
+ */
+export function parseScoringRequest(
+  body: string | Uint8Array,
+  contentType: string | undefined,
+  schemas?: ScoringSchemas,
+  options: ParseScoringOptions = {},
+): ParsedScoringRequest {
+  const kind = parseContentType(contentType);
+  checkSize(body, options);
+  if (kind === "parquet") {
+    throw badRequest("Parquet bodies are parsed asynchronously: use parseScoringRequestAsync.");
+  }
+  return parseTextBody(kind, decodeUtf8(body), schemas);
+}
+
+/** parseScoringRequest for every content type, including `application/vnd.apache.parquet`. */
+export async function parseScoringRequestAsync(
+  body: string | Uint8Array,
+  contentType: string | undefined,
+  schemas?: ScoringSchemas,
+  options: ParseScoringOptions = {},
+): Promise<ParsedScoringRequest> {
+  const kind = parseContentType(contentType);
+  checkSize(body, options);
+  if (kind === "parquet") {
+    const bytes = typeof body === "string" ? new TextEncoder().encode(body) : body;
+    return { input: await parseParquetBody(bytes), unifiedLlm: false, stream: false, format: "parquet" };
+  }
+  return parseTextBody(kind, decodeUtf8(body), schemas);
+}
+
+function checkSize(body: string | Uint8Array, options: ParseScoringOptions): void {
+  if (options.maxBytes === undefined) return;
+  const size = typeof body === "string" ? Buffer.byteLength(body) : body.byteLength;
+  if (size > options.maxBytes) {
+    throw new MlflowException(
+      `Request body of ${size} bytes exceeds the limit of ${options.maxBytes} bytes.`,
+      "RESOURCE_EXHAUSTED",
+    );
+  }
+}
+
+function parseTextBody(
+  kind: Exclude<ScoringContentType, "parquet">,
+  text: string,
+  schemas: ScoringSchemas | undefined,
+): ParsedScoringRequest {
+  const view = inputSchemaView(schemas?.inputs);
+  if (kind === "csv") {
+    return { input: parseCsvBody(text, view), unifiedLlm: false, stream: false, format: "csv" };
+  }
+  return parseJsonScoringBody(text, schemas, view);
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** Parse an `application/json` body (already decoded to text). */
+export function parseJsonScoringBody(
+  text: string,
+  schemas?: ScoringSchemas,
+  view: InputSchemaView | undefined = inputSchemaView(schemas?.inputs),
+): ParsedScoringRequest {
+  const decoded = parseJsonLenient(text);
+  if (!isPlainObject(decoded)) {
+    const got = Array.isArray(decoded)
+      ? "Received a list."
+      : `Received unexpected input type '<class '${pyTypeName(decoded)}'>.`;
+    throw badRequest(
+      `Invalid input. The input must be a JSON dictionary with exactly one of the input fields ${FIELDS_TEXT}. ${got}`,
+    );
+  }
+  const stream = decoded.stream === true;
+
+  if (UNIFIED_LLM_KEYS.some((k) => Object.hasOwn(decoded, k))) {
+    const paramNames = new Set((paramSchemaView(schemas?.params) ?? []).map((p) => p.name));
+    const data: Record<string, unknown> = {};
+    const params: Params = {};
+    for (const [k, v] of Object.entries(decoded)) {
+      if (paramNames.has(k)) params[k] = v;
+      else data[k] = v;
+    }
+    return {
+      input: data,
+      params: Object.keys(params).length > 0 ? params : undefined,
+      unifiedLlm: true,
+      stream,
+      format: "llm",
+    };
+  }
+
+  const formats = INPUT_FORMAT_KEYS.filter((k) => Object.hasOwn(decoded, k));
+  if (formats.length !== 1) {
+    throw badRequest(
+      `The input must be a JSON dictionary with exactly one of the input fields ${FIELDS_TEXT}. ` +
+        `Received dictionary with input fields: [${formats.map((f) => `'${f}'`).join(", ")}]. ${SCORING_PROTOCOL_CHANGE_WARNING}`,
+    );
+  }
+  const format = formats[0]!;
+  const params = parseParams(decoded.params, paramSchemaView(schemas?.params) !== undefined);
+  const value = decoded[format];
+  let input: PyFuncInput;
+  switch (format) {
+    case "dataframe_split":
+      input = parseDataframeSplit(value, view);
+      break;
+    case "dataframe_records":
+      input = parseDataframeRecords(value, view);
+      break;
+    default:
+      input = parseTfServing(format, value, view);
+  }
+  return { input, params, unifiedLlm: false, stream, format };
+}
+
+/** `params`: null → none; not a dict → refused with a params schema, ignored without one (as MLflow). */
+function parseParams(raw: unknown, hasParamsSchema: boolean): Params | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  if (!isPlainObject(raw)) {
+    if (!hasParamsSchema) return undefined;
+    throw MlflowException.invalidParameter(`Parameters must be a dictionary. Got type '${pyTypeName(raw)}'.`);
+  }
+  return raw;
+}
+
+// ---------------------------------------------------------------------------------------------- dataframes
+
+function castFailure(column: string, npType: string, error: unknown): MlflowException {
+  const repr = error instanceof CastError ? error.excRepr : String(error);
+  return badRequest(
+    `Invalid input. Data is not compatible with model signature. Failed to convert column ${column} to type '${npType}'. Error: '${repr}'`,
+    error,
+  );
+}
+
+/** Build a frame from raw JSON columns, casting the columns the schema names (`astype`) and inferring the rest. */
+export function frameFromRawColumns(
+  names: readonly string[],
+  columns: readonly unknown[][],
+  view: InputSchemaView | undefined,
+): DataFrame {
+  const specByName = new Map<string, InputSchemaView["specs"][number]>();
+  if (view !== undefined) {
+    if (view.hasNames) for (const s of view.specs) specByName.set(s.name as string, s);
+    else view.specs.forEach((s, i) => i < names.length && specByName.set(names[i]!, s));
+  }
+  const out: Column[] = [];
+  const seen = new Set<string>();
+  names.forEach((name, i) => {
+    if (seen.has(name)) throw badRequest(`Invalid input. Duplicate column name '${name}'.`);
+    seen.add(name);
+    const raw = columns[i]!;
+    const spec = specByName.get(name);
+    if (spec === undefined) {
+      out.push(inferColumn(name, raw));
+      return;
+    }
+    if (spec.type === "tensor") {
+      if (raw.some((v) => Array.isArray(v))) {
+        out.push({ name, dtype: "object", values: raw.slice() });
+        return;
+      }
+    } else if (!isScalarColSpec(spec) || spec.type === "string") {
+      out.push({ name, dtype: "object", values: raw.slice() });
+      return;
+    }
+    const npType = specNumpyType(spec);
+    let values: ColumnValues;
+    try {
+      values = castValues(raw, npType);
+    } catch (error) {
+      throw castFailure(name, npType, error);
+    }
+    out.push({ name, dtype: npType as Column["dtype"], values });
+  });
+  return new DataFrame(out);
+}
+
+function parseDataframeSplit(value: unknown, view: InputSchemaView | undefined): DataFrame {
+  if (!isPlainObject(value)) {
+    const got = Array.isArray(value) ? "list" : `type <class '${pyTypeName(value)}'>`;
+    throw badRequest(`Invalid input. Dataframe split format must be a dictionary. Got ${got}.`);
+  }
+  const keys = Object.keys(value);
+  if (!keys.includes("data") || keys.some((k) => k !== "data" && k !== "columns" && k !== "index")) {
+    throw badRequest(
+      `Invalid input. Dataframe split format must have 'data' field and optionally 'columns' and 'index' fields. Got {${keys.map((k) => `'${k}'`).join(", ")}}.'`,
+    );
+  }
+  const fail = (why: string) =>
+    badRequest(
+      `Invalid input. Provided dataframe_split field is not a valid dataframe representation in 'split' format. Error: '${why}'`,
+    );
+  const data = value.data;
+  if (!Array.isArray(data)) throw fail("DataFrame constructor not properly called!");
+  let columns: string[] | undefined;
+  if (value.columns !== undefined && value.columns !== null) {
+    if (!Array.isArray(value.columns)) throw fail("columns must be a list");
+    columns = value.columns.map((c) => (typeof c === "string" ? c : JSON.stringify(c)));
+  }
+  const { names, cols } = rowsToColumns(data, columns, fail);
+  if (value.index !== undefined && value.index !== null) {
+    if (!Array.isArray(value.index)) throw fail("index must be a list");
+    if (value.index.length !== data.length) {
+      throw fail(`Shape of passed values is (${data.length}, ${names.length}), indices imply (${value.index.length}, ${names.length})`);
+    }
+  }
+  return frameFromRawColumns(names, cols, view);
+}
+
+/** Transpose list-of-rows data into columns (pandas `DataFrame(data, columns=...)`). */
+function rowsToColumns(
+  data: readonly unknown[],
+  columns: string[] | undefined,
+  fail: (why: string) => MlflowException,
+): { names: string[]; cols: unknown[][] } {
+  const nRows = data.length;
+  const rowsAreLists = nRows > 0 && Array.isArray(data[0]);
+  let width = 0;
+  if (rowsAreLists) {
+    for (const r of data) {
+      if (!Array.isArray(r)) throw fail("Mixing lists and scalars as rows is not supported");
+      if (r.length > width) width = r.length;
+    }
+  } else if (nRows > 0) {
+    for (const r of data) if (Array.isArray(r)) throw fail("Mixing lists and scalars as rows is not supported");
+    width = 1;
+  }
+  if (columns !== undefined) {
+    if (nRows > 0 && columns.length !== width) {
+      throw fail(`${columns.length} columns passed, passed data had ${width} columns`);
+    }
+    width = columns.length;
+  }
+  const names = columns ?? Array.from({ length: width }, (_, i) => String(i));
+  const cols: unknown[][] = names.map(() => new Array(nRows));
+  for (let i = 0; i < nRows; i++) {
+    const row = data[i];
+    if (rowsAreLists) {
+      const r = row as unknown[];
+      for (let j = 0; j < width; j++) cols[j]![i] = j < r.length ? r[j] : null;
+    } else {
+      cols[0]![i] = row;
+    }
+  }
+  return { names, cols };
+}
+
+function parseDataframeRecords(value: unknown, view: InputSchemaView | undefined): DataFrame {
+  if (!Array.isArray(value)) {
+    const got = isPlainObject(value) ? "dictionary" : `type <class '${pyTypeName(value)}'>`;
+    throw badRequest(`Invalid input. Dataframe records format must be a list of records. Got ${got}.`);
+  }
+  const fail = (why: string) =>
+    badRequest(
+      `Invalid input. Provided dataframe_records field is not a valid dataframe representation in 'records' format. Error: '${why}'`,
+    );
+  if (value.length > 0 && isPlainObject(value[0])) {
+    if (!value.every(isPlainObject)) throw fail("Mixing dicts with non-Series may lead to ambiguous ordering.");
+    const { names, cols } = recordsToColumns(value as Record<string, unknown>[]);
+    return frameFromRawColumns(names, cols, view);
+  }
+  const { names, cols } = rowsToColumns(value, undefined, fail);
+  return frameFromRawColumns(names, cols, view);
+}
+
+function recordsToColumns(records: readonly Record<string, unknown>[]): { names: string[]; cols: unknown[][] } {
+  const index = new Map<string, number>();
+  const names: string[] = [];
+  const cols: unknown[][] = [];
+  const n = records.length;
+  for (let i = 0; i < n; i++) {
+    const r = records[i]!;
+    for (const k in r) {
+      let j = index.get(k);
+      if (j === undefined) {
+        j = names.length;
+        index.set(k, j);
+        names.push(k);
+        cols.push(new Array(n).fill(null));
+      }
+      cols[j]![i] = r[k];
+    }
+  }
+  return { names, cols };
+}
+
+// ------------------------------------------------------------------------------- TF-serving (instances/inputs)
+
+function tfFailure(error: unknown): MlflowException {
+  if (error instanceof MlflowException) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return badRequest(`Invalid input. ${message}`, error);
+}
+
+function parseTfServing(
+  format: "instances" | "inputs",
+  value: unknown,
+  view: InputSchemaView | undefined,
+): PyFuncInput {
+  try {
+    let data: unknown = value;
+    if (format === "instances" && Array.isArray(value) && value.length > 0 && isPlainObject(value[0])) {
+      // row format: transpose the records into columns (keys absent from a record shorten that column)
+      const cols = new Map<string, unknown[]>();
+      for (const item of value) {
+        if (!isPlainObject(item)) throw new CastError("ValueError", "Each instance must be a JSON object.");
+        for (const [k, v] of Object.entries(item)) {
+          let c = cols.get(k);
+          if (c === undefined) {
+            c = [];
+            cols.set(k, c);
+          }
+          c.push(v);
+        }
+      }
+      const lengths = new Set([...cols.values()].map((c) => c.length));
+      if (lengths.size > 1) {
+        throw badRequest(
+          "Invalid input. The length of values for each input/column name are not the same",
+        );
+      }
+      data = Object.fromEntries(cols);
+    }
+    return castTfServing(data, view, format);
+  } catch (error) {
+    throw tfFailure(error);
+  }
+}
+
+function castTfServing(data: unknown, view: InputSchemaView | undefined, format: "instances" | "inputs"): PyFuncInput {
+  if (view === undefined) {
+    if (isPlainObject(data)) {
+      const out: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(data)) out[k] = ndarrayOrRecords(v);
+      return out;
+    }
+    return ndarrayOrRecords(data);
+  }
+  if (view.isTensor) {
+    if (view.hasNames) {
+      let d = data;
+      if (view.names.length === 1 && Array.isArray(d) && !d.some(isPlainObject)) d = { [view.names[0]!]: d };
+      if (!isPlainObject(d)) {
+        throw badRequest(
+          "Failed to parse input data. This model contains a tensor-based model signature with input names, which " +
+            "suggests a dictionary input mapping input name to tensor, but an input of type " +
+            `<class '${pyTypeName(d)}'> was found.`,
+        );
+      }
+      const out: Record<string, Tensor> = {};
+      for (const [k, v] of Object.entries(d)) {
+        const spec = view.specs.find((s) => s.name === k);
+        out[k] = ndarrayFromJson(v, spec === undefined ? undefined : specNumpyType(spec));
+      }
+      return out;
+    }
+    if (!Array.isArray(data)) {
+      throw badRequest(
+        "Failed to parse input data. This model contains an un-named tensor-based model signature which expects a " +
+          `single n-dimensional array as input, however, an input of type <class '${pyTypeName(data)}'> was found.`,
+      );
+    }
+    return ndarrayFromJson(data, specNumpyType(view.specs[0]!));
+  }
+  // column (ColSpec) schemas
+  if (view.hasNames && view.names.length === 1 && Array.isArray(data) && !data.some(isPlainObject)) {
+    data = { [view.names[0]!]: data };
+  }
+  if (isPlainObject(data)) return columnsDictToInput(data, view, format);
+  if (Array.isArray(data) && data.length > 0 && data.every(isPlainObject)) {
+    const { names, cols } = recordsToColumns(data as Record<string, unknown>[]);
+    return frameFromRawColumns(names, cols, view);
+  }
+  // other lists and scalars: np.array(x, dtype=<first spec's type>)
+  return ndarrayFromJson(data, specNumpyType(view.specs[0]!));
+}
+
+function columnsDictToInput(
+  data: Record<string, unknown>,
+  view: InputSchemaView,
+  format: "instances" | "inputs",
+): PyFuncInput {
+  const entries = Object.entries(data);
+  const specFor = (k: string) => (view.hasNames ? view.specs.find((s) => s.name === k) : undefined);
+  const nonScalarSpec = view.specs.some((s) => !isScalarColSpec(s));
+  const allScalars = entries.every(([, v]) => !Array.isArray(v));
+  const allStringLists = entries.every(
+    ([, v]) => Array.isArray(v) && v.every((x) => typeof x === "string"),
+  );
+  if (!nonScalarSpec && entries.length > 0 && (allScalars || !allStringLists)) {
+    if (allScalars) {
+      return frameFromRawColumns(
+        entries.map(([k]) => k),
+        entries.map(([, v]) => [v]),
+        view,
+      );
+    }
+    const lengths = new Set(entries.map(([, v]) => (Array.isArray(v) ? v.length : -1)));
+    if (lengths.size === 1 && !lengths.has(-1)) {
+      const cols = entries.map(([, v]) => v as unknown[]);
+      if (cols.every((c) => !c.some((x) => Array.isArray(x) || isPlainObject(x)))) {
+        return frameFromRawColumns(
+          entries.map(([k]) => k),
+          cols,
+          view,
+        );
+      }
+    } else if (format === "inputs") {
+      throw badRequest("Invalid input. All arrays must be of the same length");
+    }
+  }
+  // object/array/map columns (LLM-style inputs) or ragged values: cast scalars, leave the dict to enforcement
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of entries) {
+    const spec = specFor(k);
+    if (spec !== undefined && isScalarColSpec(spec) && spec.type !== "string" && Array.isArray(v)) {
+      const t = ndarrayFromJson(v, specNumpyType(spec));
+      out[k] = t.shape.length === 1 ? Array.from(t.data as ArrayLike<unknown>) : v;
+    } else out[k] = v;
+  }
+  return out;
+}
+
+/** No schema: lists of records stay records; everything else becomes np.array(value). */
+function ndarrayOrRecords(v: unknown): PyFuncInput {
+  if (Array.isArray(v) && v.length > 0 && v.every(isPlainObject)) return v as Record<string, unknown>[];
+  if (isPlainObject(v)) return v;
+  return ndarrayFromJson(v);
+}
+
+export type { ParamSpecJson };

@@ -1,0 +1,2 @@
+export * from "./infer.js";
+export * from "./signature.js";
