@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MlflowException } from "../errors/mlflow-exception.js";
 import { type FakeMlflowServer, startFakeMlflowServer } from "./__tests__/fake-mlflow-server.js";
 import { getModelDependencies } from "./dependencies.js";
-import { logModel } from "./log-model.js";
+import { logModel, saveAndLogModel } from "./log-model.js";
 import { resolveModelUri } from "./resolve.js";
 
 let server: FakeMlflowServer;
@@ -82,5 +82,28 @@ describe("getModelDependencies", () => {
     );
     await writeFile(join(js, "node_env.yaml"), '{"node": "20.20.2"}');
     expect(await getModelDependencies(js)).toBe(join(js, "node_env.yaml"));
+  });
+});
+
+describe("saveAndLogModel", () => {
+  it("saves with the flavor's saveModel into a temporary folder, logs it, and cleans up", async () => {
+    const tracking = { trackingUri: server.url, maxRetries: 0 };
+    let savedTo = "";
+    const info = await saveAndLogModel(
+      async (path) => {
+        savedTo = path;
+        await mkdir(path);
+        await writeFile(
+          join(path, "MLmodel"),
+          "flavors:\n  js_function:\n    loader_module: '@pyfunc/function'\n",
+        );
+        await writeFile(join(path, "predict.mjs"), "export const predict = (x) => x;\n");
+      },
+      { artifactPath: "fn", tracking },
+    );
+    expect(info.modelUri).toBe(`runs:/${info.runId}/fn`);
+    await expect(readFile(join(savedTo, "MLmodel"))).rejects.toThrow();
+    const back = await resolveModelUri(info.modelUri, { dstPath: join(work, "fn-back"), tracking });
+    expect(await readFile(join(back, "predict.mjs"), "utf8")).toContain("predict");
   });
 });

@@ -174,3 +174,21 @@ async function registerModelVersion(
   }
   return { name, version, status };
 }
+
+/**
+ * What a flavor's `logModel` does: save with the flavor's `saveModel` into a temporary directory, then `logModel` it.
+ * `save` receives a path that does not exist yet.
+ */
+export async function saveAndLogModel(
+  save: (path: string) => Promise<unknown>,
+  options: Omit<LogModelOptions, "modelDir">,
+): Promise<LoggedModelInfo> {
+  const staging = await mkdtemp(join(tmpdir(), "pyfunc-save-log-"));
+  try {
+    const modelDir = join(staging, options.artifactPath?.split("/").pop() || "model");
+    await save(modelDir);
+    return await logModel({ ...options, modelDir });
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+}
