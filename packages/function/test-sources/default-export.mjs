@@ -1,0 +1,3 @@
+export default function (modelInput) {
+  return { n: Array.isArray(modelInput) ? modelInput.length : 1 };
+}

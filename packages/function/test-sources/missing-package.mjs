@@ -1,0 +1,2 @@
+import { nothing } from "pyfunc-no-such-package-xyz";
+export const predict = (x) => nothing(x);
