@@ -38,27 +38,20 @@ try {
   const mb = (readFileSync(bodyPath).length / 1e6).toFixed(1);
 
   const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  const time = (fn) => {
-    const times = [];
-    let result;
-    for (let i = 0; i < REPS + 1; i++) {
-      const t0 = process.hrtime.bigint();
-      result = fn();
-      const dt = Number(process.hrtime.bigint() - t0) / 1e9;
-      if (i > 0) times.push(dt); // first run is warm-up
-    }
-    return { seconds: median(times), result };
+  const once = (fn) => {
+    const t0 = process.hrtime.bigint();
+    const result = fn();
+    return { seconds: Number(process.hrtime.bigint() - t0) / 1e9, result };
   };
-
-  // our fast path: body text -> DataFrame (Float64Array columns) -> row-major float32 tensor
-  const fast = time(() => {
+  // our fast path: body bytes -> DataFrame (Float64Array columns) -> row-major float32 tensor
+  const ours = () => {
     const body = readFileSync(bodyPath); // bytes, as a server receives them
     const parsed = parseDataFrameSplitFast(body);
     if (!parsed) throw new Error("fast path refused the body");
     return dataFrameToTensor(parsed.frame, "float32");
-  });
+  };
   // the general path for comparison: JSON.parse -> columns -> tensor
-  const general = time(() => {
+  const viaJsonParse = () => {
     const body = JSON.parse(readFileSync(bodyPath, "utf8")).dataframe_split;
     const cols = body.columns.map((name, j) => {
       const v = new Float64Array(body.data.length);
@@ -66,47 +59,64 @@ try {
       return { name, dtype: "float64", values: v };
     });
     return dataFrameToTensor(new DataFrame(cols), "float32");
-  });
-
-  const t = fast.result;
-  let checksum = 0;
-  for (let i = 0; i < t.data.length; i += 997) checksum += t.data[i];
-
+  };
   const py = `
-import sys, time, statistics, pandas as pd, numpy as np
-path, reps = sys.argv[1], int(sys.argv[2])
-times = []
-for i in range(reps + 1):
+import sys, time, pandas as pd, numpy as np
+path = sys.argv[1]
+pd.read_json(path, orient="split").to_numpy(dtype="float32")  # warm-up
+best = None
+for i in range(2):
     t0 = time.perf_counter()
     a = pd.read_json(path, orient="split").to_numpy(dtype="float32")
     dt = time.perf_counter() - t0
-    if i > 0: times.append(dt)
-print(statistics.median(times), a.shape[0], a.shape[1], float(a.reshape(-1)[::997].astype(np.float64).sum()))
+    best = dt if best is None else min(best, dt)
+print(best, a.shape[0], a.shape[1], float(a.reshape(-1)[::997].astype(np.float64).sum()))
 `;
-  const out = execFileSync(PYTHON, ["-c", py, innerPath, String(REPS)], { encoding: "utf8" })
-    .trim()
-    .split(/\s+/);
-  const pySeconds = Number(out[0]);
-  const pyShape = [Number(out[1]), Number(out[2])];
-  const pyChecksum = Number(out[3]);
+  // Interleave the contenders round by round so that load changes on a shared machine hit both.
+  once(ours); // warm-up
+  once(viaJsonParse);
+  const fastTimes = [];
+  const jsonTimes = [];
+  const pyTimes = [];
+  const ratios = [];
+  let t;
+  let pyShape = [0, 0];
+  let pyChecksum = 0;
+  for (let round = 0; round < REPS; round++) {
+    const a = Math.min(once(ours).seconds, (t = once(ours)).seconds);
+    const out = execFileSync(PYTHON, ["-c", py, innerPath], { encoding: "utf8" }).trim().split(/\s+/);
+    const p = Number(out[0]);
+    pyShape = [Number(out[1]), Number(out[2])];
+    pyChecksum = Number(out[3]);
+    jsonTimes.push(once(viaJsonParse).seconds);
+    fastTimes.push(a);
+    pyTimes.push(p);
+    ratios.push(p / a);
+  }
+  const tensor = t.result;
+  let checksum = 0;
+  for (let i = 0; i < tensor.data.length; i += 997) checksum += tensor.data[i];
+  const fast = { seconds: median(fastTimes) };
+  const general = { seconds: median(jsonTimes) };
+  const pySeconds = median(pyTimes);
 
-  const rps = (s) => Math.round(ROWS / s).toLocaleString("en-US");
+  const rps = (sec) => Math.round(ROWS / sec).toLocaleString("en-US");
   console.log(
-    `payload: ${ROWS} x ${COLS} float64 dataframe_split, ${mb} MB; median of ${REPS} runs (after 1 warm-up)`,
+    `payload: ${ROWS} x ${COLS} float64 dataframe_split, ${mb} MB; ${REPS} interleaved rounds, medians`,
   );
   console.log(
-    `@pyfunc/core fast path   : ${fast.seconds.toFixed(3)} s  ${rps(fast.seconds)} rows/s  tensor ${t.dtype} [${t.shape}]`,
+    `@pyfunc/core fast path   : ${fast.seconds.toFixed(3)} s  ${rps(fast.seconds)} rows/s  tensor ${tensor.dtype} [${tensor.shape}]`,
   );
   console.log(`@pyfunc/core JSON.parse  : ${general.seconds.toFixed(3)} s  ${rps(general.seconds)} rows/s`);
   console.log(
     `pandas read_json+to_numpy: ${pySeconds.toFixed(3)} s  ${rps(pySeconds)} rows/s  array float32 [${pyShape}]`,
   );
   console.log(
-    `ratio (pandas time / ours): fast path ${(pySeconds / fast.seconds).toFixed(2)}x, JSON.parse path ${(pySeconds / general.seconds).toFixed(2)}x`,
+    `ratio (pandas time / ours): fast path ${median(ratios).toFixed(2)}x (per round: ${ratios.map((r) => r.toFixed(2)).join(", ")}); JSON.parse path ${(pySeconds / general.seconds).toFixed(2)}x`,
   );
   const same =
-    pyShape[0] === t.shape[0] &&
-    pyShape[1] === t.shape[1] &&
+    pyShape[0] === tensor.shape[0] &&
+    pyShape[1] === tensor.shape[1] &&
     Math.abs(pyChecksum - checksum) <= 1e-3 * Math.abs(pyChecksum) + 1e-6;
   console.log(
     `same result as pandas (shape + sampled checksum): ${same ? "yes" : `NO (ours ${checksum}, pandas ${pyChecksum})`}`,

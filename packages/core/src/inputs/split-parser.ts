@@ -211,7 +211,7 @@ function readNumber(b: Uint8Array, start: number): number {
   let v = tooMany || scale < -22 || scale > 22 ? Number.NaN : exactDecimal(hi, lo, loDigits, scale);
   if (Number.isNaN(v)) v = Math.abs(Number(ascii(s, start, p)));
   return neg ? -v : v;
-  }
+}
 
 class Bail extends Error {}
 const BAIL = new Bail();

@@ -57,17 +57,21 @@ const INT64_MAX = 2n ** 63n;
 export function toInt64(v: unknown): bigint {
   if (typeof v === "bigint") return v;
   if (typeof v === "number") {
-    if (!Number.isFinite(v)) throw new CastError("IntCastingNaNError", "Cannot convert non-finite values (NA or inf) to integer");
+    if (!Number.isFinite(v))
+      throw new CastError("IntCastingNaNError", "Cannot convert non-finite values (NA or inf) to integer");
     const b = BigInt(Math.trunc(v));
-    if (b >= INT64_MAX || b < -INT64_MAX) throw new CastError("OverflowError", "Python int too large to convert to C long");
+    if (b >= INT64_MAX || b < -INT64_MAX)
+      throw new CastError("OverflowError", "Python int too large to convert to C long");
     return b;
   }
   if (typeof v === "boolean") return v ? 1n : 0n;
   if (typeof v === "string") {
     const t = v.trim();
-    if (!PY_INT.test(t)) throw new CastError("ValueError", `invalid literal for int() with base 10: ${pyRepr(v)}`);
+    if (!PY_INT.test(t))
+      throw new CastError("ValueError", `invalid literal for int() with base 10: ${pyRepr(v)}`);
     const b = BigInt(t.replace(/_/g, ""));
-    if (b >= INT64_MAX || b < -INT64_MAX) throw new CastError("OverflowError", "Python int too large to convert to C long");
+    if (b >= INT64_MAX || b < -INT64_MAX)
+      throw new CastError("OverflowError", "Python int too large to convert to C long");
     return b;
   }
   if (Array.isArray(v)) throw new CastError("ValueError", "setting an array element with a sequence.");

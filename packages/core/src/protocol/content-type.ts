@@ -1,4 +1,8 @@
-import { SCORING_PROTOCOL_CHANGE_WARNING, type ScoringContentType, UnsupportedContentTypeError } from "./errors.js";
+import {
+  SCORING_PROTOCOL_CHANGE_WARNING,
+  type ScoringContentType,
+  UnsupportedContentTypeError,
+} from "./errors.js";
 
 const MIME_TO_KIND: Record<string, ScoringContentType> = {
   "application/json": "json",

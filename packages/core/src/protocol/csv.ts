@@ -63,7 +63,9 @@ export function parseCsvBody(text: string, view: InputSchemaView | undefined): D
   const body = rows.slice(1);
   body.forEach((r, i) => {
     if (r.length > width) {
-      throw csvFailure(`Error tokenizing data. C error: Expected ${width} fields in line ${i + 2}, saw ${r.length}`);
+      throw csvFailure(
+        `Error tokenizing data. C error: Expected ${width} fields in line ${i + 2}, saw ${r.length}`,
+      );
     }
   });
   const specs = new Map<string, string>();
@@ -180,7 +182,8 @@ function inferCsvColumn(name: string, cells: string[]): Column {
   }
   if (allFloat) {
     const out = new Float64Array(n);
-    for (let i = 0; i < n; i++) out[i] = NA_VALUES.has(cells[i]!) ? Number.NaN : (parsePyFloat(cells[i]!) as number);
+    for (let i = 0; i < n; i++)
+      out[i] = NA_VALUES.has(cells[i]!) ? Number.NaN : (parsePyFloat(cells[i]!) as number);
     return { name, dtype: "float64", values: out };
   }
   return { name, dtype: "object", values: cells.map((c) => (NA_VALUES.has(c) ? null : c)) };

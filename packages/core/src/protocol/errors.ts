@@ -1,7 +1,11 @@
 import { MlflowException } from "../errors/mlflow-exception.js";
 
 /** Content types `/invocations` accepts, in the order MLflow lists them. */
-export const SUPPORTED_CONTENT_TYPES = ["text/csv", "application/json", "application/vnd.apache.parquet"] as const;
+export const SUPPORTED_CONTENT_TYPES = [
+  "text/csv",
+  "application/json",
+  "application/vnd.apache.parquet",
+] as const;
 
 export type ScoringContentType = "json" | "csv" | "parquet";
 

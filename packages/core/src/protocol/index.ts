@@ -4,11 +4,12 @@ export { parseCsvBody } from "./csv.js";
 export {
   isUnsupportedContentTypeError,
   SCORING_PROTOCOL_CHANGE_WARNING,
-  SUPPORTED_CONTENT_TYPES,
   type ScoringContentType,
+  SUPPORTED_CONTENT_TYPES,
   UnsupportedContentTypeError,
 } from "./errors.js";
 export { decodeUtf8, parseJsonLenient } from "./json.js";
+export { parseParquetBody } from "./parquet.js";
 export {
   frameFromRawColumns,
   INPUT_FORMAT_KEYS,
@@ -19,7 +20,6 @@ export {
   parseScoringRequestAsync,
   type ScoringFormat,
 } from "./parse.js";
-export { parseParquetBody } from "./parquet.js";
 export {
   type ColSpecJson,
   type InputSchemaView,

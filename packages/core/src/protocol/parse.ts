@@ -5,7 +5,12 @@ import type { Tensor } from "../inputs/tensor.js";
 import { CastError, castValues, ndarrayFromJson } from "./coerce.js";
 import { parseContentType } from "./content-type.js";
 import { parseCsvBody } from "./csv.js";
-import { badRequest, pyTypeName, SCORING_PROTOCOL_CHANGE_WARNING, type ScoringContentType } from "./errors.js";
+import {
+  badRequest,
+  pyTypeName,
+  SCORING_PROTOCOL_CHANGE_WARNING,
+  type ScoringContentType,
+} from "./errors.js";
 import { decodeUtf8, parseJsonLenient } from "./json.js";
 import { parseParquetBody } from "./parquet.js";
 import {
@@ -197,7 +202,11 @@ export function frameFromRawColumns(
   const specByName = new Map<string, InputSchemaView["specs"][number]>();
   if (view !== undefined) {
     if (view.hasNames) for (const s of view.specs) specByName.set(s.name as string, s);
-    else view.specs.forEach((s, i) => i < names.length && specByName.set(names[i]!, s));
+    else {
+      view.specs.forEach((s, i) => {
+        if (i < names.length) specByName.set(names[i]!, s);
+      });
+    }
   }
   const out: Column[] = [];
   const seen = new Set<string>();
@@ -257,7 +266,9 @@ function parseDataframeSplit(value: unknown, view: InputSchemaView | undefined):
   if (value.index !== undefined && value.index !== null) {
     if (!Array.isArray(value.index)) throw fail("index must be a list");
     if (value.index.length !== data.length) {
-      throw fail(`Shape of passed values is (${data.length}, ${names.length}), indices imply (${value.index.length}, ${names.length})`);
+      throw fail(
+        `Shape of passed values is (${data.length}, ${names.length}), indices imply (${value.index.length}, ${names.length})`,
+      );
     }
   }
   return frameFromRawColumns(names, cols, view);
@@ -278,7 +289,8 @@ function rowsToColumns(
       if (r.length > width) width = r.length;
     }
   } else if (nRows > 0) {
-    for (const r of data) if (Array.isArray(r)) throw fail("Mixing lists and scalars as rows is not supported");
+    for (const r of data)
+      if (Array.isArray(r)) throw fail("Mixing lists and scalars as rows is not supported");
     width = 1;
   }
   if (columns !== undefined) {
@@ -311,7 +323,8 @@ function parseDataframeRecords(value: unknown, view: InputSchemaView | undefined
       `Invalid input. Provided dataframe_records field is not a valid dataframe representation in 'records' format. Error: '${why}'`,
     );
   if (value.length > 0 && isPlainObject(value[0])) {
-    if (!value.every(isPlainObject)) throw fail("Mixing dicts with non-Series may lead to ambiguous ordering.");
+    if (!value.every(isPlainObject))
+      throw fail("Mixing dicts with non-Series may lead to ambiguous ordering.");
     const { names, cols } = recordsToColumns(value as Record<string, unknown>[]);
     return frameFromRawColumns(names, cols, view);
   }
@@ -319,7 +332,10 @@ function parseDataframeRecords(value: unknown, view: InputSchemaView | undefined
   return frameFromRawColumns(names, cols, view);
 }
 
-function recordsToColumns(records: readonly Record<string, unknown>[]): { names: string[]; cols: unknown[][] } {
+function recordsToColumns(records: readonly Record<string, unknown>[]): {
+  names: string[];
+  cols: unknown[][];
+} {
   const index = new Map<string, number>();
   const names: string[] = [];
   const cols: unknown[][] = [];
@@ -371,9 +387,7 @@ function parseTfServing(
       }
       const lengths = new Set([...cols.values()].map((c) => c.length));
       if (lengths.size > 1) {
-        throw badRequest(
-          "Invalid input. The length of values for each input/column name are not the same",
-        );
+        throw badRequest("Invalid input. The length of values for each input/column name are not the same");
       }
       data = Object.fromEntries(cols);
     }
@@ -383,7 +397,11 @@ function parseTfServing(
   }
 }
 
-function castTfServing(data: unknown, view: InputSchemaView | undefined, format: "instances" | "inputs"): PyFuncInput {
+function castTfServing(
+  data: unknown,
+  view: InputSchemaView | undefined,
+  format: "instances" | "inputs",
+): PyFuncInput {
   if (view === undefined) {
     if (isPlainObject(data)) {
       const out: Record<string, unknown> = {};
@@ -440,9 +458,7 @@ function columnsDictToInput(
   const specFor = (k: string) => (view.hasNames ? view.specs.find((s) => s.name === k) : undefined);
   const nonScalarSpec = view.specs.some((s) => !isScalarColSpec(s));
   const allScalars = entries.every(([, v]) => !Array.isArray(v));
-  const allStringLists = entries.every(
-    ([, v]) => Array.isArray(v) && v.every((x) => typeof x === "string"),
-  );
+  const allStringLists = entries.every(([, v]) => Array.isArray(v) && v.every((x) => typeof x === "string"));
   if (!nonScalarSpec && entries.length > 0 && (allScalars || !allStringLists)) {
     if (allScalars) {
       return frameFromRawColumns(

@@ -64,19 +64,25 @@ describe("content types", () => {
 
 describe("JSON bodies", () => {
   it("reads dataframe_split with the schema's dtypes (long → int64, double → float64)", () => {
-    const df = frame('{"dataframe_split": {"columns": ["x","y","n","name"], "data": [[1, 0.5, 1.7, "a"], [2, 1, 2, "b"]]}}');
+    const df = frame(
+      '{"dataframe_split": {"columns": ["x","y","n","name"], "data": [[1, 0.5, 1.7, "a"], [2, 1, 2, "b"]]}}',
+    );
     expect(df.column("x").values).toEqual(new Float64Array([1, 2]));
     expect(df.column("n").values).toEqual(new BigInt64Array([1n, 2n]));
     expect(df.column("name").values).toEqual(["a", "b"]);
   });
   it("accepts Python's NaN and Infinity tokens but not inside strings", () => {
-    const df = frame('{"dataframe_split": {"columns": ["x","y","n","name"], "data": [[NaN, -Infinity, 1, "NaN"]]}}');
+    const df = frame(
+      '{"dataframe_split": {"columns": ["x","y","n","name"], "data": [[NaN, -Infinity, 1, "NaN"]]}}',
+    );
     expect(Number.isNaN(df.column("x").values[0])).toBe(true);
     expect(df.column("y").values[0]).toBe(Number.NEGATIVE_INFINITY);
     expect(df.column("name").values[0]).toBe("NaN");
   });
   it("coerces leniently: numeric strings and bools into doubles, null into NaN", () => {
-    const df = frame('{"dataframe_split": {"columns": ["x","y","n","name"], "data": [["1.5", true, 1, "a"], [null, false, 2, "b"]]}}');
+    const df = frame(
+      '{"dataframe_split": {"columns": ["x","y","n","name"], "data": [["1.5", true, 1, "a"], [null, false, 2, "b"]]}}',
+    );
     expect(Array.from(df.column("x").values as Float64Array)).toEqual([1.5, Number.NaN]);
     expect(Array.from(df.column("y").values as Float64Array)).toEqual([1, 0]);
   });
@@ -95,7 +101,9 @@ describe("JSON bodies", () => {
     );
   });
   it("reads dataframe_records, filling a missing field with NaN", () => {
-    const df = frame('{"dataframe_records": [{"x": 1, "y": 2, "n": 3, "name": "a"}, {"y": 2, "n": 3, "name": "b"}]}');
+    const df = frame(
+      '{"dataframe_records": [{"x": 1, "y": 2, "n": 3, "name": "a"}, {"y": 2, "n": 3, "name": "b"}]}',
+    );
     expect(Number.isNaN(df.column("x").values[1])).toBe(true);
   });
   it("reads instances and inputs as records, columns or a single record", () => {
@@ -128,11 +136,20 @@ describe("JSON bodies", () => {
     expect(input).toEqual({ a: { dtype: "float32", shape: [2, 2], data: new Float32Array([1, 2, 3, 4]) } });
   });
   it("refuses ragged nested lists for a numeric type", () => {
-    const tensorSchema = JSON.stringify([{ type: "tensor", "tensor-spec": { dtype: "float64", shape: [-1, 2] } }]);
-    expectError(() => parseScoringRequest('{"inputs": [[1, 2], [3]]}', JSON_CT, { inputs: tensorSchema }), "BAD_REQUEST");
+    const tensorSchema = JSON.stringify([
+      { type: "tensor", "tensor-spec": { dtype: "float64", shape: [-1, 2] } },
+    ]);
+    expectError(
+      () => parseScoringRequest('{"inputs": [[1, 2], [3]]}', JSON_CT, { inputs: tensorSchema }),
+      "BAD_REQUEST",
+    );
   });
   it("pops params and reports stream", () => {
-    const r = parseScoringRequest('{"inputs": {"x": 1, "y": 2, "n": 3, "name": "a"}, "params": {"multiplier": 2}, "stream": true}', JSON_CT, schemas);
+    const r = parseScoringRequest(
+      '{"inputs": {"x": 1, "y": 2, "n": 3, "name": "a"}, "params": {"multiplier": 2}, "stream": true}',
+      JSON_CT,
+      schemas,
+    );
     expect(r.params).toEqual({ multiplier: 2 });
     expect(r.stream).toBe(true);
     expectError(
@@ -142,7 +159,11 @@ describe("JSON bodies", () => {
     );
   });
   it("switches to unified LLM mode on messages/prompt/input and moves params-schema keys into params", () => {
-    const r = parseScoringRequest('{"messages": [{"role": "user", "content": "hi"}], "upper": true, "max_tokens": 5}', JSON_CT, schemas);
+    const r = parseScoringRequest(
+      '{"messages": [{"role": "user", "content": "hi"}], "upper": true, "max_tokens": 5}',
+      JSON_CT,
+      schemas,
+    );
     expect(r.unifiedLlm).toBe(true);
     expect(r.params).toEqual({ upper: true });
     expect(r.input).toEqual({ messages: [{ role: "user", content: "hi" }], max_tokens: 5 });
@@ -163,10 +184,17 @@ describe("JSON bodies", () => {
     expectError(() => parseScoringRequest(body, JSON_CT, schemas), "BAD_REQUEST", pattern);
   });
   it("refuses a body that is not UTF-8 as BAD_REQUEST", () => {
-    expectError(() => parseScoringRequest(new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]), JSON_CT), "BAD_REQUEST", /UTF-8/);
+    expectError(
+      () => parseScoringRequest(new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]), JSON_CT),
+      "BAD_REQUEST",
+      /UTF-8/,
+    );
   });
   it("infers pandas dtypes without a schema", () => {
-    const { input } = parseScoringRequest('{"dataframe_split": {"columns": ["a", "b", "c"], "data": [[1, 1.5, "x"]]}}', JSON_CT);
+    const { input } = parseScoringRequest(
+      '{"dataframe_split": {"columns": ["a", "b", "c"], "data": [[1, 1.5, "x"]]}}',
+      JSON_CT,
+    );
     const df = input as DataFrame;
     expect(df.column("a").dtype).toBe("int64");
     expect(df.column("b").dtype).toBe("float64");
@@ -188,15 +216,25 @@ describe("CSV bodies", () => {
     expectError(() => frame("", "text/csv"), "BAD_REQUEST", /No columns to parse/);
   });
   it("refuses wrong types, NA in integer columns and long rows", () => {
-    expectError(() => frame("x,y,n,name\nabc,1,1,a\n", "text/csv"), "BAD_REQUEST", /could not convert string to float/);
-    expectError(() => frame("x,y,n,name\n1,1,1,a\n1,2\n", "text/csv"), "BAD_REQUEST", /Integer column has NA/);
+    expectError(
+      () => frame("x,y,n,name\nabc,1,1,a\n", "text/csv"),
+      "BAD_REQUEST",
+      /could not convert string to float/,
+    );
+    expectError(
+      () => frame("x,y,n,name\n1,1,1,a\n1,2\n", "text/csv"),
+      "BAD_REQUEST",
+      /Integer column has NA/,
+    );
     expectError(() => frame("x,y,n,name\n1,1,1,a,5\n", "text/csv"), "BAD_REQUEST", /Expected 4 fields/);
   });
 });
 
 describe("Parquet bodies", () => {
   it("refuses bytes that are not a parquet file as BAD_REQUEST", async () => {
-    await expect(parseScoringRequestAsync(new Uint8Array([1, 2, 3]), "application/vnd.apache.parquet")).rejects.toMatchObject({
+    await expect(
+      parseScoringRequestAsync(new Uint8Array([1, 2, 3]), "application/vnd.apache.parquet"),
+    ).rejects.toMatchObject({
       errorCode: "BAD_REQUEST",
     });
   });
@@ -212,15 +250,21 @@ describe("serializePredictions", () => {
     expect(serializePredictions(df)).toBe(
       `{"predictions":[{"score":1,"known":true,"n":"${2n ** 60n}"},{"score":null,"known":false,"n":3}]}`,
     );
-    expect(serializePredictions({ dtype: "float32", shape: [2, 2], data: new Float32Array([0.5, 1, 2, Infinity]) })).toBe(
-      '{"predictions":[[0.5,1],[2,null]]}',
-    );
+    expect(
+      serializePredictions({
+        dtype: "float32",
+        shape: [2, 2],
+        data: new Float32Array([0.5, 1, 2, Infinity]),
+      }),
+    ).toBe('{"predictions":[[0.5,1],[2,null]]}');
     expect(serializePredictions({ a: { dtype: "int32", shape: [2], data: new Int32Array([1, 2]) } })).toBe(
       '{"predictions":{"a":[1,2]}}',
     );
     expect(serializePredictions(["x", 1, null])).toBe('{"predictions":["x",1,null]}');
     expect(serializePredictions({ object: "response" }, { unwrapped: true })).toBe('{"object":"response"}');
-    expect(serializePredictions(new Float32Array([0.9531188011169434]))).toBe('{"predictions":[0.9531188011169434]}');
+    expect(serializePredictions(new Float32Array([0.9531188011169434]))).toBe(
+      '{"predictions":[0.9531188011169434]}',
+    );
   });
 });
 
@@ -234,30 +278,54 @@ describe("untrusted bodies (property-based)", () => {
     }
   };
   it("random text parses or throws a typed error", () => {
-    fc.assert(fc.property(fc.string({ maxLength: 300 }), fc.constantFrom(...cts), (s, ct) => check(s, ct)), { numRuns: 500 });
+    fc.assert(
+      fc.property(fc.string({ maxLength: 300 }), fc.constantFrom(...cts), (s, ct) => check(s, ct)),
+      { numRuns: 500 },
+    );
   });
   it("random bytes parse or throw a typed error", () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), fc.constantFrom(...cts), (b, ct) => check(b, ct)), { numRuns: 500 });
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), fc.constantFrom(...cts), (b, ct) => check(b, ct)),
+      { numRuns: 500 },
+    );
   });
   it("random JSON values under each format key parse or throw a typed error", () => {
-    const key = fc.constantFrom("dataframe_split", "dataframe_records", "instances", "inputs", "params", "messages", "x");
+    const key = fc.constantFrom(
+      "dataframe_split",
+      "dataframe_records",
+      "instances",
+      "inputs",
+      "params",
+      "messages",
+      "x",
+    );
     fc.assert(
-      fc.property(fc.dictionary(key, fc.jsonValue({ maxDepth: 5 })), fc.constantFrom(undefined, SCHEMA), (obj, inputs) => {
-        try {
-          parseScoringRequest(JSON.stringify(obj), JSON_CT, { inputs, params: PARAMS });
-        } catch (error) {
-          if (!(error instanceof MlflowException)) throw error;
-        }
-      }),
+      fc.property(
+        fc.dictionary(key, fc.jsonValue({ maxDepth: 5 })),
+        fc.constantFrom(undefined, SCHEMA),
+        (obj, inputs) => {
+          try {
+            parseScoringRequest(JSON.stringify(obj), JSON_CT, { inputs, params: PARAMS });
+          } catch (error) {
+            if (!(error instanceof MlflowException)) throw error;
+          }
+        },
+      ),
       { numRuns: 1000 },
     );
   });
   it("mutated valid bodies parse or throw a typed error", () => {
-    const valid = '{"dataframe_split": {"columns": ["x","y","n","name"], "data": [[1.0, 0.5, 1, "alice"], [NaN, 1, 2, "b"]]}, "params": {"upper": true}}';
+    const valid =
+      '{"dataframe_split": {"columns": ["x","y","n","name"], "data": [[1.0, 0.5, 1, "alice"], [NaN, 1, 2, "b"]]}, "params": {"upper": true}}';
     fc.assert(
-      fc.property(fc.nat(valid.length - 1), fc.nat(valid.length), fc.string({ maxLength: 5 }), (at, len, ins) => {
-        check(valid.slice(0, at) + ins + valid.slice(Math.min(valid.length, at + (len % 6))), JSON_CT);
-      }),
+      fc.property(
+        fc.nat(valid.length - 1),
+        fc.nat(valid.length),
+        fc.string({ maxLength: 5 }),
+        (at, len, ins) => {
+          check(valid.slice(0, at) + ins + valid.slice(Math.min(valid.length, at + (len % 6))), JSON_CT);
+        },
+      ),
       { numRuns: 1000 },
     );
   });

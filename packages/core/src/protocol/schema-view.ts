@@ -123,5 +123,7 @@ export function specNumpyType(spec: InputSpecJson): string {
 }
 
 export function isScalarColSpec(spec: InputSpecJson): boolean {
-  return ["boolean", "integer", "long", "float", "double", "string", "binary", "datetime"].includes(spec.type);
+  return ["boolean", "integer", "long", "float", "double", "string", "binary", "datetime"].includes(
+    spec.type,
+  );
 }

@@ -39,7 +39,8 @@ function bigintReplacer(_key: string, value: unknown): unknown {
 }
 
 function toJsonable(value: unknown, depth: number, stack: Set<object>): unknown {
-  if (depth > MAX_DEPTH) throw new MlflowException("Model output is nested too deeply to serialize.", "INTERNAL_ERROR");
+  if (depth > MAX_DEPTH)
+    throw new MlflowException("Model output is nested too deeply to serialize.", "INTERNAL_ERROR");
   if (value === null || value === undefined) return null;
   switch (typeof value) {
     case "number":
@@ -62,7 +63,8 @@ function toJsonable(value: unknown, depth: number, stack: Set<object>): unknown 
   if (isTypedArray(value)) return typedToList(value);
   if (value instanceof Date) return value.toISOString();
   if (value instanceof ArrayBuffer) return encodeBytes(new Uint8Array(value));
-  if (stack.has(obj)) throw new MlflowException("Model output contains a cycle and cannot be serialized.", "INTERNAL_ERROR");
+  if (stack.has(obj))
+    throw new MlflowException("Model output contains a cycle and cannot be serialized.", "INTERNAL_ERROR");
   stack.add(obj);
   try {
     if (Array.isArray(value)) return value.map((v) => toJsonable(v, depth + 1, stack));

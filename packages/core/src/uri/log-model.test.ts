@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MlflowException } from "../errors/mlflow-exception.js";
-import { type FakeMlflowServer, startFakeMlflowServer } from "./__tests__/fake-mlflow-server.js";
+import { type FakeMlflowServer, startFakeMlflowServer } from "../testing/fake-mlflow-server.js";
 import { getModelDependencies } from "./dependencies.js";
 import { logModel, saveAndLogModel } from "./log-model.js";
 import { resolveModelUri } from "./resolve.js";

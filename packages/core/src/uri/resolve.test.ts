@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { MlflowException } from "../errors/mlflow-exception.js";
-import { type FakeMlflowServer, putModel, startFakeMlflowServer } from "./__tests__/fake-mlflow-server.js";
+import { type FakeMlflowServer, putModel, startFakeMlflowServer } from "../testing/fake-mlflow-server.js";
 import { parseModelsUri, parseRunsUri, uriScheme } from "./model-uri.js";
 import { resolveModelUri } from "./resolve.js";
 import type { TrackingConfig } from "./tracking-config.js";

@@ -1,0 +1,80 @@
+import { stat } from "node:fs/promises";
+import path from "node:path";
+import {
+  type FlavorPlugin,
+  type LoadContext,
+  MlflowException,
+  type PyFuncImplementation,
+  registerFlavor,
+} from "@pyfunc/core";
+import { parseBackendChoice } from "./backend.js";
+import { loadTfjsModel } from "./model.js";
+
+export const FLAVOR_NAME = "tfjs";
+export const PACKAGE_NAME = "@pyfunc/tfjs";
+/** Environment variable that picks the backend when the model config does not ("auto", "cpu", "wasm", "tensorflow"). */
+export const BACKEND_ENV = "PYFUNC_TFJS_BACKEND";
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** Names of a saved tensor-based signature block (a JSON string or list), or undefined when not all are named tensors. */
+export function tensorSpecNames(block: unknown): string[] | undefined {
+  let list: unknown = block;
+  if (typeof block === "string") {
+    try {
+      list = JSON.parse(block);
+    } catch {
+      return undefined;
+    }
+  }
+  if (!Array.isArray(list) || list.length === 0) return undefined;
+  const names: string[] = [];
+  for (const spec of list) {
+    if (!isObject(spec) || spec.type !== "tensor" || typeof spec.name !== "string") return undefined;
+    names.push(spec.name);
+  }
+  return names;
+}
+
+async function modelJsonFor(context: LoadContext): Promise<string> {
+  const modelFile = context.flavorConfig?.model_file;
+  if (typeof modelFile === "string" && modelFile !== "") return context.resolvePath(modelFile);
+  const data = context.dataPath;
+  let isDir = false;
+  try {
+    isDir = (await stat(data)).isDirectory();
+  } catch {
+    throw MlflowException.notFound(`The TensorFlow.js model data '${data}' does not exist.`);
+  }
+  return isDir ? path.join(data, "model.json") : data;
+}
+
+/**
+ * The "tfjs" flavor: loads the model named by the MLmodel's `tfjs` block (`model_file`) or the pyfunc block's
+ * `data`. Model config `backend` (or PYFUNC_TFJS_BACKEND) picks the backend; default "auto".
+ */
+export const tfjsFlavor: FlavorPlugin = {
+  name: FLAVOR_NAME,
+  packageName: PACKAGE_NAME,
+  loaderModules: [PACKAGE_NAME],
+  async load(context: LoadContext): Promise<PyFuncImplementation> {
+    const backend =
+      parseBackendChoice(context.modelConfig.backend) ??
+      parseBackendChoice(process.env[BACKEND_ENV]) ??
+      "auto";
+    const signature = context.model.signature;
+    return loadTfjsModel(await modelJsonFor(context), {
+      backend,
+      warn: (m) => context.warn(m),
+      inputNames: tensorSpecNames(signature?.inputs),
+      outputNames: tensorSpecNames(signature?.outputs),
+    });
+  },
+};
+
+/** Register the plugin with core's default registry (importing this package does it). */
+export function registerTfjsFlavor(): void {
+  registerFlavor(tfjsFlavor);
+}

@@ -1,0 +1,239 @@
+import { modelError } from "./errors.js";
+import type { RawModel } from "./model.js";
+
+/** The trees of a model flattened once at load into shared typed arrays (see kernels.ts for the layout). */
+export interface Forest {
+  numTrees: number;
+  /** node buffer: Int32 view and Float32 view of the same SharedArrayBuffer */
+  I: Int32Array;
+  F: Float32Array;
+  /** offset (in I/F units) of each tree's root */
+  roots: Int32Array;
+  treeGroup: Int32Array;
+  /** DART weights (null for gbtree) */
+  treeWeight: Float32Array | null;
+  /** original XGBoost node id per slot (slot = offset >> 2), for pred_leaf */
+  nodeIds: Int32Array;
+  hasCategorical: boolean;
+  catStart: Int32Array;
+  catWords: Int32Array;
+  catBits: Uint32Array;
+}
+
+function sharedInt32(n: number): Int32Array {
+  return new Int32Array(new SharedArrayBuffer(Math.max(1, n) * 4));
+}
+
+export function flattenForest(model: RawModel, nGroups: number): Forest {
+  const trees = model.trees;
+  const numTrees = trees.length;
+  let totalNodes = 0;
+  let hasCategorical = false;
+  let maxNodes = 1;
+  for (const t of trees) {
+    totalNodes += t.numNodes;
+    if (t.numNodes > maxNodes) maxNodes = t.numNodes;
+    if (t.splitType !== null) hasCategorical = true;
+  }
+  if (totalNodes * 4 > 2 ** 31 - 1) throw modelError("model too large");
+  const buf = new SharedArrayBuffer(Math.max(1, totalNodes) * 16);
+  const I = new Int32Array(buf);
+  const F = new Float32Array(buf);
+  const nodeIds = sharedInt32(totalNodes);
+  const roots = sharedInt32(numTrees);
+  const treeGroup = sharedInt32(numTrees);
+  let catStart: Int32Array = new Int32Array(0);
+  let catWords: Int32Array = new Int32Array(0);
+  let bits: number[] = [];
+  if (hasCategorical) {
+    catStart = sharedInt32(totalNodes);
+    catWords = sharedInt32(totalNodes);
+  }
+  let next = 0;
+  const queue = new Int32Array(maxNodes * 2);
+  for (let ti = 0; ti < numTrees; ti++) {
+    const t = trees[ti]!;
+    const g = model.treeInfo[ti]!;
+    if (!(g >= 0 && g < nGroups))
+      throw modelError(`tree ${ti}: tree_info ${g} is not an output group (0..${nGroups - 1})`);
+    treeGroup[ti] = g;
+    const n = t.numNodes;
+    const seen = new Uint8Array(n);
+    const base = next;
+    roots[ti] = base * 4;
+    // queue of (original node, slot)
+    let qh = 0;
+    let qt = 0;
+    queue[qt++] = 0;
+    queue[qt++] = base;
+    seen[0] = 1;
+    next = base + 1;
+    while (qh < qt) {
+      const o = queue[qh++]!;
+      const s = queue[qh++]!;
+      const p = s * 4;
+      nodeIds[s] = o;
+      const l = t.left[o]!;
+      if (l === -1) {
+        I[p] = -1;
+        I[p + 1] = 0;
+        F[p + 2] = t.splitCondition[o]!;
+        I[p + 3] = 0;
+        continue;
+      }
+      const r = t.right[o]!;
+      if (!(l > 0 && l < n && r > 0 && r < n) || l === r || seen[l] || seen[r]) {
+        throw modelError(`tree ${ti}: node ${o} has invalid children (${l}, ${r})`);
+      }
+      seen[l] = 1;
+      seen[r] = 1;
+      const feat = t.splitIndex[o]!;
+      if (!(feat >= 0 && feat < model.numFeature)) {
+        throw modelError(
+          `tree ${ti}: node ${o} splits on feature ${feat} but the model has ${model.numFeature}`,
+        );
+      }
+      const ls = next;
+      next += 2;
+      const isCat = t.splitType !== null && t.splitType[o] === 1;
+      I[p] = isCat ? -2 - feat : feat;
+      I[p + 1] = ls * 4;
+      F[p + 2] = t.splitCondition[o]!;
+      I[p + 3] = t.defaultLeft[o] ? ls * 4 : ls * 4 + 4;
+      if (isCat) {
+        const cats = t.categories?.get(o) ?? new Int32Array(0);
+        let mx = -1;
+        for (const c of cats) {
+          if (c < 0 || c >= 16777216) throw modelError(`tree ${ti}: category ${c} out of range`);
+          if (c > mx) mx = c;
+        }
+        const words = mx < 0 ? 0 : (mx >>> 5) + 1;
+        catStart[s] = bits.length;
+        catWords[s] = words;
+        const startLen = bits.length;
+        for (let w = 0; w < words; w++) bits.push(0);
+        for (const c of cats) bits[startLen + (c >>> 5)]! |= 1 << (c & 31);
+      }
+      queue[qt++] = l;
+      queue[qt++] = ls;
+      queue[qt++] = r;
+      queue[qt++] = ls + 1;
+    }
+  }
+  const catBits = new Uint32Array(new SharedArrayBuffer(Math.max(1, bits.length) * 4));
+  catBits.set(bits);
+  bits = [];
+  let treeWeight: Float32Array | null = null;
+  if (model.weightDrop !== null) {
+    treeWeight = new Float32Array(new SharedArrayBuffer(Math.max(1, numTrees) * 4));
+    treeWeight.set(model.weightDrop.subarray(0, numTrees));
+  }
+  return {
+    numTrees,
+    I: I.subarray(0, Math.max(1, next) * 4),
+    F: F.subarray(0, Math.max(1, next) * 4),
+    roots,
+    treeGroup,
+    treeWeight,
+    nodeIds,
+    hasCategorical,
+    catStart,
+    catWords,
+    catBits,
+  };
+}
+
+/**
+ * The same trees as complete binary trees ("heap" order: the children of slot i are 2i+1 and 2i+2),
+ * so a walk needs no child pointers and no leaf test: each tree is walked exactly `depth` levels.
+ * A leaf above the bottom level is copied into every bottom slot under it (padding nodes send
+ * values either way). Built only for models without categorical splits whose trees are shallow
+ * enough (depth <= MAX_HEAP_DEPTH and a bounded total size); other models use the pointer layout.
+ */
+export interface HeapForest {
+  /** per internal slot: split feature, threshold, 1 when a missing value goes right */
+  feat: Int32Array;
+  thr: Float32Array;
+  missRight: Int32Array;
+  /** bottom-level leaf values */
+  leaf: Float32Array;
+  /** per tree: first internal slot, leaf base (offset of bottom slot 0 minus 2^depth - 1), depth */
+  nodeBase: Int32Array;
+  leafBase: Int32Array;
+  depth: Int32Array;
+}
+
+export const MAX_HEAP_DEPTH = 12;
+const MAX_HEAP_SLOTS = 1 << 25;
+
+export function buildHeapForest(fo: Forest): HeapForest | null {
+  if (fo.hasCategorical) return null;
+  const T = fo.numTrees;
+  const depth = new Int32Array(new SharedArrayBuffer(Math.max(1, T) * 4));
+  const stack: number[] = [];
+  let internal = 0;
+  let leaves = 0;
+  for (let t = 0; t < T; t++) {
+    let md = 0;
+    stack.length = 0;
+    stack.push(fo.roots[t]!, 0);
+    while (stack.length > 0) {
+      const d = stack.pop()!;
+      const n = stack.pop()!;
+      if (fo.I[n]! < 0) {
+        if (d > md) md = d;
+        continue;
+      }
+      if (d + 1 > MAX_HEAP_DEPTH) return null;
+      stack.push(fo.I[n + 1]!, d + 1, fo.I[n + 1]! + 4, d + 1);
+    }
+    depth[t] = md;
+    internal += (1 << md) - 1;
+    leaves += 1 << md;
+    if (internal + leaves > MAX_HEAP_SLOTS) return null;
+  }
+  const feat = new Int32Array(new SharedArrayBuffer(Math.max(1, internal) * 4));
+  const thr = new Float32Array(new SharedArrayBuffer(Math.max(1, internal) * 4));
+  const missRight = new Int32Array(new SharedArrayBuffer(Math.max(1, internal) * 4));
+  const leaf = new Float32Array(new SharedArrayBuffer(Math.max(1, leaves) * 4));
+  const nodeBase = new Int32Array(new SharedArrayBuffer(Math.max(1, T) * 4));
+  const leafBase = new Int32Array(new SharedArrayBuffer(Math.max(1, T) * 4));
+  let ni = 0;
+  let li = 0;
+  // (pointer-layout node, heap slot, level) triples
+  const work: number[] = [];
+  for (let t = 0; t < T; t++) {
+    const D = depth[t]!;
+    const full = (1 << D) - 1;
+    nodeBase[t] = ni;
+    leafBase[t] = li - full;
+    work.length = 0;
+    work.push(fo.roots[t]!, 0, 0);
+    while (work.length > 0) {
+      const d = work.pop()!;
+      const h = work.pop()!;
+      const n = work.pop()!;
+      if (d === D) {
+        leaf[li + h - full] = fo.F[n + 2]!;
+        continue;
+      }
+      const i = ni + h;
+      if (fo.I[n]! < 0) {
+        // a leaf above the bottom: padding node, both subtrees end in this leaf
+        feat[i] = 0;
+        thr[i] = Number.POSITIVE_INFINITY;
+        missRight[i] = 0;
+        work.push(n, 2 * h + 1, d + 1, n, 2 * h + 2, d + 1);
+        continue;
+      }
+      const left = fo.I[n + 1]!;
+      feat[i] = fo.I[n]!;
+      thr[i] = fo.F[n + 2]!;
+      missRight[i] = fo.I[n + 3] === left ? 0 : 1;
+      work.push(left, 2 * h + 1, d + 1, left + 4, 2 * h + 2, d + 1);
+    }
+    ni += full;
+    li += full + 1;
+  }
+  return { feat, thr, missRight, leaf, nodeBase, leafBase, depth };
+}
