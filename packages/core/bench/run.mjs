@@ -83,7 +83,9 @@ print(best, a.shape[0], a.shape[1], float(a.reshape(-1)[::997].astype(np.float64
   let pyShape = [0, 0];
   let pyChecksum = 0;
   for (let round = 0; round < REPS; round++) {
-    const a = Math.min(once(ours).seconds, (t = once(ours)).seconds);
+    const first = once(ours);
+    t = once(ours);
+    const a = Math.min(first.seconds, t.seconds);
     const out = execFileSync(PYTHON, ["-c", py, innerPath], { encoding: "utf8" }).trim().split(/\s+/);
     const p = Number(out[0]);
     pyShape = [Number(out[1]), Number(out[2])];

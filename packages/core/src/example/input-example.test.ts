@@ -183,3 +183,35 @@ describe("saveInputExample / readInputExample", () => {
     ).rejects.toThrow("This version of mlflow can not load example of type image");
   });
 });
+
+describe("reading untrusted input example files", () => {
+  it("never throws anything but MlflowException, whatever the file holds", async () => {
+    const { default: fc } = await import("fast-check");
+    const dir = await tmp();
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          fc.jsonValue({ maxDepth: 4 }).map((v) => JSON.stringify(v)),
+          fc.string(),
+        ),
+        fc.constantFrom("dataframe", "ndarray", "json_object", "sparse_matrix_csr", "sparse_matrix_csc"),
+        fc.boolean(),
+        async (text, type, params) => {
+          await writeFile(join(dir, "input_example.json"), text);
+          const info: SavedInputExampleInfo = {
+            artifact_path: "input_example.json",
+            type,
+            ...(params ? { params: "true" } : {}),
+          };
+          try {
+            await readInputExample(dir, info);
+            await readInputExampleParams(dir, info);
+          } catch (e) {
+            expect(e).toBeInstanceOf(MlflowException);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});

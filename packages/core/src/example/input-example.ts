@@ -288,6 +288,18 @@ export async function readInputExample(
 ): Promise<PyFuncInput> {
   let example = await readExampleJson(modelDir, info);
   if (info.params && isPlainDict(example) && "inputs" in example) example = example.inputs;
+  try {
+    return convertExample(example, info, schema);
+  } catch (e) {
+    if (e instanceof MlflowException) throw e;
+    throw new MlflowException(
+      `Malformed input example ${info.artifact_path} of type ${info.type}: ${(e as Error).message}`,
+      "INVALID_PARAMETER_VALUE",
+    );
+  }
+}
+
+function convertExample(example: unknown, info: SavedInputExampleInfo, schema?: Schema | null): PyFuncInput {
   switch (info.type) {
     case "json_object":
       return example as PyFuncInput;
@@ -298,7 +310,7 @@ export async function readInputExample(
       const m = example as { data: number[]; indices: number[]; indptr: number[]; shape: [number, number] };
       return {
         format: info.type === "sparse_matrix_csc" ? "csc" : "csr",
-        shape: [m.shape[0], m.shape[1]],
+        shape: [Number(m.shape[0]), Number(m.shape[1])],
         indptr: Int32Array.from(m.indptr),
         indices: Int32Array.from(m.indices),
         values: Float64Array.from(m.data, (x) => (x === null ? Number.NaN : x)),

