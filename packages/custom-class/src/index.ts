@@ -50,4 +50,4 @@ registerFlavor(customClassFlavor);
 
 /** The flavor plugin (also registered with @pyfunc/core's default registry on import). */
 export default customClassFlavor;
-export { type LogCustomModelOptions, logModel } from "./log-model.js";
+export { logModel } from "./log-model.js";

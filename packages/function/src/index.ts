@@ -20,4 +20,4 @@ registerFlavor(functionFlavor);
 
 /** The flavor plugin (also registered with @pyfunc/core's default registry on import). */
 export default functionFlavor;
-export { type LogFunctionModelOptions, logModel } from "./log-model.js";
+export { logModel } from "./log-model.js";

@@ -40,4 +40,4 @@ export { OnnxModelWrapper, type SkippedOutput } from "./wrapper.js";
 // Importing the package registers the flavor with @pyfunc/core's default registry.
 registerFlavor(onnxFlavor);
 
-export { type LogOnnxModelOptions, logModel } from "./log-model.js";
+export { logModel } from "./log-model.js";

@@ -263,3 +263,152 @@ describe("graph models with dynamic ops", () => {
     }
   });
 });
+
+describe("dtypes and quantized weights", () => {
+  it("feeds int64 / float64 / number[] data to an int32 input and reads int32 weights", async () => {
+    const { mkdtemp, rm } = await import("node:fs/promises");
+    const os = await import("node:os");
+    const { saveModel } = await import("./save.js");
+    const input = tf.input({ shape: [3], dtype: "int32", name: "token_ids" });
+    const embedded = tf.layers
+      .embedding({
+        inputDim: 10,
+        outputDim: 2,
+        name: "embed",
+        embeddingsInitializer: tf.initializers.randomUniform({ seed: 3 }),
+      })
+      .apply(input) as tf.SymbolicTensor;
+    const pooled = tf.layers.globalAveragePooling1d({ name: "pool" }).apply(embedded) as tf.SymbolicTensor;
+    const keras = tf.model({ inputs: input, outputs: pooled });
+    const ids = new Int32Array([1, 2, 3, 9, 0, 4]);
+    const idsTensor = tf.tensor2d(ids, [2, 3], "int32");
+    const expected = Array.from((keras.predict(idsTensor) as tf.Tensor).dataSync());
+    const root = await mkdtemp(path.join(os.tmpdir(), "pyfunc-tfjs-int-"));
+    try {
+      await saveModel(path.join(root, "m"), { tfjsModel: keras, backend: "cpu" });
+      const model = await loadTfjsModel(path.join(root, "m", "model"), { backend: "cpu" });
+      try {
+        expect(model.inputs[0]!.dtype).toBe("int32");
+        for (const data of [ids, BigInt64Array.from(ids, (v) => BigInt(v)), Float64Array.from(ids)]) {
+          const out = (await model.predict({ dtype: "int64", shape: [2, 3], data })) as Tensor;
+          expect(compare(out.data as Float32Array, expected, 1e-7).ok).toBe(true);
+        }
+        const nested = (await model.predict([
+          [1, 2, 3],
+          [9, 0, 4],
+        ])) as Tensor;
+        expect(compare(nested.data as Float32Array, expected, 1e-7).ok).toBe(true);
+        const err = await rejection(() =>
+          model.predict({ dtype: "float64", shape: [1, 3], data: new Float64Array([1.5, 2, 3]) }),
+        );
+        expect((err as Error).message).toMatch(/needs int32 values; 1.5/);
+        const big = await rejection(() =>
+          model.predict({ dtype: "int64", shape: [1, 3], data: new BigInt64Array([1n, 2n, 2n ** 40n]) }),
+        );
+        expect(big).toBeInstanceOf(MlflowException);
+      } finally {
+        model.close();
+      }
+    } finally {
+      idsTensor.dispose();
+      keras.dispose();
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
+  it("loads uint8-quantized weights (as tensorflowjs_converter --quantize_uint8 writes them)", async () => {
+    const { cp, mkdtemp, readFile, writeFile, rm } = await import("node:fs/promises");
+    const os = await import("node:os");
+    const src = path.join(FIXTURES_DIR, "graph-model");
+    const dir = await mkdtemp(path.join(os.tmpdir(), "pyfunc-tfjs-quant-"));
+    try {
+      await cp(src, dir, { recursive: true });
+      const json = JSON.parse(await readFile(path.join(dir, "model.json"), "utf8"));
+      const floats = new Float32Array(
+        (await readFile(path.join(src, "group1-shard1of1.bin"))).buffer.slice(0),
+      );
+      const bytes: number[] = [];
+      let offset = 0;
+      let maxScale = 0;
+      for (const w of json.weightsManifest[0].weights as { shape: number[]; quantization?: unknown }[]) {
+        const size = w.shape.reduce((p, d) => p * d, 1);
+        const values = floats.subarray(offset, offset + size);
+        offset += size;
+        const min = Math.min(...values);
+        const scale = (Math.max(...values) - min) / 255 || 1;
+        maxScale = Math.max(maxScale, scale);
+        for (const v of values) bytes.push(Math.round((v - min) / scale));
+        w.quantization = { dtype: "uint8", min, scale };
+      }
+      await writeFile(path.join(dir, "group1-shard1of1.bin"), new Uint8Array(bytes));
+      await writeFile(path.join(dir, "model.json"), JSON.stringify(json));
+      const c = readCase(src);
+      const model = await loadTfjsModel(dir, { backend: "cpu" });
+      try {
+        const out = (await model.predict(toTensor(c.inputs[0]!.inputs!))) as TensorDict;
+        const exact = c.expected[0]!.logits!.data as number[];
+        const { maxDiff } = compare(out.logits!.data as Float32Array, exact, 0);
+        expect(maxDiff).toBeGreaterThan(0); // really quantized
+        expect(maxDiff).toBeLessThan(maxScale * 20); // and close to the float model
+      } finally {
+        model.close();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("arbitrary inputs (property)", () => {
+  it("predict either returns tensors or throws MlflowException, and leaks nothing", async () => {
+    const fc = (await import("fast-check")).default;
+    const models = await Promise.all(
+      CASES.map((name) => loadTfjsModel(path.join(FIXTURES_DIR, name), { backend: "cpu" })),
+    );
+    const dtypes = ["float32", "float64", "int32", "int64", "bool", "str", "object", "uint8"] as const;
+    const tensorArb = fc
+      .record({
+        dtype: fc.constantFrom(...dtypes),
+        shape: fc.array(fc.integer({ min: -2, max: 9 }), { maxLength: 4 }),
+        data: fc.oneof(
+          fc.array(
+            fc.oneof(fc.double(), fc.integer(), fc.string({ maxLength: 3 }), fc.boolean(), fc.constant(null)),
+            {
+              maxLength: 80,
+            },
+          ),
+          fc.float32Array({ maxLength: 80 }),
+          fc
+            .array(fc.float({ noNaN: true }), { minLength: 8, maxLength: 8 })
+            .map((a) => Float32Array.from(a)),
+        ),
+      })
+      .map((t) => t as unknown as Tensor);
+    const names = ["hidden_input", "features", "context", "inputs", "x", "inputs:0"];
+    const inputArb = fc.oneof(
+      tensorArb,
+      fc.dictionary(fc.constantFrom(...names), tensorArb, { maxKeys: 3 }),
+      fc.dictionary(fc.constantFrom(...names), fc.jsonValue({ maxDepth: 3 }), { maxKeys: 3 }),
+      fc.jsonValue({ maxDepth: 4 }),
+      fc.array(fc.array(fc.double(), { minLength: 5, maxLength: 8 }), { maxLength: 4 }),
+    );
+    try {
+      await models[0]!.predict({ dtype: "float32", shape: [1, 8], data: new Float32Array(8) });
+      const before = tf.memory().numTensors;
+      await fc.assert(
+        fc.asyncProperty(fc.nat({ max: models.length - 1 }), inputArb, async (which, input) => {
+          try {
+            const out = await models[which]!.predict(input as Parameters<TfjsModel["predict"]>[0]);
+            expect(typeof out).toBe("object");
+          } catch (err) {
+            if (!(err instanceof MlflowException)) throw err;
+          }
+        }),
+        { numRuns: 1500 },
+      );
+      expect(tf.memory().numTensors).toBe(before);
+    } finally {
+      for (const m of models) m.close();
+    }
+  });
+});

@@ -105,7 +105,12 @@ export class TfjsModel implements PyFuncImplementation {
   /** Predict; synchronous unless the graph has dynamic (control-flow) ops, then a Promise. */
   predict(input: PyFuncInput): PyFuncOutput | Promise<PyFuncOutput> {
     if (this.#closed) throw new MlflowException("This TensorFlow.js model was closed.", "INVALID_STATE");
-    const feeds = this.#prepare(input);
+    let feeds: Feed[];
+    try {
+      feeds = this.#prepare(input);
+    } catch (err) {
+      throw wrapTfError(err);
+    }
     if (!this.#needsAsync) {
       try {
         let result: PyFuncOutput;
@@ -215,6 +220,13 @@ export class TfjsModel implements PyFuncImplementation {
         if (specs.length === 1 && keys.length === 1) return [record[keys[0]!] as Tensor];
         const missing = specs.filter((_, i) => matched[i] === undefined).map((s) => `'${s.name}'`);
         throw badInput(`Missing model input(s) ${missing.join(", ")}; the model takes ${expected(specs)}.`);
+      }
+      for (const [k, v] of Object.entries(record)) {
+        if (!Array.isArray(v) && !ArrayBuffer.isView(v)) {
+          throw badInput(
+            `Cannot read input '${k}': expected a tensor {dtype, shape, data} or a list of values; the model takes ${expected(specs)}.`,
+          );
+        }
       }
       return this.#assignDataFrame(DataFrameClass.fromColumns(record as Record<string, unknown[]>));
     }

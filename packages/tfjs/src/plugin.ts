@@ -53,15 +53,17 @@ async function modelJsonFor(context: LoadContext): Promise<string> {
 
 /**
  * The "tfjs" flavor: loads the model named by the MLmodel's `tfjs` block (`model_file`) or the pyfunc block's
- * `data`. Model config `backend` (or PYFUNC_TFJS_BACKEND) picks the backend; default "auto".
+ * `data`. Model config `backend` (when not "auto"), else PYFUNC_TFJS_BACKEND, picks the backend; default "auto".
  */
 export const tfjsFlavor: FlavorPlugin = {
   name: FLAVOR_NAME,
   packageName: PACKAGE_NAME,
   loaderModules: [PACKAGE_NAME],
   async load(context: LoadContext): Promise<PyFuncImplementation> {
+    // an explicit backend in the model config wins; "auto" (the saved default) defers to PYFUNC_TFJS_BACKEND
+    const configured = parseBackendChoice(context.modelConfig.backend);
     const backend =
-      parseBackendChoice(context.modelConfig.backend) ??
+      (configured !== "auto" ? configured : undefined) ??
       parseBackendChoice(process.env[BACKEND_ENV]) ??
       "auto";
     const signature = context.model.signature;

@@ -13,6 +13,7 @@ import {
 import { runFlavorConformance } from "@pyfunc/core/testing";
 import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DataFrameClass as DataFrame } from "./core-shim.js";
 import { fileSystemLoader } from "./io/fs-handler.js";
 import { tfjsFlavor } from "./plugin.js";
 import { saveModel } from "./save.js";
@@ -108,9 +109,7 @@ describe("saveModel", () => {
     await saveModel(dir, { tfjsModel: model });
     const loaded = await load(dir);
     try {
-      const out = (await loaded.predict({
-        first_input: { dtype: "float32", shape: [2, 3], data: x.dataSync() },
-      })) as Tensor;
+      const out = (await loaded.predict({ dtype: "float32", shape: [2, 3], data: x.dataSync() })) as Tensor;
       expect(Array.from(out.data as Float32Array)).toEqual(Array.from(direct));
       expect(loaded.unwrap()).toBeInstanceOf(tf.LayersModel);
     } finally {
@@ -127,7 +126,7 @@ describe("saveModel", () => {
     g.dispose();
     const loaded = await load(dir);
     try {
-      const out = (await loaded.predict({ inputs: toTensor(graph.inputs[0]!.inputs!) })) as TensorDict;
+      const out = (await loaded.predict(toTensor(graph.inputs[0]!.inputs!))) as TensorDict;
       for (const name of ["probability", "logits"]) {
         expect(
           compare(out[name]!.data as Float32Array, graph.expected[0]![name]!.data as number[], 1e-5).ok,
@@ -138,17 +137,28 @@ describe("saveModel", () => {
     }
   });
 
-  it("keeps the saved Sequential input name stable across loads in one process", async () => {
+  it("writes a single-input model's input as an unnamed TensorSpec, so DataFrames and plain tensors pass", async () => {
     const dir = next();
     await saveModel(dir, { tfjsModel: path.join(FIXTURES_DIR, "dense-classifier") });
+    expect(JSON.parse((await Model.load(dir)).signature!.inputs!)).toEqual([
+      { type: "tensor", "tensor-spec": { dtype: "float32", shape: [-1, 8] } },
+    ]);
     const first = await load(dir);
     const second = await load(dir);
     try {
-      for (const m of [first, second]) {
-        const out = (await m.predict({ hidden_input: toTensor(dense.inputs[0]!.hidden_input!) })) as Tensor;
-        expect(compare(out.data as Float32Array, dense.expected[0]!.probs!.data as number[], 1e-5).ok).toBe(
-          true,
-        );
+      const x = toTensor(dense.inputs[0]!.hidden_input!);
+      const rows = x.shape[0]!;
+      const cols: Record<string, Float32Array> = {};
+      for (let j = 0; j < 8; j++) {
+        cols[`c${j}`] = Float32Array.from({ length: rows }, (_, i) => (x.data as Float32Array)[i * 8 + j]!);
+      }
+      for (const input of [x, DataFrame.fromColumns(cols)]) {
+        for (const m of [first, second]) {
+          const out = (await m.predict(input)) as Tensor;
+          expect(compare(out.data as Float32Array, dense.expected[0]!.probs!.data as number[], 1e-5).ok).toBe(
+            true,
+          );
+        }
       }
     } finally {
       await first.close();

@@ -87,7 +87,11 @@ const TF_TO_NUMPY: Record<string, NumpyDType> = {
   string: "str",
 };
 
-function tensorSpec(name: string, dtype: string | undefined, shape: readonly (number | null)[] | undefined) {
+function tensorSpec(
+  name: string,
+  dtype: string | undefined,
+  shape: readonly (number | null)[] | undefined,
+): { type: string; "tensor-spec": { dtype: string; shape: number[] }; name?: string } {
   return {
     type: "tensor",
     "tensor-spec": {
@@ -102,7 +106,13 @@ function tensorSpec(name: string, dtype: string | undefined, shape: readonly (nu
 export async function signatureFromModel(
   model: TfjsModel,
 ): Promise<{ inputs: string; outputs: string; params: null }> {
-  const inputs = model.inputs.map((i) => tensorSpec(i.name, i.dtype, i.shape));
+  // one input: an unnamed TensorSpec, as MLflow infers for a single array, so that a DataFrame, records or a
+  // plain tensor are accepted; several inputs: named TensorSpecs (the saved names, matched by position)
+  const inputs = model.inputs.map((i) => {
+    const spec: { name?: string } = tensorSpec(i.name, i.dtype, i.shape);
+    if (model.inputs.length === 1) delete spec.name;
+    return spec;
+  });
   let outputs = model.outputs.map((o) => tensorSpec(o.name, o.dtype, o.shape));
   const probe = model.format === "graph-model" || model.outputs.some((o) => o.shape === undefined);
   if (probe && model.inputs.every((i) => i.shape !== undefined)) {

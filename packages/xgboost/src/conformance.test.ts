@@ -16,7 +16,7 @@ const input = JSON.parse(readFileSync(join(caseDir, "input.json"), "utf8")) as {
 const expected = JSON.parse(readFileSync(join(caseDir, "expected.json"), "utf8")) as {
   predictions: { data: number[] };
 };
-const DataFrame = (core as unknown as { DataFrame: typeof core.DataFrame }).DataFrame;
+const { DataFrame } = core;
 const frame = DataFrame.fromColumns(
   Object.fromEntries(
     input.columns.map((c, j) => [c, Float64Array.from(input.data, (r) => r[j] ?? Number.NaN)]),

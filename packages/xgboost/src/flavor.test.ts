@@ -12,7 +12,7 @@ import { saveModel } from "./index.js";
 const here = dirname(fileURLToPath(import.meta.url));
 const fixtures = resolve(here, "../fixtures");
 const mlflowDir = join(fixtures, "mlflow");
-const DataFrame = (core as unknown as { DataFrame: typeof core.DataFrame }).DataFrame;
+const { DataFrame } = core;
 const tmp = mkdtempSync(join(tmpdir(), "pyfunc-xgb-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -70,19 +70,19 @@ describe("the xgboost flavor plugin", () => {
     expect(named.featureNames).toEqual(input.columns);
     const w = new XGBoostPyFuncModel(named, "xgboost.core.Booster");
     const df = frame(input);
-    const base = w.predict(df);
+    const base = w.predictSync(df);
     const records = df.toRecords();
-    expect(Array.from(w.predict(records).data as Float32Array)).toEqual(
+    expect(Array.from(w.predictSync(records).data as Float32Array)).toEqual(
       Array.from(base.data as Float32Array),
     );
     const reversed = DataFrame.fromColumns(
       Object.fromEntries([...input.columns].reverse().map((c) => [c, df.column(c).values])),
     );
-    expect(Array.from(w.predict(reversed).data as Float32Array)).toEqual(
+    expect(Array.from(w.predictSync(reversed).data as Float32Array)).toEqual(
       Array.from(base.data as Float32Array),
     );
     const pw = new XGBoostPyFuncModel(booster);
-    const t = pw.predict({
+    const t = pw.predictSync({
       dtype: "float64",
       shape: [input.data.length, 4],
       data: Float64Array.from(input.data.flat(), (v) => v ?? Number.NaN),
@@ -96,16 +96,16 @@ describe("the xgboost flavor plugin", () => {
     );
     const w = new XGBoostPyFuncModel(named, "xgboost.sklearn.XGBClassifier");
     const bad = DataFrame.fromColumns({ "f one": [1], f_two: [2], f3: [3], other: [4] });
-    expect(() => w.predict(bad)).toThrowError(/feature_names mismatch[\s\S]*expected f4 in input data/);
+    expect(() => w.predictSync(bad)).toThrowError(/feature_names mismatch[\s\S]*expected f4 in input data/);
     try {
-      w.predict(bad);
+      w.predictSync(bad);
     } catch (e) {
       expect((e as core.MlflowException).errorCode).toBe("INVALID_PARAMETER_VALUE");
     }
-    expect(() => w.predict({ dtype: "float32", shape: [1, 4], data: new Float32Array(4) })).toThrowError(
+    expect(() => w.predictSync({ dtype: "float32", shape: [1, 4], data: new Float32Array(4) })).toThrowError(
       /training data did not have the following fields: f one, f_two, f3, f4/,
     );
-    expect(() => w.predict(DataFrame.fromColumns({ a: ["x"] }))).toThrowError(/feature_names mismatch/);
+    expect(() => w.predictSync(DataFrame.fromColumns({ a: ["x"] }))).toThrowError(/feature_names mismatch/);
   });
 
   it("passes output_margin and iteration_range params to the booster and drops unknown ones with a warning", () => {
@@ -116,7 +116,7 @@ describe("the xgboost flavor plugin", () => {
     const warnings: string[] = [];
     const w = new XGBoostPyFuncModel(b, "xgboost.core.Booster", (m) => warnings.push(m));
     const df = frame(input);
-    const margin = w.predict(df, { output_margin: true, bogus: 1 });
+    const margin = w.predictSync(df, { output_margin: true, bogus: 1 });
     expect(margin.shape).toEqual([input.data.length, 3]);
     expect(warnings.join()).toMatch(/'bogus'/);
     const direct = b.predict(
@@ -124,9 +124,32 @@ describe("the xgboost flavor plugin", () => {
       { outputMargin: true },
     );
     expect(Array.from(margin.data as Float32Array)).toEqual(Array.from(direct.data));
-    const first = w.predict(df, { iteration_range: [0, 1] });
-    expect(first.data).not.toEqual(w.predict(df).data);
-    expect(() => w.predict(df, { iteration_range: [0, 99] })).toThrowError(/out of range/);
+    const first = w.predictSync(df, { iteration_range: [0, 1] });
+    expect(first.data).not.toEqual(w.predictSync(df).data);
+    expect(() => w.predictSync(df, { iteration_range: [0, 99] })).toThrowError(/out of range/);
+  });
+});
+
+describe("worker threads in the pyfunc wrapper", () => {
+  it("gives the same classes on worker threads for a large batch", async () => {
+    const named = Booster.fromBytes(
+      new Uint8Array(readFileSync(join(mlflowDir, "classifier-ubj/model/model.ubj"))),
+    );
+    const w = new XGBoostPyFuncModel(named, "xgboost.sklearn.XGBClassifier", () => {}, { workers: 2 });
+    const plain = new XGBoostPyFuncModel(named, "xgboost.sklearn.XGBClassifier");
+    const n = 6000;
+    const cols: Record<string, Float64Array> = {};
+    for (const [j, c] of (named.featureNames ?? []).entries()) {
+      cols[c] = Float64Array.from({ length: n }, (_, i) => Math.sin(i * (j + 1)) * 2);
+    }
+    const df = DataFrame.fromColumns(cols);
+    const pending = w.predict(df);
+    expect(pending).toBeInstanceOf(Promise);
+    const a = await pending;
+    const b = plain.predictSync(df) as core.Tensor;
+    expect(a.dtype).toBe("int64");
+    expect(Array.from(a.data as BigInt64Array)).toEqual(Array.from(b.data as BigInt64Array));
+    await w.close();
   });
 });
 

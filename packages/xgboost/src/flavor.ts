@@ -7,7 +7,7 @@ import type {
   PyFuncInput,
   Tensor,
 } from "@pyfunc/core";
-import { Booster, type PredictOptions } from "./booster.js";
+import { Booster, type Prediction, type PredictOptions } from "./booster.js";
 import { inputError, MlflowException, modelError } from "./errors.js";
 import { toFeatureMatrix } from "./inputs.js";
 import { classesFromPrediction, sklearnIterationRange } from "./sklearn.js";
@@ -61,16 +61,37 @@ export class XGBoostPyFuncModel implements PyFuncImplementation {
   readonly kind: ModelKind;
   readonly modelClass: string;
   readonly acceptsParams = true;
+  /** worker threads for large batches (0 = predict on the calling thread) */
+  readonly workers: number;
   readonly #warn: (m: string) => void;
 
-  constructor(booster: Booster, modelClass: string = BOOSTER_CLASS, warn: (m: string) => void = () => {}) {
+  constructor(
+    booster: Booster,
+    modelClass: string = BOOSTER_CLASS,
+    warn: (m: string) => void = () => {},
+    options: { workers?: number } = {},
+  ) {
     this.booster = booster;
     this.modelClass = modelClass;
     this.kind = modelKindOf(modelClass);
     this.#warn = warn;
+    this.workers = Math.max(0, Math.floor(options.workers ?? 0));
   }
 
-  predict(input: PyFuncInput, params?: Params): Tensor {
+  /**
+   * Predict as MLflow's wrapper does. Returns a Promise when worker threads are enabled and the
+   * batch is large enough to be split (at least 2 × 2048 rows); otherwise computes synchronously.
+   */
+  predict(input: PyFuncInput, params?: Params): Tensor | Promise<Tensor> {
+    return this.#predict(input, params, true);
+  }
+
+  /** The same prediction, always computed on the calling thread. */
+  predictSync(input: PyFuncInput, params?: Params): Tensor {
+    return this.#predict(input, params, false) as Tensor;
+  }
+
+  #predict(input: PyFuncInput, params: Params | undefined, allowAsync: boolean): Tensor | Promise<Tensor> {
     const b = this.booster;
     const allowed = this.kind === "booster" ? BOOSTER_PARAMS : SKLEARN_PARAMS;
     const p: Params = {};
@@ -100,10 +121,24 @@ export class XGBoostPyFuncModel implements PyFuncImplementation {
       const leaf = b.predictLeaf({ data: matrix.X, shape: [matrix.numRows, matrix.numCols] }, opts);
       return { dtype: "float32", shape: leaf.shape, data: Float32Array.from(leaf.data) };
     }
-    const pred = b.finish(b.predictMarginMatrix(matrix, opts), matrix.numRows, outputMargin);
+    if (this.workers > 1 && allowAsync && matrix.numRows >= 2 * 2048) {
+      return b
+        .predictAsync(
+          { data: matrix.X, shape: [matrix.numRows, matrix.numCols] },
+          { ...opts, outputMargin: true, workers: this.workers },
+        )
+        .then((m) => this.#output(b.finish(m.data, matrix.numRows, outputMargin), outputMargin));
+    }
+    return this.#output(
+      b.finish(b.predictMarginMatrix(matrix, opts), matrix.numRows, outputMargin),
+      outputMargin,
+    );
+  }
+
+  #output(pred: Prediction, outputMargin: boolean): Tensor {
     if (this.kind !== "classifier" || outputMargin)
       return { dtype: "float32", shape: pred.shape, data: pred.data };
-    const c = classesFromPrediction(b, pred);
+    const c = classesFromPrediction(this.booster, pred);
     return { dtype: c.dtype, shape: c.shape, data: c.data };
   }
 
@@ -145,7 +180,13 @@ export async function loadXGBoostModel(ctx: LoadContext): Promise<XGBoostPyFuncM
   if (fmt !== undefined && !["xgb", "json", "ubj", "deprecated"].includes(fmt)) {
     ctx.warn(`Unknown xgboost model_format '${fmt}'; the file was read as ${booster.format}`);
   }
-  return new XGBoostPyFuncModel(booster, modelClass, (m) => ctx.warn(m));
+  return new XGBoostPyFuncModel(booster, modelClass, (m) => ctx.warn(m), { workers: workersFromEnv() });
+}
+
+/** PYFUNC_XGBOOST_WORKERS=n: loaded models spread large batches over n worker threads. */
+function workersFromEnv(): number {
+  const v = Number(process.env.PYFUNC_XGBOOST_WORKERS ?? 0);
+  return Number.isSafeInteger(v) && v > 1 ? Math.min(v, 64) : 0;
 }
 
 export const xgboostFlavor: FlavorPlugin = {

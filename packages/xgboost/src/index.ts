@@ -35,3 +35,5 @@ export {
 } from "./sklearn.js";
 
 registerFlavor(xgboostFlavor);
+
+export { logModel } from "./log-model.js";

@@ -1,13 +1,6 @@
-import type { DataFrame as DataFrameClass, PyFuncInput } from "@pyfunc/core";
-import * as core from "@pyfunc/core";
+import { type ColumnValues, DataFrame, type PyFuncInput, type SparseMatrix } from "@pyfunc/core";
 import { inputError } from "./errors.js";
 import type { DenseMatrix } from "./matrix.js";
-
-/**
- * core's DataFrame class as a value (its index re-exports the name once as a type, which TypeScript
- * reports as type-only; at runtime the class is exported).
- */
-const DataFrame = (core as unknown as { DataFrame: typeof DataFrameClass }).DataFrame;
 
 interface ColumnLike {
   name: string;
@@ -39,9 +32,9 @@ function isTensorLike(v: unknown): v is { dtype: string; shape: number[]; data: 
   );
 }
 
-function isSparse(v: unknown): v is core.SparseMatrix {
+function isSparse(v: unknown): v is SparseMatrix {
   if (typeof v !== "object" || v === null) return false;
-  const s = v as Partial<core.SparseMatrix>;
+  const s = v as Partial<SparseMatrix>;
   return (s.format === "csr" || s.format === "csc") && Array.isArray(s.shape) && s.indptr !== undefined;
 }
 
@@ -125,7 +118,7 @@ function fromDense(data: ArrayLike<unknown>, rows: number, cols: number, numFeat
   return { matrix: { X, numRows: rows, numCols: numFeature }, names: null };
 }
 
-function fromSparse(s: core.SparseMatrix, numFeature: number): FeatureMatrix {
+function fromSparse(s: SparseMatrix, numFeature: number): FeatureMatrix {
   const [rows, cols] = s.shape;
   if (!Number.isSafeInteger(rows) || !Number.isSafeInteger(cols) || rows < 0 || cols < 0) {
     throw inputError("Invalid sparse matrix shape");
@@ -203,7 +196,7 @@ export function toFeatureMatrix(
     const values = Object.values(input);
     if (values.length > 0 && values.every((v) => Array.isArray(v) || ArrayBuffer.isView(v))) {
       return fromFrame(
-        DataFrame.fromColumns(input as Record<string, core.ColumnValues>),
+        DataFrame.fromColumns(input as Record<string, ColumnValues>),
         numFeature,
         featureNames,
       );

@@ -337,7 +337,10 @@ describe("untrusted bodies (property-based)", () => {
 
 describe("schemas given as core's Schema / ParamSchema objects", () => {
   it("parses with Schema.fromJson / ParamSchema objects as with the JSON text", async () => {
-    const core = (await import("../index.js")) as unknown as Record<string, { fromJson?: (j: unknown) => unknown }>;
+    const core = (await import("../index.js")) as unknown as Record<
+      string,
+      { fromJson?: (j: unknown) => unknown }
+    >;
     const inputs = core.Schema?.fromJson?.(JSON.parse(SCHEMA));
     const params = core.ParamSchema?.fromJson?.(JSON.parse(PARAMS));
     expect(inputs).toBeDefined();
@@ -347,7 +350,10 @@ describe("schemas given as core's Schema / ParamSchema objects", () => {
       { inputs: inputs as never, params: params as never },
     );
     expect((r.input as DataFrame).column("n").values).toEqual(new BigInt64Array([2n]));
-    const llm = parseScoringRequest('{"prompt": "x", "upper": true}', JSON_CT, { inputs: inputs as never, params: params as never });
+    const llm = parseScoringRequest('{"prompt": "x", "upper": true}', JSON_CT, {
+      inputs: inputs as never,
+      params: params as never,
+    });
     expect(llm.params).toEqual({ upper: true });
   });
 });

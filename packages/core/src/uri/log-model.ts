@@ -192,3 +192,35 @@ export async function saveAndLogModel(
     await rm(staging, { recursive: true, force: true });
   }
 }
+
+const LOG_OPTION_KEYS = [
+  "artifactPath",
+  "runId",
+  "experimentId",
+  "runName",
+  "registeredModelName",
+  "awaitRegistrationFor",
+  "tracking",
+] as const satisfies readonly (keyof LogModelOptions)[];
+
+/** A flavor's `logModel` options: its own save options plus where and how to log. */
+export type FlavorLogModelOptions<SaveOptions> = SaveOptions & Omit<LogModelOptions, "modelDir">;
+
+/**
+ * Build a flavor's `logModel` (MLflow's `mlflow.<flavor>.log_model`) from its `saveModel`:
+ * `export const logModel = createLogModel(saveModel);`
+ */
+export function createLogModel<SaveOptions extends object>(
+  saveModel: (path: string, options: SaveOptions) => Promise<unknown>,
+): (options: FlavorLogModelOptions<SaveOptions>) => Promise<LoggedModelInfo> {
+  return (options) => {
+    const logOptions: Omit<LogModelOptions, "modelDir"> = {};
+    const saveOptions: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(options)) {
+      if ((LOG_OPTION_KEYS as readonly string[]).includes(key))
+        (logOptions as Record<string, unknown>)[key] = value;
+      else saveOptions[key] = value;
+    }
+    return saveAndLogModel((path) => saveModel(path, saveOptions as SaveOptions), logOptions);
+  };
+}
