@@ -7,7 +7,7 @@ import { type Table, Type } from "apache-arrow";
 import { MlflowException } from "../errors/mlflow-exception.js";
 import { inferObjectValues } from "../schema/enforce-types.js";
 import { pyTypeName } from "../schema/types.js";
-import { type Column, type ColumnValues, DataFrame } from "./dataframe.js";
+import { type Column, type ColumnValues, DataFrame, dtypeOfTypedArray } from "./dataframe.js";
 import {
   isNumericDType,
   isTypedArray,
@@ -45,7 +45,7 @@ export function dataFrameFromArrow(table: Table): DataFrame {
     const nulls = vec.nullCount;
     const arr = vec.toArray() as unknown;
     if ((typeId === Type.Float || typeId === Type.Int) && isTypedArray(arr)) {
-      const dtype = dtypeOfTyped(arr);
+      const dtype = dtypeOfTypedArray(arr);
       if (nulls === 0) {
         cols.push({ name: field.name, dtype, values: arr });
       } else {
@@ -91,23 +91,10 @@ export function dataFrameFromArrow(table: Table): DataFrame {
   return new DataFrame(cols);
 }
 
-export function dtypeOfTyped(values: TypedArray): NumpyDType {
-  if (values instanceof Float64Array) return "float64";
-  if (values instanceof Float32Array) return "float32";
-  if (values instanceof Int32Array) return "int32";
-  if (values instanceof Int16Array) return "int16";
-  if (values instanceof Int8Array) return "int8";
-  if (values instanceof Uint8Array) return "uint8";
-  if (values instanceof Uint16Array) return "uint16";
-  if (values instanceof Uint32Array) return "uint32";
-  if (values instanceof BigInt64Array) return "int64";
-  return "uint64";
-}
-
 /** A column from JS values with pandas' dtype inference (typed arrays keep their dtype). */
 export function columnFrom(name: string, values: ColumnValues, dtype?: string): Column {
   if (isTypedArray(values)) {
-    return { name, dtype: (dtype ?? dtypeOfTyped(values)) as Column["dtype"], values };
+    return { name, dtype: (dtype ?? dtypeOfTypedArray(values)) as Column["dtype"], values };
   }
   const inferred = inferObjectValues(values);
   return { name, dtype: inferred.dtype as Column["dtype"], values: inferred.values };

@@ -4,7 +4,7 @@
  */
 import { MlflowException } from "../errors/mlflow-exception.js";
 import type { Column, ColumnValues } from "../inputs/dataframe.js";
-import { isTypedArray, type TypedArray } from "../inputs/dtype.js";
+import { isTypedArray, TYPED_ARRAY_FOR_DTYPE, type TypedArray } from "../inputs/dtype.js";
 import { isTensor } from "../inputs/tensor.js";
 import { pyRepr, pyStr } from "./pyjson.js";
 import {
@@ -108,20 +108,7 @@ export function inferObjectValues(values: readonly unknown[]): { dtype: string; 
   return { dtype: "object", values: [...values] };
 }
 
-const TYPED_FOR: Record<string, new (n: number) => TypedArray> = {
-  bool: Uint8Array,
-  int8: Int8Array,
-  int16: Int16Array,
-  int32: Int32Array,
-  int64: BigInt64Array,
-  uint8: Uint8Array,
-  uint16: Uint16Array,
-  uint32: Uint32Array,
-  uint64: BigUint64Array,
-  float16: Float32Array,
-  float32: Float32Array,
-  float64: Float64Array,
-};
+const TYPED_FOR: Record<string, new (n: number) => TypedArray> = TYPED_ARRAY_FOR_DTYPE;
 
 /** Cast numeric/bool cells to a numpy dtype's typed array (numpy `astype` semantics, unchecked). */
 export function castNumeric(values: ColumnValues, dtype: string): TypedArray {

@@ -5,8 +5,8 @@
  * whether `1` was `1.0`).
  */
 import { MlflowException } from "../errors/mlflow-exception.js";
-import { dataFrameFromArrow, dtypeOfTyped, isArrowTable, sparseDType } from "../inputs/convert.js";
-import { type Column, DataFrame } from "../inputs/dataframe.js";
+import { dataFrameFromArrow, isArrowTable, sparseDType } from "../inputs/convert.js";
+import { type Column, DataFrame, dtypeOfTypedArray } from "../inputs/dataframe.js";
 import { isTypedArray } from "../inputs/dtype.js";
 import { isSparseMatrix, type Params, type PyFuncInput, type PyFuncOutput } from "../inputs/model-input.js";
 import { isTensor, type Tensor } from "../inputs/tensor.js";
@@ -260,7 +260,7 @@ export function inferSchema(data: unknown): Schema {
   } else if (isTensor(data)) {
     schema = new Schema([new TensorSpec(tensorDtype(data), tensorShape(data.shape))]);
   } else if (isTypedArray(data) && !(data instanceof Uint8Array)) {
-    schema = new Schema([new TensorSpec(dtypeOfTyped(data), [-1])]);
+    schema = new Schema([new TensorSpec(dtypeOfTypedArray(data), [-1])]);
   } else if (isSparseMatrix(data)) {
     schema = new Schema([new TensorSpec(sparseDType(data), tensorShape(data.shape))]);
   } else if (isDict(data)) {
