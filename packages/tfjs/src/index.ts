@@ -9,3 +9,5 @@ export * from "./plugin.js";
 export * from "./save.js";
 
 registerTfjsFlavor();
+
+export { logModel } from "./log-model.js";

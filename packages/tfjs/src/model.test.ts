@@ -1,8 +1,13 @@
 import path from "node:path";
-import { type DataFrame, MlflowException, type Tensor, type TensorDict } from "@pyfunc/core";
+import {
+  type DataFrame,
+  DataFrame as DataFrameClass,
+  MlflowException,
+  type Tensor,
+  type TensorDict,
+} from "@pyfunc/core";
 import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DataFrameClass } from "./core-shim.js";
 import { loadTfjsModel, type TfjsModel } from "./model.js";
 import { compare, FIXTURES_DIR, readCase, toTensor } from "./test-support/fixtures.js";
 

@@ -2,6 +2,7 @@ import { stat } from "node:fs/promises";
 import path from "node:path";
 import {
   type DataFrame,
+  DataFrame as DataFrameClass,
   isTensor,
   isTensorDict,
   MlflowException,
@@ -14,7 +15,6 @@ import {
 } from "@pyfunc/core";
 import * as tf from "@tensorflow/tfjs";
 import { type BackendOptions, type TfjsBackendName, useBackend } from "./backend.js";
-import { DataFrameClass } from "./core-shim.js";
 import { type FileSystemLoadOptions, readModelArtifacts } from "./io/fs-handler.js";
 import type { ModelJson, TfjsModelFormat } from "./io/model-json.js";
 import { graphSignatureAliases, graphSignatureShapes, savedLayersIoNames } from "./io/names.js";

@@ -3,6 +3,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import {
+  DataFrame,
   FlavorRegistry,
   loadModel,
   MlflowException,
@@ -13,7 +14,6 @@ import {
 import { runFlavorConformance } from "@pyfunc/core/testing";
 import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DataFrameClass as DataFrame } from "./core-shim.js";
 import { fileSystemLoader } from "./io/fs-handler.js";
 import { tfjsFlavor } from "./plugin.js";
 import { saveModel } from "./save.js";
