@@ -90,4 +90,8 @@ with open(os.path.join(OUT, "conda.yaml"), "w") as f:
 expected = {"input": {"columns": features, "data": example.values.tolist()}, "predictions": model.predict(example).tolist()}
 with open(os.path.join(HERE, "expected.json"), "w") as f:
     json.dump(expected, f, indent=2)
+# Every row of the data set with XGBoost's label: a larger parity check for the Node side.
+everything = {"columns": features, "data": X.values.tolist(), "predictions": model.predict(X).tolist()}
+with open(os.path.join(HERE, "all-rows.json"), "w") as f:
+    json.dump(everything, f)
 print(f"wrote {OUT}")

@@ -64,4 +64,147 @@ export const scenarios: Scenario[] = [
       void out; void saveModel; void loadOnnxModel;
     `,
   },
+  {
+    flavor: "tfjs",
+    packages: ["packages/core", "packages/tfjs"],
+    program: `
+      import { mkdtempSync, readFileSync } from "node:fs";
+      import { tmpdir } from "node:os";
+      import { join } from "node:path";
+      import { loadModel } from "@pyfunc/core";
+      import { saveModel } from "@pyfunc/tfjs";
+      const fixture = ${fixture("packages/tfjs/fixtures/dense-classifier")};
+      const dir = join(mkdtempSync(join(tmpdir(), "pyfunc-tfjs-alone-")), "model");
+      await saveModel(dir, { tfjsModel: join(fixture, "model.json") });
+      const inputs = JSON.parse(readFileSync(join(fixture, "inputs.json"), "utf8")).runs;
+      const expected = JSON.parse(readFileSync(join(fixture, "expected.json"), "utf8")).runs;
+      const model = await loadModel(dir);
+      if (model.loaderModule !== "@pyfunc/tfjs") throw new Error("loaded by " + model.loaderModule);
+      let worst = 0;
+      for (let r = 0; r < inputs.length; r++) {
+        const x = inputs[r].hidden_input;
+        const out = await model.predict({ dtype: "float32", shape: x.shape, data: Float32Array.from(x.data) });
+        const want = expected[r].probs;
+        if (JSON.stringify(out.shape) !== JSON.stringify(want.shape)) throw new Error("shape " + JSON.stringify(out.shape));
+        for (let i = 0; i < want.data.length; i++) worst = Math.max(worst, Math.abs(out.data[i] - want.data[i]));
+      }
+      if (!(worst < 1e-5)) throw new Error("max abs diff " + worst);
+      await model.close();
+      console.log("OK", inputs.length, "runs, max abs diff", worst);
+    `,
+    typesProgram: `
+      import { loadModel, type Model, type Tensor } from "@pyfunc/core";
+      import { saveModel } from "@pyfunc/tfjs";
+      const saved: Model = await saveModel("./model", { tfjsModel: "./fixture/model.json", modelConfig: { backend: "cpu" } });
+      const model = await loadModel("./model");
+      const out = (await model.predict({ dtype: "float32", shape: [1, 8], data: new Float32Array(8) })) as Tensor;
+      const shape: number[] = out.shape;
+      void saved; void shape;
+    `,
+  },
+  {
+    flavor: "custom-class",
+    // @pyfunc/custom-class depends on @pyfunc/function (the shared models-from-code machinery)
+    packages: ["packages/core", "packages/function", "packages/custom-class"],
+    program: `
+      import { mkdtempSync, writeFileSync } from "node:fs";
+      import { tmpdir } from "node:os";
+      import { join } from "node:path";
+      import { loadModel } from "@pyfunc/core";
+      import { saveModel } from "@pyfunc/custom-class";
+      // a model whose code imports only @pyfunc/custom-class, with an artifact and a model_config
+      const src = mkdtempSync(join(tmpdir(), "pyfunc-custom-class-alone-"));
+      writeFileSync(join(src, "weights.json"), JSON.stringify({ w: 3 }));
+      writeFileSync(join(src, "model.mjs"), [
+        'import { readFileSync } from "node:fs";',
+        'import { PyFuncModelBase, setModel } from "@pyfunc/custom-class";',
+        "class Scaled extends PyFuncModelBase {",
+        "  loadContext(context) { this.w = JSON.parse(readFileSync(context.artifacts.weights, 'utf8')).w; }",
+        "  predict(context, rows) { return rows.map((r) => r.x * this.w + Number(context.modelConfig.offset)); }",
+        "}",
+        "setModel(new Scaled());",
+      ].join("\\n"));
+      const dir = join(src, "model");
+      await saveModel(dir, {
+        pythonModel: join(src, "model.mjs"),
+        artifacts: { weights: join(src, "weights.json") },
+        modelConfig: { offset: 1 },
+        inputExample: [{ x: 1.5 }],
+      });
+      const model = await loadModel(dir);
+      const got = await model.predict([{ x: 2 }, { x: 0.5 }]);
+      if (JSON.stringify(got) !== "[7,2.5]") throw new Error("saved model predicted " + JSON.stringify(got));
+      const overridden = await loadModel(dir, { modelConfig: { offset: 10 } });
+      const got2 = await overridden.predict([{ x: 2 }]);
+      if (JSON.stringify(got2) !== "[16]") throw new Error("with offset 10 predicted " + JSON.stringify(got2));
+      // the committed streamable fixture (its code imports @pyfunc/custom-class too)
+      const echo = await loadModel(${fixture("packages/custom-class/fixtures/echo-model")});
+      const echoed = await echo.predict([{ text: "hello world" }], { prefix: "> " });
+      if (JSON.stringify(echoed) !== '["> hello world"]') throw new Error("echo predicted " + JSON.stringify(echoed));
+      const chunks = [];
+      for await (const c of echo.predictStream([{ text: "a b c" }])) chunks.push(c);
+      if (JSON.stringify(chunks) !== '["a"," b"," c"]') throw new Error("echo streamed " + JSON.stringify(chunks));
+      console.log("OK", JSON.stringify(got), JSON.stringify(got2), JSON.stringify(echoed), JSON.stringify(chunks));
+    `,
+    typesProgram: `
+      import { loadModel, type Model } from "@pyfunc/core";
+      import {
+        createTextOutputItem,
+        PyFuncModelBase,
+        type PythonModelContext,
+        ResponsesAgent,
+        type ResponsesAgentRequest,
+        saveModel,
+        setModel,
+      } from "@pyfunc/custom-class";
+      class Scaled extends PyFuncModelBase {
+        override predict(context: PythonModelContext, rows: { x: number }[]): number[] {
+          return rows.map((r) => r.x * Number(context.modelConfig.scale ?? 1));
+        }
+      }
+      class Hello extends ResponsesAgent {
+        override predict(request: ResponsesAgentRequest) {
+          return { object: "response", output: [createTextOutputItem("hi " + request.input.length, "msg_1")] };
+        }
+      }
+      setModel(new Scaled());
+      const saved: Model = await saveModel("./model", {
+        pythonModel: "./model.ts",
+        artifacts: { weights: "./weights.json" },
+        modelConfig: { scale: 2 },
+      });
+      const model = await loadModel("./model", { modelConfig: { scale: 3 } });
+      const streamable: boolean = model.isStreamable;
+      void saved; void streamable; void Hello;
+    `,
+  },
+  {
+    flavor: "function",
+    packages: ["packages/core", "packages/function"],
+    program: `
+      import { mkdtempSync, writeFileSync } from "node:fs";
+      import { tmpdir } from "node:os";
+      import { join } from "node:path";
+      import { loadModel } from "@pyfunc/core";
+      import { saveModel } from "@pyfunc/function";
+      const src = mkdtempSync(join(tmpdir(), "pyfunc-function-alone-"));
+      writeFileSync(join(src, "predict.mjs"), "export function predict(rows) { return rows.map((r) => 2 * r.x + 1); }\\n");
+      const dir = join(src, "model");
+      await saveModel(dir, { modelCode: join(src, "predict.mjs"), inputExample: [{ x: 1.5 }] });
+      const model = await loadModel(dir);
+      if (model.loaderModule !== "@pyfunc/function") throw new Error("loaded by " + model.loaderModule);
+      const got = await model.predict([{ x: 2.5 }, { x: -1 }]);
+      if (JSON.stringify(got) !== "[6,-1]") throw new Error("predicted " + JSON.stringify(got));
+      console.log("OK", JSON.stringify(got));
+    `,
+    typesProgram: `
+      import { loadModel, type Model } from "@pyfunc/core";
+      import { functionFlavor, saveModel } from "@pyfunc/function";
+      const saved: Model = await saveModel("./model", { modelCode: "./predict.ts", inputExample: [{ x: 1 }] });
+      const model = await loadModel("./model");
+      const out = await model.predict([{ x: 2 }]);
+      const name: string = functionFlavor.name;
+      void saved; void out; void name;
+    `,
+  },
 ];

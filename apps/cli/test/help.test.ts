@@ -1,0 +1,53 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { CLI_DIR, runCli } from "./helpers.js";
+
+const version = (JSON.parse(readFileSync(join(CLI_DIR, "package.json"), "utf8")) as { version: string })
+  .version;
+
+describe("pyfunc --help / --version (built binary)", () => {
+  it("--version prints the package version", async () => {
+    const r = await runCli(["--version"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toBe(version);
+  });
+
+  it("--help lists every command and the exit code table", async () => {
+    const r = await runCli(["--help"]);
+    expect(r.code).toBe(0);
+    for (const c of ["serve", "predict", "info", "validate"])
+      expect(r.stdout).toMatch(new RegExp(`\\n  ${c} `));
+    expect(r.stdout).toContain("Exit codes:");
+    expect(r.stdout).toContain("8   input does not match the model signature");
+  });
+
+  it("each command has --help; serve keeps MLflow's -h/--host and env defaults", async () => {
+    const serve = await runCli(["serve", "--help"]);
+    expect(serve.code).toBe(0);
+    expect(serve.stdout).toMatch(
+      /-h, --host <host>\s+interface to bind \(default: "127.0.0.1", env:\s+MLFLOW_HOST\)/,
+    );
+    expect(serve.stdout).toMatch(
+      /-p, --port <port>\s+port to listen on \(default: "5000", env:\s+MLFLOW_PORT\)/,
+    );
+    expect(serve.stdout).toContain("-t, --timeout <seconds>");
+    expect(serve.stdout).toContain("-w, --workers <n>");
+    const predict = await runCli(["predict", "--help"]);
+    expect(predict.stdout).toContain("-i, --input-path <path>");
+    expect(predict.stdout).toContain("-o, --output-path <path>");
+    expect(predict.stdout).toContain("-t, --content-type <type>");
+    expect(predict.stdout).not.toContain("report-rss");
+    expect((await runCli(["info", "--help"])).stdout).toContain("Usage: pyfunc info [options] <model_uri>");
+    expect((await runCli(["validate", "--help"])).stdout).toContain("-i, --input <file>");
+  });
+
+  it("exits 2 with a suggestion for an unknown command or option", async () => {
+    const a = await runCli(["predcit"]);
+    expect(a.code).toBe(2);
+    expect(a.stderr).toContain("Did you mean predict?");
+    const b = await runCli(["info", "x", "--nope"]);
+    expect(b.code).toBe(2);
+    expect(b.stderr).toContain("unknown option '--nope'");
+  });
+});

@@ -1,0 +1,250 @@
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { MessageChannel } from "node:worker_threads";
+import { Piscina } from "piscina";
+import { describeModel, handleInvocation, type InvocationResponse, type StreamSink } from "./invocation.js";
+import { loadServableModel } from "./load.js";
+import type { ModelInfo, ServableModel } from "./model-types.js";
+import { handleV2Infer } from "./v2.js";
+import type { StreamMessage, WorkerInit, WorkerTask } from "./worker.js";
+
+/** Runs predictions: in this thread, or in a pool of worker threads each holding its own model copy. */
+export interface PredictionEngine {
+  readonly info: ModelInfo;
+  readonly threads: number;
+  invoke(
+    body: Uint8Array,
+    contentType: string | undefined,
+    sink: StreamSink,
+    signal: AbortSignal,
+  ): Promise<InvocationResponse>;
+  v2Infer(body: Uint8Array, signal: AbortSignal): Promise<InvocationResponse>;
+  /** Requests waiting for a free worker. */
+  readonly queued: number;
+  close(): Promise<void>;
+}
+
+export class InProcessEngine implements PredictionEngine {
+  readonly threads = 0;
+  readonly queued = 0;
+
+  private constructor(
+    private readonly model: ServableModel,
+    readonly info: ModelInfo,
+    private readonly modelName: string,
+    private readonly exposeStackTraces: boolean,
+    private readonly ownsModel: boolean,
+  ) {}
+
+  static async create(
+    model: ServableModel,
+    modelName: string,
+    exposeStackTraces: boolean,
+    ownsModel: boolean,
+  ): Promise<InProcessEngine> {
+    return new InProcessEngine(model, await describeModel(model), modelName, exposeStackTraces, ownsModel);
+  }
+
+  invoke(body: Uint8Array, contentType: string | undefined, sink: StreamSink): Promise<InvocationResponse> {
+    return handleInvocation(this.model, body, contentType, sink, {
+      exposeStackTraces: this.exposeStackTraces,
+    });
+  }
+
+  v2Infer(body: Uint8Array): Promise<InvocationResponse> {
+    return handleV2Infer(this.model, this.modelName, body);
+  }
+
+  async close(): Promise<void> {
+    if (this.ownsModel) await this.model.close?.();
+  }
+}
+
+/** The compiled worker file (from src/ during tests, the build output next to it is used). */
+export function workerFile(): string {
+  const here = new URL("./worker.js", import.meta.url);
+  const direct = fileURLToPath(here);
+  if (existsSync(direct)) return direct;
+  return fileURLToPath(new URL("../dist/worker.js", import.meta.url));
+}
+
+export class PoolEngine implements PredictionEngine {
+  private constructor(
+    private readonly pool: Piscina,
+    readonly info: ModelInfo,
+    readonly threads: number,
+  ) {}
+
+  static async create(init: WorkerInit, threads: number): Promise<PoolEngine> {
+    const pool = new Piscina({
+      filename: workerFile(),
+      workerData: init,
+      minThreads: threads,
+      maxThreads: threads,
+      idleTimeout: Number.POSITIVE_INFINITY,
+      concurrentTasksPerWorker: 1,
+    });
+    try {
+      const info = (await pool.run({ kind: "info" } satisfies WorkerTask)) as ModelInfo;
+      return new PoolEngine(pool, info, threads);
+    } catch (error) {
+      await pool.destroy();
+      throw error;
+    }
+  }
+
+  get queued(): number {
+    return this.pool.queueSize;
+  }
+
+  async invoke(
+    body: Uint8Array,
+    contentType: string | undefined,
+    sink: StreamSink,
+    signal: AbortSignal,
+  ): Promise<InvocationResponse> {
+    if (!this.info.isStreamable) {
+      return (await this.pool.run({ kind: "invoke", body, contentType } satisfies WorkerTask, {
+        signal,
+      })) as InvocationResponse;
+    }
+    const channel = new MessageChannel();
+    let ended!: () => void;
+    const endReceived = new Promise<void>((resolve) => {
+      ended = resolve;
+    });
+    channel.port1.on("message", (m: StreamMessage) => {
+      if (m.type === "start") sink.start();
+      else if (m.type === "event") sink.event(m.data);
+      else {
+        sink.end();
+        ended();
+      }
+    });
+    const task: WorkerTask = { kind: "invoke", body, contentType, port: channel.port2 };
+    try {
+      const result = (await this.pool.run(task, {
+        signal,
+        transferList: [channel.port2] as never,
+      })) as InvocationResponse;
+      if (result.streamed) await endReceived;
+      return result;
+    } finally {
+      channel.port1.close();
+    }
+  }
+
+  async v2Infer(body: Uint8Array, signal: AbortSignal): Promise<InvocationResponse> {
+    return (await this.pool.run({ kind: "v2", body } satisfies WorkerTask, { signal })) as InvocationResponse;
+  }
+
+  async close(): Promise<void> {
+    await this.pool.destroy();
+  }
+}
+
+export async function createInProcessEngineFromUri(
+  init: WorkerInit,
+  onWarning: (m: string) => void,
+): Promise<InProcessEngine> {
+  const model = await loadServableModel({ ...init, onWarning });
+  return InProcessEngine.create(model, init.modelName, init.exposeStackTraces === true, true);
+}
+
+export interface InlinePolicy {
+  /** Bodies up to this many bytes may be predicted in the HTTP thread (default 16 KiB). */
+  maxBytes: number;
+  /** Stop inlining while the recent in-thread time per request (EWMA) is above this (default 2 ms). */
+  maxMs: number;
+}
+
+/**
+ * Worker pool plus an in-thread fast path: small requests skip the thread hop, but only once the workers have
+ * *measured* that such requests are cheap (each worker reports its parse+predict+serialize time), so a slow
+ * model never runs in the HTTP thread. Every 128th small request still goes to a worker to keep the
+ * measurement fresh. Large bodies and streaming requests always go to the pool.
+ */
+export class HybridEngine implements PredictionEngine {
+  readonly #costs: number[] = [];
+  #small = 0;
+  #inlined = 0;
+
+  constructor(
+    private readonly pool: PoolEngine,
+    private readonly local: InProcessEngine,
+    private readonly policy: InlinePolicy,
+  ) {}
+
+  get info(): ModelInfo {
+    return this.pool.info;
+  }
+
+  get threads(): number {
+    return this.pool.threads;
+  }
+
+  get queued(): number {
+    return this.pool.queued;
+  }
+
+  /** Requests answered in the HTTP thread so far. */
+  get inlined(): number {
+    return this.#inlined;
+  }
+
+  #route(body: Uint8Array): "inline" | "pool" | "sample" {
+    if (body.byteLength > this.policy.maxBytes) return "pool";
+    this.#small++;
+    const cheap = this.#costs.length >= 8 && this.#median() <= this.policy.maxMs;
+    return cheap && this.#small % 128 !== 0 ? "inline" : "sample";
+  }
+
+  /** Median of the last 16 worker-measured costs of small requests (robust to a descheduled outlier). */
+  #median(): number {
+    const sorted = [...this.#costs].sort((a, b) => a - b);
+    return sorted[Math.floor(sorted.length / 2)] ?? Number.POSITIVE_INFINITY;
+  }
+
+  #sample(ms: number): void {
+    this.#costs.push(ms);
+    if (this.#costs.length > 16) this.#costs.shift();
+  }
+
+  #record(result: InvocationResponse): InvocationResponse {
+    if (result.computeMs !== undefined) this.#sample(result.computeMs);
+    return result;
+  }
+
+  async #inline(run: () => Promise<InvocationResponse>): Promise<InvocationResponse> {
+    this.#inlined++;
+    const start = performance.now();
+    const result = await run();
+    // a small request that turned out slow here (even counting interleaving) sends the next ones to the pool
+    const ms = performance.now() - start;
+    if (ms > 10 * this.policy.maxMs) for (let i = 0; i < 9; i++) this.#sample(ms);
+    return result;
+  }
+
+  async invoke(
+    body: Uint8Array,
+    contentType: string | undefined,
+    sink: StreamSink,
+    signal: AbortSignal,
+  ): Promise<InvocationResponse> {
+    const route = this.info.isStreamable ? "pool" : this.#route(body);
+    if (route === "inline") return this.#inline(() => this.local.invoke(body, contentType, sink));
+    const result = await this.pool.invoke(body, contentType, sink, signal);
+    return route === "sample" ? this.#record(result) : result;
+  }
+
+  async v2Infer(body: Uint8Array, signal: AbortSignal): Promise<InvocationResponse> {
+    const route = this.#route(body);
+    if (route === "inline") return this.#inline(() => this.local.v2Infer(body));
+    const result = await this.pool.v2Infer(body, signal);
+    return route === "sample" ? this.#record(result) : result;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.pool.close(), this.local.close()]);
+  }
+}

@@ -1,0 +1,212 @@
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import {
+  isDataFrameInstance,
+  isTensor,
+  MlflowException,
+  type Params,
+  type ParsedScoringRequest,
+  type PyFuncInput,
+  parseScoringRequestAsync,
+  predictionsToJsonable,
+  serializePredictions,
+  UnsupportedContentTypeError,
+} from "@pyfunc/core";
+import type { ModelInfo, ServableModel } from "./model-types.js";
+
+/** An HTTP answer computed away from the HTTP layer (possibly in a worker thread). */
+export interface InvocationResponse {
+  status: number;
+  contentType: string;
+  body: string;
+  /** Warnings the model or the enforcement emitted while answering (logged with the request id). */
+  warnings?: string[];
+  /** Set when the answer was streamed through the sink instead. */
+  streamed?: boolean;
+  /** Time spent parsing, predicting and serializing (set by worker threads, for the fast-path policy). */
+  computeMs?: number;
+}
+
+/** Where a streamed answer goes: `start` before the first event, `event` per `data:` line, then `end`. */
+export interface StreamSink {
+  start(): void;
+  event(data: string): void;
+  end(): void;
+}
+
+export interface InvocationOptions {
+  /** Include `stack_trace` in error bodies for model exceptions (MLflow always does; here it is opt-in). */
+  exposeStackTraces?: boolean;
+}
+
+const JSON_TYPE = "application/json";
+
+export function errorResponse(
+  status: number,
+  errorCode: string,
+  message: string,
+  stackTrace?: string,
+): InvocationResponse {
+  const body: Record<string, string> = { error_code: errorCode, message };
+  if (stackTrace !== undefined) body.stack_trace = stackTrace;
+  return { status, contentType: JSON_TYPE, body: JSON.stringify(body) };
+}
+
+/** A short description of the data for "Failed to predict data '...'" (MLflow prints the pandas repr). */
+export function describeData(input: PyFuncInput): string {
+  try {
+    if (isDataFrameInstance(input)) {
+      return `DataFrame with ${input.numRows} rows and columns [${input.columns.map((c) => `'${c}'`).join(", ")}]`;
+    }
+    if (isTensor(input)) return `ndarray of dtype ${input.dtype} and shape (${input.shape.join(", ")})`;
+    const text = JSON.stringify(predictionsToJsonable(input));
+    return text.length > 200 ? `${text.slice(0, 200)}...` : text;
+  } catch {
+    return String(input);
+  }
+}
+
+/** Map an error thrown by the model (or by enforcement inside predict) to MLflow's answer. */
+export function modelErrorResponse(
+  error: unknown,
+  input: PyFuncInput,
+  options: InvocationOptions,
+): InvocationResponse {
+  if (error instanceof MlflowException) {
+    return errorResponse(
+      error.httpStatus,
+      error.errorCode,
+      `Failed to predict data '${describeData(input)}'. \nError: ${error.message}`,
+    );
+  }
+  const err = error instanceof Error ? error : new Error(String(error));
+  return errorResponse(
+    400,
+    "BAD_REQUEST",
+    "Encountered an unexpected error while evaluating the model. Verify that the serialized input Dataframe is " +
+      `compatible with the model for inference. Error: ${err.message}`,
+    options.exposeStackTraces ? (err.stack ?? String(err)) : undefined,
+  );
+}
+
+/** Map a request-parsing error to MLflow's answer (415 plain text, or the MlflowException's JSON). */
+export function parseErrorResponse(error: unknown): InvocationResponse {
+  if (error instanceof UnsupportedContentTypeError) {
+    return { status: 415, contentType: error.responseContentType, body: error.message };
+  }
+  if (error instanceof MlflowException)
+    return errorResponse(error.httpStatus, error.errorCode, error.message);
+  const message = error instanceof Error ? error.message : String(error);
+  return errorResponse(400, "BAD_REQUEST", `Invalid input. ${message}`);
+}
+
+export function schemasOf(model: ServableModel): { inputs?: string | null; params?: string | null } {
+  const sig = model.metadata?.signature;
+  return sig ? { inputs: sig.inputs ?? null, params: sig.params ?? null } : {};
+}
+
+/**
+ * Answer one `POST /invocations`: parse the body, call the model (streaming through `sink` when the body
+ * asks for it and the model can), and serialize the predictions. Never throws.
+ */
+export async function handleInvocation(
+  model: ServableModel,
+  body: Uint8Array,
+  contentType: string | undefined,
+  sink: StreamSink | undefined,
+  options: InvocationOptions = {},
+): Promise<InvocationResponse> {
+  let parsed: ParsedScoringRequest;
+  try {
+    parsed = await parseScoringRequestAsync(body, contentType, schemasOf(model));
+  } catch (error) {
+    return parseErrorResponse(error);
+  }
+  if (parsed.stream && sink !== undefined && model.isStreamable === true && model.predictStream) {
+    return streamInvocation(model, parsed, sink);
+  }
+  let output: unknown;
+  try {
+    output = await model.predict(parsed.input, parsed.params);
+  } catch (error) {
+    return modelErrorResponse(error, parsed.input, options);
+  }
+  try {
+    return {
+      status: 200,
+      contentType: JSON_TYPE,
+      body: serializePredictions(output as never, { unwrapped: parsed.unifiedLlm }),
+    };
+  } catch (error) {
+    return errorResponse(
+      500,
+      "INTERNAL_ERROR",
+      `Failed to serialize the model output: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+}
+
+async function streamInvocation(
+  model: ServableModel,
+  parsed: ParsedScoringRequest,
+  sink: StreamSink,
+): Promise<InvocationResponse> {
+  let input = parsed.input;
+  if (parsed.unifiedLlm && typeof input === "object" && input !== null && !Array.isArray(input)) {
+    const { stream: _drop, ...rest } = input as Record<string, unknown>;
+    input = rest;
+  }
+  let iterator: AsyncIterator<unknown>;
+  try {
+    // errors raised before the first chunk (schema, params, not streamable) get a normal error answer
+    iterator = (model.predictStream as (i: PyFuncInput, p?: Params) => AsyncIterable<unknown>)
+      .call(model, input, parsed.params)
+      [Symbol.asyncIterator]();
+  } catch (error) {
+    return modelErrorResponse(error, input, {});
+  }
+  let first: IteratorResult<unknown>;
+  try {
+    first = await iterator.next();
+  } catch (error) {
+    return modelErrorResponse(error, input, {});
+  }
+  sink.start();
+  try {
+    let step = first;
+    while (!step.done) {
+      sink.event(JSON.stringify(predictionsToJsonable(step.value as never)));
+      step = await iterator.next();
+    }
+  } catch (error) {
+    sink.event(JSON.stringify({ error: error instanceof Error ? error.message : String(error) }));
+  }
+  sink.event("[DONE]");
+  sink.end();
+  return { status: 200, contentType: "text/event-stream", body: "", streamed: true };
+}
+
+/** Facts about a loaded model for the HTTP layer (health, OpenAPI, v2 metadata). */
+export async function describeModel(model: ServableModel): Promise<ModelInfo> {
+  let servingInputExample: unknown;
+  const info = model.metadata?.savedInputExampleInfo;
+  const rel = info && typeof info.serving_input_path === "string" ? info.serving_input_path : undefined;
+  if (rel !== undefined && model.modelDir !== undefined) {
+    const file = path.resolve(model.modelDir, rel);
+    if (file.startsWith(path.resolve(model.modelDir) + path.sep)) {
+      try {
+        servingInputExample = JSON.parse(await readFile(file, "utf8"));
+      } catch {
+        servingInputExample = undefined;
+      }
+    }
+  }
+  return {
+    isStreamable: model.isStreamable === true,
+    loaderModule: model.loaderModule,
+    modelDir: model.modelDir,
+    signature: model.metadata?.signature ?? undefined,
+    servingInputExample,
+    mlflowVersion: model.metadata?.mlflowVersion ?? undefined,
+  };
+}
