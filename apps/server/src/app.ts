@@ -148,10 +148,19 @@ export async function createServer(options: CreateServerOptions): Promise<Pyfunc
     if (workers <= 0) engine = await createInProcessEngineFromUri(init, (m) => app.log.warn(m));
     else if (options.inline === false) engine = await PoolEngine.create(init, workers);
     else {
-      const [pool, local] = await Promise.all([
+      const [poolResult, localResult] = await Promise.allSettled([
         PoolEngine.create(init, workers),
         createInProcessEngineFromUri(init, (m) => app.log.warn(m)),
       ]);
+      if (poolResult.status === "rejected" || localResult.status === "rejected") {
+        if (poolResult.status === "fulfilled") await poolResult.value.close();
+        if (localResult.status === "fulfilled") await localResult.value.close();
+        throw localResult.status === "rejected"
+          ? localResult.reason
+          : (poolResult as PromiseRejectedResult).reason;
+      }
+      const pool = poolResult.value;
+      const local = localResult.value;
       engine = new HybridEngine(pool, local, {
         maxBytes: options.inlineMaxBytes ?? 16 * 1024,
         maxMs: options.inlineMaxMs ?? 2,

@@ -1,12 +1,13 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { MessageChannel } from "node:worker_threads";
+import { type ErrorCode, MlflowException } from "@pyfunc/core";
 import { Piscina } from "piscina";
 import { describeModel, handleInvocation, type InvocationResponse, type StreamSink } from "./invocation.js";
 import { loadServableModel } from "./load.js";
 import type { ModelInfo, ServableModel } from "./model-types.js";
 import { handleV2Infer } from "./v2.js";
-import type { StreamMessage, WorkerInit, WorkerTask } from "./worker.js";
+import type { StreamMessage, WorkerInit, WorkerLoadError, WorkerTask } from "./worker.js";
 
 /** Runs predictions: in this thread, or in a pool of worker threads each holding its own model copy. */
 export interface PredictionEngine {
@@ -27,6 +28,8 @@ export interface PredictionEngine {
 export class InProcessEngine implements PredictionEngine {
   readonly threads = 0;
   readonly queued = 0;
+  /** Predictions still running (a client may have gone away; the model must not be closed under them). */
+  readonly #pending = new Set<Promise<unknown>>();
 
   private constructor(
     private readonly model: ServableModel,
@@ -85,8 +88,12 @@ export class PoolEngine implements PredictionEngine {
       concurrentTasksPerWorker: 1,
     });
     try {
-      const info = (await pool.run({ kind: "info" } satisfies WorkerTask)) as ModelInfo;
-      return new PoolEngine(pool, info, threads);
+      const answer = (await pool.run({ kind: "info" } satisfies WorkerTask)) as ModelInfo | WorkerLoadError;
+      if ("loadError" in answer) {
+        const { message, errorCode, errorClass } = answer.loadError;
+        throw new MlflowException(message, (errorCode ?? "INTERNAL_ERROR") as ErrorCode, { errorClass });
+      }
+      return new PoolEngine(pool, answer, threads);
     } catch (error) {
       await pool.destroy();
       throw error;
@@ -138,8 +145,9 @@ export class PoolEngine implements PredictionEngine {
     return (await this.pool.run({ kind: "v2", body } satisfies WorkerTask, { signal })) as InvocationResponse;
   }
 
+  /** Let running tasks finish (native sessions must not be torn down mid-run), then stop the threads. */
   async close(): Promise<void> {
-    await this.pool.destroy();
+    await this.pool.close();
   }
 }
 

@@ -41,11 +41,17 @@ describe("graceful shutdown in a real child process", () => {
       const { child, url, exit } = await startChild(modelDir);
       const body = (ms: number) => JSON.stringify({ dataframe_records: [{ a: 1 }], params: { ms } });
       const inFlight = [
-        post(`${url}/invocations`, body(1500)),
-        post(`${url}/invocations`, body(1500)),
-        post(`${url}/invocations`, body(800)),
+        post(`${url}/invocations`, body(3000)),
+        post(`${url}/invocations`, body(3000)),
+        post(`${url}/invocations`, body(2000)),
       ];
-      await new Promise((r) => setTimeout(r, 400));
+      // signal only once the server holds all three requests (the metrics request itself is the fourth)
+      for (let i = 0; i < 100; i++) {
+        const metrics = await (await fetch(`${url}/metrics`)).text();
+        const inFlight = Number(/^pyfunc_http_requests_in_flight (\d+)/m.exec(metrics)?.[1] ?? 0);
+        if (inFlight >= 4) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
       child.kill(signal);
       const results = await Promise.all(inFlight);
       expect(results.map((r) => r.status)).toEqual([200, 200, 200]);

@@ -4,9 +4,15 @@
  */
 import type { MessagePort } from "node:worker_threads";
 import { workerData } from "node:worker_threads";
-import { describeModel, handleInvocation, type InvocationResponse, type StreamSink } from "./invocation.js";
+import {
+  describeModel,
+  errorResponse,
+  handleInvocation,
+  type InvocationResponse,
+  type StreamSink,
+} from "./invocation.js";
 import { type LoadOptions, loadServableModel } from "./load.js";
-import type { ModelInfo } from "./model-types.js";
+import type { ModelInfo, ServableModel } from "./model-types.js";
 import { handleV2Infer } from "./v2.js";
 
 export interface WorkerInit extends LoadOptions {
@@ -24,13 +30,32 @@ export type StreamMessage = { type: "start" } | { type: "event"; data: string } 
 const init = workerData as WorkerInit;
 let collected: string[] = [];
 
-const model = await loadServableModel({
-  ...init,
-  onWarning: (message) => {
-    collected.push(message);
-  },
-});
-const info = await describeModel(model);
+/** A load failure, sent back to the main thread as data (errors lose their class crossing threads). */
+export interface WorkerLoadError {
+  loadError: { message: string; errorCode?: string; errorClass?: string };
+}
+
+let model: ServableModel | undefined;
+let info: ModelInfo | undefined;
+let loadError: WorkerLoadError | undefined;
+try {
+  model = await loadServableModel({
+    ...init,
+    onWarning: (message) => {
+      collected.push(message);
+    },
+  });
+  info = await describeModel(model);
+} catch (error) {
+  const e = error as { message?: unknown; errorCode?: unknown; errorClass?: unknown };
+  loadError = {
+    loadError: {
+      message: typeof e?.message === "string" ? e.message : String(error),
+      ...(typeof e?.errorCode === "string" ? { errorCode: e.errorCode } : {}),
+      ...(typeof e?.errorClass === "string" ? { errorClass: e.errorClass } : {}),
+    },
+  };
+}
 
 function portSink(port: MessagePort): StreamSink {
   return {
@@ -40,8 +65,14 @@ function portSink(port: MessagePort): StreamSink {
   };
 }
 
-export default async function run(task: WorkerTask): Promise<InvocationResponse | ModelInfo> {
+export default async function run(
+  task: WorkerTask,
+): Promise<InvocationResponse | ModelInfo | WorkerLoadError> {
   collected = [];
+  if (model === undefined || info === undefined) {
+    if (task.kind === "info") return loadError as WorkerLoadError;
+    return errorResponse(500, "INTERNAL_ERROR", `The model failed to load: ${loadError?.loadError.message}`);
+  }
   if (task.kind === "info") return info;
   const start = performance.now();
   let response: InvocationResponse;

@@ -261,6 +261,12 @@ describe("serializePredictions", () => {
       '{"predictions":{"a":[1,2]}}',
     );
     expect(serializePredictions(["x", 1, null])).toBe('{"predictions":["x",1,null]}');
+    // a frame built by another copy of core (model code may load its own) is still a frame
+    const foreign = {
+      numRows: 1,
+      columnList: [{ name: "a", dtype: "float64", values: new Float64Array([2]) }],
+    };
+    expect(serializePredictions(foreign as never)).toBe('{"predictions":[{"a":2}]}');
     expect(serializePredictions({ object: "response" }, { unwrapped: true })).toBe('{"object":"response"}');
     expect(serializePredictions(new Float32Array([0.9531188011169434]) as unknown as number[])).toBe(
       '{"predictions":[0.9531188011169434]}',

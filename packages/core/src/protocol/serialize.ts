@@ -54,7 +54,7 @@ function toJsonable(value: unknown, depth: number, stack: Set<object>): unknown 
       return null;
   }
   const obj = value as object;
-  if (value instanceof DataFrame) return frameToRecords(value);
+  if (isDataFrameInstance(value)) return frameToRecords(value);
   if (isTensor(value)) return tensorToNested(value);
   if (value instanceof Uint8Array && (value as { constructor: unknown }).constructor !== Uint8Array) {
     return encodeBytes(value); // Buffer
@@ -149,6 +149,13 @@ export function dataFrameFromColumns(columns: ConstructorParameters<typeof DataF
   return new DataFrame(columns);
 }
 
+/**
+ * A DataFrame, also one built by another copy of @pyfunc/core (model code can load its own copy): checked by
+ * shape (`columnList` and `numRows`) when `instanceof` fails.
+ */
 export function isDataFrameInstance(value: unknown): value is DataFrame {
-  return value instanceof DataFrame;
+  if (value instanceof DataFrame) return true;
+  if (typeof value !== "object" || value === null) return false;
+  const v = value as { columnList?: unknown; numRows?: unknown };
+  return Array.isArray(v.columnList) && typeof v.numRows === "number";
 }
