@@ -48,17 +48,26 @@ export class InProcessEngine implements PredictionEngine {
     return new InProcessEngine(model, await describeModel(model), modelName, exposeStackTraces, ownsModel);
   }
 
+  #track<T>(promise: Promise<T>): Promise<T> {
+    this.#pending.add(promise);
+    const done = () => this.#pending.delete(promise);
+    promise.then(done, done);
+    return promise;
+  }
+
   invoke(body: Uint8Array, contentType: string | undefined, sink: StreamSink): Promise<InvocationResponse> {
-    return handleInvocation(this.model, body, contentType, sink, {
-      exposeStackTraces: this.exposeStackTraces,
-    });
+    return this.#track(
+      handleInvocation(this.model, body, contentType, sink, { exposeStackTraces: this.exposeStackTraces }),
+    );
   }
 
   v2Infer(body: Uint8Array): Promise<InvocationResponse> {
-    return handleV2Infer(this.model, this.modelName, body);
+    return this.#track(handleV2Infer(this.model, this.modelName, body));
   }
 
+  /** Wait for predictions still running (their clients may be gone), then release the model. */
   async close(): Promise<void> {
+    await Promise.allSettled([...this.#pending]);
     if (this.ownsModel) await this.model.close?.();
   }
 }
