@@ -245,20 +245,24 @@ export async function createServer(options: CreateServerOptions): Promise<Pyfunc
   async function withTimeout(
     request: FastifyRequest,
     reply: FastifyReply,
-    run: (signal: AbortSignal, onStreamStart: () => void) => Promise<InvocationResponse>,
+    run: (signal: () => AbortSignal, onStreamStart: () => void) => Promise<InvocationResponse>,
   ): Promise<FastifyReply | undefined> {
-    const controller = new AbortController();
+    let controller: AbortController | undefined;
+    const signal = () => {
+      controller ??= new AbortController();
+      return controller.signal;
+    };
     let timedOut = false;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<"timeout">((resolve) => {
       timer = setTimeout(() => {
         timedOut = true;
-        controller.abort();
+        controller?.abort();
         resolve("timeout");
       }, timeoutMs);
     });
     const onStreamStart = () => clearTimeout(timer);
-    const work = run(controller.signal, onStreamStart).catch((error: unknown): InvocationResponse => {
+    const work = run(signal, onStreamStart).catch((error: unknown): InvocationResponse => {
       if (timedOut) return mlflowError(504, "DEADLINE_EXCEEDED", "Request processing time exceeded limit");
       request.log.error({ err: error }, "prediction failed");
       return mlflowError(

@@ -13,13 +13,14 @@ import type { StreamMessage, WorkerInit, WorkerLoadError, WorkerTask } from "./w
 export interface PredictionEngine {
   readonly info: ModelInfo;
   readonly threads: number;
+  /** `signal()` gives the request's abort signal (created on demand: AbortControllers are not free). */
   invoke(
     body: Uint8Array,
     contentType: string | undefined,
     sink: StreamSink,
-    signal: AbortSignal,
+    signal: () => AbortSignal,
   ): Promise<InvocationResponse>;
-  v2Infer(body: Uint8Array, signal: AbortSignal): Promise<InvocationResponse>;
+  v2Infer(body: Uint8Array, signal: () => AbortSignal): Promise<InvocationResponse>;
   /** Requests waiting for a free worker. */
   readonly queued: number;
   close(): Promise<void>;
@@ -80,6 +81,16 @@ export function workerFile(): string {
   return fileURLToPath(new URL("../dist/worker.js", import.meta.url));
 }
 
+/**
+ * An exact-size copy of the body, owned by nobody else, so it can be transferred to a worker (a body from the
+ * socket is often a view into a larger shared read buffer, which structured cloning would copy whole).
+ */
+function ownedCopy(body: Uint8Array): Uint8Array {
+  const copy = new Uint8Array(body.byteLength);
+  copy.set(body);
+  return copy;
+}
+
 export class PoolEngine implements PredictionEngine {
   private constructor(
     private readonly pool: Piscina,
@@ -117,11 +128,13 @@ export class PoolEngine implements PredictionEngine {
     body: Uint8Array,
     contentType: string | undefined,
     sink: StreamSink,
-    signal: AbortSignal,
+    signal: () => AbortSignal,
   ): Promise<InvocationResponse> {
+    const own = ownedCopy(body);
     if (!this.info.isStreamable) {
-      return (await this.pool.run({ kind: "invoke", body, contentType } satisfies WorkerTask, {
-        signal,
+      return (await this.pool.run({ kind: "invoke", body: own, contentType } satisfies WorkerTask, {
+        signal: signal(),
+        transferList: [own.buffer] as never,
       })) as InvocationResponse;
     }
     const channel = new MessageChannel();
@@ -137,11 +150,11 @@ export class PoolEngine implements PredictionEngine {
         ended();
       }
     });
-    const task: WorkerTask = { kind: "invoke", body, contentType, port: channel.port2 };
+    const task: WorkerTask = { kind: "invoke", body: own, contentType, port: channel.port2 };
     try {
       const result = (await this.pool.run(task, {
-        signal,
-        transferList: [channel.port2] as never,
+        signal: signal(),
+        transferList: [channel.port2, own.buffer] as never,
       })) as InvocationResponse;
       if (result.streamed) await endReceived;
       return result;
@@ -150,8 +163,12 @@ export class PoolEngine implements PredictionEngine {
     }
   }
 
-  async v2Infer(body: Uint8Array, signal: AbortSignal): Promise<InvocationResponse> {
-    return (await this.pool.run({ kind: "v2", body } satisfies WorkerTask, { signal })) as InvocationResponse;
+  async v2Infer(body: Uint8Array, signal: () => AbortSignal): Promise<InvocationResponse> {
+    const own = ownedCopy(body);
+    return (await this.pool.run({ kind: "v2", body: own } satisfies WorkerTask, {
+      signal: signal(),
+      transferList: [own.buffer] as never,
+    })) as InvocationResponse;
   }
 
   /** Let running tasks finish (native sessions must not be torn down mid-run), then stop the threads. */
@@ -183,6 +200,7 @@ export interface InlinePolicy {
  */
 export class HybridEngine implements PredictionEngine {
   readonly #costs: number[] = [];
+  #median = Number.POSITIVE_INFINITY;
   #small = 0;
   #inlined = 0;
 
@@ -212,19 +230,16 @@ export class HybridEngine implements PredictionEngine {
   #route(body: Uint8Array): "inline" | "pool" | "sample" {
     if (body.byteLength > this.policy.maxBytes) return "pool";
     this.#small++;
-    const cheap = this.#costs.length >= 8 && this.#median() <= this.policy.maxMs;
+    const cheap = this.#costs.length >= 8 && this.#median <= this.policy.maxMs;
     return cheap && this.#small % 128 !== 0 ? "inline" : "sample";
   }
 
-  /** Median of the last 16 worker-measured costs of small requests (robust to a descheduled outlier). */
-  #median(): number {
-    const sorted = [...this.#costs].sort((a, b) => a - b);
-    return sorted[Math.floor(sorted.length / 2)] ?? Number.POSITIVE_INFINITY;
-  }
-
+  /** Keep the last 16 worker-measured costs of small requests and their median (robust to outliers). */
   #sample(ms: number): void {
     this.#costs.push(ms);
     if (this.#costs.length > 16) this.#costs.shift();
+    const sorted = [...this.#costs].sort((a, b) => a - b);
+    this.#median = sorted[Math.floor(sorted.length / 2)] ?? Number.POSITIVE_INFINITY;
   }
 
   #record(result: InvocationResponse): InvocationResponse {
@@ -246,7 +261,7 @@ export class HybridEngine implements PredictionEngine {
     body: Uint8Array,
     contentType: string | undefined,
     sink: StreamSink,
-    signal: AbortSignal,
+    signal: () => AbortSignal,
   ): Promise<InvocationResponse> {
     const route = this.info.isStreamable ? "pool" : this.#route(body);
     if (route === "inline") return this.#inline(() => this.local.invoke(body, contentType, sink));
@@ -254,7 +269,7 @@ export class HybridEngine implements PredictionEngine {
     return route === "sample" ? this.#record(result) : result;
   }
 
-  async v2Infer(body: Uint8Array, signal: AbortSignal): Promise<InvocationResponse> {
+  async v2Infer(body: Uint8Array, signal: () => AbortSignal): Promise<InvocationResponse> {
     const route = this.#route(body);
     if (route === "inline") return this.#inline(() => this.local.v2Infer(body));
     const result = await this.pool.v2Infer(body, signal);
