@@ -89,6 +89,7 @@ async function measure(url, body) {
     connections: CONNECTIONS,
     duration: 1,
   });
+  // the load generator runs in its own worker thread, so it does not share the server's event loop
   const r = await autocannon({
     url: `${url}/invocations`,
     method: "POST",
@@ -96,6 +97,7 @@ async function measure(url, body) {
     body,
     connections: CONNECTIONS,
     duration: SECONDS,
+    workers: 1,
   });
   if (r.non2xx > 0 || r.errors > 0)
     throw new Error(`${r.non2xx} non-2xx answers and ${r.errors} errors from ${url}`);

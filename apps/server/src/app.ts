@@ -98,10 +98,6 @@ function mlflowError(status: number, errorCode: string, message: string): Invoca
   };
 }
 
-function send(reply: FastifyReply, r: InvocationResponse): FastifyReply {
-  return reply.code(r.status).header("content-type", r.contentType).send(r.body);
-}
-
 function toUint8(body: unknown): Uint8Array {
   if (body instanceof Uint8Array) return body;
   if (typeof body === "string") return Buffer.from(body);
@@ -172,8 +168,14 @@ export async function createServer(options: CreateServerOptions): Promise<Pyfunc
 
   const metrics = createMetrics(() => engine.queued);
   let closing = false;
+  /** While draining, answers close their connection so keep-alive clients cannot hold the server open. */
+  const send = (reply: FastifyReply, r: InvocationResponse): FastifyReply => {
+    reply.code(r.status).header("content-type", r.contentType);
+    if (closing) reply.header("connection", "close");
+    return reply.send(r.body);
+  };
 
-  app.addHook("onRequest", async (request, reply) => {
+  app.addHook("onRequest", (request, reply, done) => {
     reply.header("x-request-id", request.id);
     const start = process.hrtime.bigint();
     metrics.inFlight.inc();
@@ -187,12 +189,7 @@ export async function createServer(options: CreateServerOptions): Promise<Pyfunc
       metrics.requests.inc(labels);
       metrics.duration.observe(labels, Number(process.hrtime.bigint() - start) / 1e9);
     });
-  });
-
-  // While draining, every answer closes its connection so keep-alive clients cannot hold the server open.
-  app.addHook("onSend", async (_request, reply, payload) => {
-    if (closing) reply.header("connection", "close");
-    return payload;
+    done();
   });
 
   // Bodies reach the protocol parser as raw bytes, whatever the content type (it decides 415 itself).

@@ -92,11 +92,27 @@ function ownedCopy(body: Uint8Array): Uint8Array {
 }
 
 export class PoolEngine implements PredictionEngine {
+  /** Tasks still running (their clients may be gone): close() lets them finish first. */
+  readonly #pending = new Set<Promise<unknown>>();
+
   private constructor(
     private readonly pool: Piscina,
     readonly info: ModelInfo,
     readonly threads: number,
-  ) {}
+  ) {
+    // a stray worker message must never take the server down
+    pool.on("error", (error: unknown) => {
+      process.emitWarning(`worker pool error: ${error instanceof Error ? error.message : String(error)}`);
+    });
+  }
+
+  #run(task: WorkerTask, options: { signal: AbortSignal; transferList: unknown[] }): Promise<unknown> {
+    const promise = this.pool.run(task, options as never) as Promise<unknown>;
+    this.#pending.add(promise);
+    const done = () => this.#pending.delete(promise);
+    promise.then(done, done);
+    return promise;
+  }
 
   static async create(init: WorkerInit, threads: number): Promise<PoolEngine> {
     const pool = new Piscina({
@@ -132,10 +148,10 @@ export class PoolEngine implements PredictionEngine {
   ): Promise<InvocationResponse> {
     const own = ownedCopy(body);
     if (!this.info.isStreamable) {
-      return (await this.pool.run({ kind: "invoke", body: own, contentType } satisfies WorkerTask, {
-        signal: signal(),
-        transferList: [own.buffer] as never,
-      })) as InvocationResponse;
+      return (await this.#run(
+        { kind: "invoke", body: own, contentType },
+        { signal: signal(), transferList: [own.buffer] },
+      )) as InvocationResponse;
     }
     const channel = new MessageChannel();
     let ended!: () => void;
@@ -152,9 +168,9 @@ export class PoolEngine implements PredictionEngine {
     });
     const task: WorkerTask = { kind: "invoke", body: own, contentType, port: channel.port2 };
     try {
-      const result = (await this.pool.run(task, {
+      const result = (await this.#run(task, {
         signal: signal(),
-        transferList: [channel.port2, own.buffer] as never,
+        transferList: [channel.port2, own.buffer],
       })) as InvocationResponse;
       if (result.streamed) await endReceived;
       return result;
@@ -165,15 +181,16 @@ export class PoolEngine implements PredictionEngine {
 
   async v2Infer(body: Uint8Array, signal: () => AbortSignal): Promise<InvocationResponse> {
     const own = ownedCopy(body);
-    return (await this.pool.run({ kind: "v2", body: own } satisfies WorkerTask, {
-      signal: signal(),
-      transferList: [own.buffer] as never,
-    })) as InvocationResponse;
+    return (await this.#run(
+      { kind: "v2", body: own },
+      { signal: signal(), transferList: [own.buffer] },
+    )) as InvocationResponse;
   }
 
   /** Let running tasks finish (native sessions must not be torn down mid-run), then stop the threads. */
   async close(): Promise<void> {
-    await this.pool.close();
+    await Promise.allSettled([...this.#pending]);
+    await this.pool.destroy();
   }
 }
 

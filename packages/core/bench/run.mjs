@@ -127,3 +127,61 @@ print(best, a.shape[0], a.shape[1], float(a.reshape(-1)[::997].astype(np.float64
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// CSV: a ROWS x 8 float64 `text/csv` body through parseScoringRequest (fast numeric CSV path) against the
+// previous path (decodeUtf8 + parseCsvBody: csv-parse + per-cell parsePyFloat), same body, same run.
+{
+  const { decodeUtf8, inputSchemaView, parseCsvBody, parseScoringRequest } = await import("../dist/index.js");
+  const CSV_COLS = 8;
+  const rand = rng(7);
+  const lines = [Array.from({ length: CSV_COLS }, (_v, i) => `x${i}`).join(",")];
+  for (let r = 0; r < ROWS; r++) {
+    const row = new Array(CSV_COLS);
+    for (let c = 0; c < CSV_COLS; c++) row[c] = ((rand() - 0.5) * 200).toString();
+    lines.push(row.join(","));
+  }
+  const body = Buffer.from(`${lines.join("\r\n")}\r\n`); // pandas.to_csv on Windows / most HTTP clients
+  const schema = { inputs: JSON.stringify(lines[0].split(",").map((name) => ({ type: "double", name }))) };
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const time = (fn) => {
+    const t0 = process.hrtime.bigint();
+    const result = fn();
+    return { seconds: Number(process.hrtime.bigint() - t0) / 1e9, result };
+  };
+  const cases = [
+    ["no schema", undefined],
+    ["double schema", schema],
+  ];
+  for (const [label, schemas] of cases) {
+    const fast = () => parseScoringRequest(body, "text/csv", schemas).input;
+    const previous = () => parseCsvBody(decodeUtf8(body), inputSchemaView(schemas?.inputs));
+    time(fast); // warm-up
+    time(previous);
+    const fastTimes = [];
+    const prevTimes = [];
+    const ratios = [];
+    let a;
+    let b;
+    for (let round = 0; round < REPS; round++) {
+      a = time(fast);
+      b = time(previous);
+      fastTimes.push(a.seconds);
+      prevTimes.push(b.seconds);
+      ratios.push(b.seconds / a.seconds);
+    }
+    let same = a.result.numRows === b.result.numRows && a.result.numRows === ROWS;
+    for (const name of b.result.columns) {
+      const x = a.result.column(name).values;
+      const y = b.result.column(name).values;
+      same &&= x.constructor === y.constructor && x.length === y.length && x.every((v, i) => Object.is(v, y[i]));
+    }
+    const rps = (sec) => Math.round(ROWS / sec).toLocaleString("en-US");
+    console.log(
+      `csv ${ROWS} x ${CSV_COLS} float64 (${(body.length / 1e6).toFixed(1)} MB, CRLF, ${label}): fast ${median(fastTimes).toFixed(3)} s ${rps(median(fastTimes))} rows/s; ` +
+        `csv-parse path ${median(prevTimes).toFixed(3)} s ${rps(median(prevTimes))} rows/s; ratio ${median(ratios).toFixed(2)}x ` +
+        `(per round: ${ratios.map((r) => r.toFixed(2)).join(", ")}); identical frames: ${same ? "yes" : "NO"}`,
+    );
+    if (!same) process.exitCode = 1;
+  }
+}

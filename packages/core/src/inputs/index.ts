@@ -1,4 +1,5 @@
 export * from "./convert.js";
+export * from "./csv-fast-parser.js";
 export * from "./dataframe.js";
 export * from "./dtype.js";
 export * from "./model-input.js";

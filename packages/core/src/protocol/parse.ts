@@ -1,4 +1,5 @@
 import { MlflowException } from "../errors/mlflow-exception.js";
+import { parseCsvFast } from "../inputs/csv-fast-parser.js";
 import { type Column, type ColumnValues, DataFrame, inferColumn } from "../inputs/dataframe.js";
 import type { Params, PyFuncInput } from "../inputs/model-input.js";
 import type { Tensor } from "../inputs/tensor.js";
@@ -106,7 +107,8 @@ function parseTextBody(
 ): ParsedScoringRequest {
   const view = inputSchemaView(schemas?.inputs);
   if (kind === "csv") {
-    return { input: parseCsvBody(text, view), unifiedLlm: false, stream: false, format: "csv" };
+    const input = parseCsvFast(text, view) ?? parseCsvBody(text, view); // fast numeric path, else csv-parse
+    return { input, unifiedLlm: false, stream: false, format: "csv" };
   }
   return parseJsonScoringBody(text, schemas, view);
 }

@@ -1,0 +1,510 @@
+/**
+ * A fast path for `text/csv` scoring bodies whose columns are all numeric: cells go straight from the
+ * text into one Float64Array per column (then the schema's typed array) — no csv-parse records, no
+ * string per cell, no per-cell regex. It reproduces exactly what the general path (`parseCsvBody`:
+ * csv-parse with `relax_column_count`, `skip_empty_lines`, `bom`, `relax_quotes`, then pandas-like
+ * typing) builds for the bodies it accepts; for anything else (a non-numeric cell, a quoted field
+ * spanning lines, a malformed quote, a row too long, a string/bool/datetime/binary schema column,
+ * a TensorSpec schema, an empty body…) it returns `undefined` and the caller runs the general path,
+ * which then answers or throws as before. It never throws itself.
+ */
+import { parsePyFloat } from "../protocol/coerce.js";
+import { type InputSchemaView, isScalarColSpec } from "../protocol/schema-view.js";
+import { type Column, DataFrame } from "./dataframe.js";
+
+/** Cells pandas.read_csv reads as missing by default (the same list as the general CSV path). */
+const NA_VALUES = new Set([
+  "",
+  "#N/A",
+  "#N/A N/A",
+  "#NA",
+  "-1.#IND",
+  "-1.#QNAN",
+  "-NaN",
+  "-nan",
+  "1.#IND",
+  "1.#QNAN",
+  "<NA>",
+  "N/A",
+  "NA",
+  "NULL",
+  "NaN",
+  "None",
+  "n/a",
+  "nan",
+  "null",
+]);
+const INT_RE = /^\s*[+-]?\d+\s*$/;
+const TWO53 = 2 ** 53;
+
+// column kinds
+const F64 = 0;
+const F32 = 1;
+const I64 = 2;
+const I32 = 3;
+const INFER = 4;
+
+const COMMA = 44;
+const QUOTE = 34;
+const LF = 10;
+const CR = 13;
+
+const POW10 = [
+  1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19,
+  1e20, 1e21, 1e22,
+];
+
+// ------------------------------------------------------------------ exact decimal → double
+// Same technique as the JSON fast path (split-parser.ts): double-double products, giving up (NaN)
+// when the result is too close to a rounding midpoint, so the caller then asks Number().
+
+const F64BUF = new Float64Array(1);
+const U32 = new Uint32Array(F64BUF.buffer);
+const SPLITTER = 134217729; // 2^27 + 1 (Veltkamp)
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+function halfUlp(x: number): number {
+  F64BUF[0] = x;
+  const lowBits = U32[0]!;
+  const highBits = U32[1]!;
+  const exp = (highBits >>> 20) & 0x7ff;
+  if (exp <= 53) return 0;
+  U32[0] = 0;
+  U32[1] = (exp - 53) << 20;
+  const h = F64BUF[0]!;
+  U32[0] = lowBits;
+  U32[1] = highBits;
+  return h;
+}
+
+function twoProdErr(a: number, b: number, p: number): number {
+  let t = SPLITTER * a;
+  const ah = t - (t - a);
+  const al = a - ah;
+  t = SPLITTER * b;
+  const bh = t - (t - b);
+  const bl = b - bh;
+  return ah * bh - p + ah * bl + al * bh + al * bl;
+}
+
+/** Correctly rounded (hi·10^loDigits + lo)·10^scale for hi < 10^9, lo < 10^8, |scale| ≤ 22, or NaN if undecided. */
+function exactDecimal(hi: number, lo: number, loDigits: number, scale: number): number {
+  if (loDigits === 0) return scale < 0 ? hi / POW10[-scale]! : hi * POW10[scale]!;
+  const m = POW10[loDigits]!;
+  let ph = hi * m;
+  let pl = twoProdErr(hi, m, ph);
+  const nh = ph + lo;
+  const bb = nh - ph;
+  const nl = pl + (ph - (nh - bb) + (lo - bb));
+  const P = POW10[scale < 0 ? -scale : scale]!;
+  let res: number;
+  let tail: number;
+  if (scale < 0) {
+    const q1 = nh / P;
+    ph = q1 * P;
+    pl = twoProdErr(q1, P, ph);
+    const r = nh - ph - pl + nl;
+    const q2 = r / P;
+    res = q1 + q2;
+    tail = q2 - (res - q1);
+  } else {
+    ph = nh * P;
+    pl = twoProdErr(nh, P, ph);
+    const rest = pl + nl * P;
+    res = ph + rest;
+    tail = rest - (res - ph);
+  }
+  const h = halfUlp(res);
+  if (h === 0 || (U32[0] === 0 && (U32[1]! & 0xfffff) === 0)) return Number.NaN;
+  const d = Math.abs(tail) - h;
+  if (d > -h * 2 ** -30 && d < h * 2 ** -30) return Number.NaN;
+  return res;
+}
+
+// ------------------------------------------------------------------ cell readers (results in globals)
+
+/** End of the number read by {@link scanNumber} (-1: not a plain decimal literal). */
+let gEnd = -1;
+/** The cell matches `^\s*[+-]?\d+\s*$` (pandas/numpy integer text). */
+let gInt = false;
+/** An integer cell of magnitude ≥ 2^53 (a double may not hold it exactly: int64 columns re-read its text). */
+let gBig = false;
+/** The cell is one of pandas' NA tokens. */
+let gNa = false;
+
+/**
+ * Reads `[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?` at s[start] (what Python's float() takes, minus
+ * underscores, whitespace and nan/inf spellings, which go to the general cell reader).
+ */
+function scanNumber(s: string, start: number): number {
+  let p = start;
+  let c = s.charCodeAt(p);
+  let neg = false;
+  if (c === 45 || c === 43) {
+    neg = c === 45;
+    c = s.charCodeAt(++p);
+  }
+  let hi = 0;
+  let lo = 0;
+  let nd = 0;
+  let loDigits = 0;
+  let scale = 0;
+  let digits = 0;
+  let tooMany = false;
+  let isInt = true;
+  while (c >= 48 && c <= 57) {
+    const d = c - 48;
+    digits++;
+    if (nd === 0 && d === 0) {
+      // leading zero
+    } else if (nd < 9) {
+      hi = hi * 10 + d;
+      nd++;
+    } else if (nd < 17) {
+      lo = lo * 10 + d;
+      loDigits++;
+      nd++;
+    } else {
+      tooMany = true;
+      scale++;
+    }
+    c = s.charCodeAt(++p);
+  }
+  if (c === 46) {
+    isInt = false;
+    c = s.charCodeAt(++p);
+    while (c >= 48 && c <= 57) {
+      const d = c - 48;
+      digits++;
+      if (nd === 0 && d === 0) {
+        scale--;
+      } else if (nd < 9) {
+        hi = hi * 10 + d;
+        nd++;
+        scale--;
+      } else if (nd < 17) {
+        lo = lo * 10 + d;
+        loDigits++;
+        nd++;
+        scale--;
+      } else if (d !== 0) {
+        tooMany = true;
+      }
+      c = s.charCodeAt(++p);
+    }
+  }
+  if (digits === 0) {
+    gEnd = -1;
+    return 0;
+  }
+  let huge = false;
+  if (c === 101 || c === 69) {
+    isInt = false;
+    c = s.charCodeAt(++p);
+    let eneg = false;
+    if (c === 45 || c === 43) {
+      eneg = c === 45;
+      c = s.charCodeAt(++p);
+    }
+    if (!(c >= 48 && c <= 57)) {
+      gEnd = -1;
+      return 0;
+    }
+    let e = 0;
+    while (c >= 48 && c <= 57) {
+      if (e < 100000) e = e * 10 + (c - 48);
+      else huge = true;
+      c = s.charCodeAt(++p);
+    }
+    scale += eneg ? -e : e;
+  }
+  gEnd = p;
+  gInt = isInt;
+  gNa = false;
+  let v = tooMany || huge || scale < -22 || scale > 22 ? Number.NaN : exactDecimal(hi, lo, loDigits, scale);
+  if (Number.isNaN(v)) v = Math.abs(Number(s.slice(start, p)));
+  gBig = isInt && v >= TWO53;
+  return neg ? -v : v;
+}
+
+class Bail extends Error {}
+const BAIL = new Bail();
+
+/** Any other cell text, read exactly as the general path does (NA tokens, then Python's float()). */
+function generalCell(c: string): number {
+  if (NA_VALUES.has(c)) {
+    gNa = true;
+    gInt = false;
+    gBig = false;
+    return Number.NaN;
+  }
+  const f = parsePyFloat(c);
+  if (f === undefined) throw BAIL;
+  gNa = false;
+  gInt = INT_RE.test(c);
+  gBig = gInt && Math.abs(f) >= TWO53;
+  return f;
+}
+
+// ------------------------------------------------------------------ the parser
+
+/**
+ * Parse a CSV body (already decoded text) into a DataFrame when every column is numeric — typed
+ * `double`/`float`/`long`/`integer` by the schema, or untyped and inferred as pandas would (int64 when
+ * all cells are integers, else float64) — or return `undefined` to let the general path handle it.
+ */
+export function parseCsvFast(text: string, view?: InputSchemaView): DataFrame | undefined {
+  if (view !== undefined && (view.isTensor || view.specs.some((s) => !isScalarColSpec(s)))) return undefined;
+  try {
+    return parseNumericCsv(text, view);
+  } catch {
+    return undefined;
+  }
+}
+
+function parseNumericCsv(s: string, view: InputSchemaView | undefined): DataFrame | undefined {
+  const L = s.length;
+  let p = s.charCodeAt(0) === 0xfeff ? 1 : 0;
+  /** record delimiter: 0 not yet seen, 1 "\n", 2 "\r\n", 3 "\r" (csv-parse picks the first one met) */
+  let rd = 0;
+  const rdLen = (q: number): number => {
+    const c = s.charCodeAt(q);
+    if (rd === 0) {
+      if (c === CR) rd = s.charCodeAt(q + 1) === LF ? 2 : 3;
+      else if (c === LF) rd = 1;
+      else return 0;
+    }
+    if (rd === 1) return c === LF ? 1 : 0;
+    if (rd === 2) return c === CR && s.charCodeAt(q + 1) === LF ? 2 : 0;
+    return c === CR ? 1 : 0;
+  };
+  /** After a field: 0 comma, 1 end of record (or of text). Sets `p` past the terminator; throws if none. */
+  const terminate = (q: number): number => {
+    if (q >= L) {
+      p = q;
+      return 1;
+    }
+    const c = s.charCodeAt(q);
+    if (c === COMMA) {
+      p = q + 1;
+      return 0;
+    }
+    if (c === CR || c === LF) {
+      const n = rdLen(q);
+      if (n > 0) {
+        p = q + n;
+        return 1;
+      }
+    }
+    return -1;
+  };
+  /** Scan an unquoted field from q; returns its end (the terminator position). */
+  const unquotedEnd = (q: number): number => {
+    for (;;) {
+      if (q >= L) return q;
+      const c = s.charCodeAt(q);
+      if (c === COMMA) return q;
+      if ((c === CR || c === LF) && rdLen(q) > 0) return q;
+      q++;
+    }
+  };
+  /** A quoted field opening at s[q]: its unescaped text; sets `p` past the terminator, gTerm. */
+  let gTerm = 0;
+  const quoted = (q: number): string => {
+    let i = q + 1;
+    let escaped = false;
+    for (;;) {
+      if (i >= L) throw BAIL; // quote not closed
+      const c = s.charCodeAt(i);
+      if (c === QUOTE) {
+        if (s.charCodeAt(i + 1) === QUOTE) {
+          escaped = true;
+          i += 2;
+          continue;
+        }
+        const t = terminate(i + 1);
+        if (t < 0) throw BAIL; // text after a closing quote
+        gTerm = t;
+        const body = s.slice(q + 1, i);
+        return escaped ? body.replaceAll('""', '"') : body;
+      }
+      if (c === CR || c === LF) throw BAIL; // multi-line quoted field
+      i++;
+    }
+  };
+
+  // ---- header (the first non-empty record)
+  while (p < L && (s.charCodeAt(p) === CR || s.charCodeAt(p) === LF)) {
+    const n = rdLen(p);
+    if (n === 0) break;
+    p += n;
+  }
+  if (p >= L) return undefined; // no records: the general path reports it
+  const header: string[] = [];
+  for (;;) {
+    if (s.charCodeAt(p) === QUOTE) {
+      header.push(quoted(p));
+      if (gTerm === 1) break;
+    } else {
+      const e = unquotedEnd(p);
+      header.push(s.slice(p, e));
+      if (terminate(e) === 1) break;
+    }
+  }
+  if (/[\uD800-\uDFFF]/.test(header.join(""))) return undefined; // csv-parse re-encodes lone surrogates
+  const names = uniqueNames(header);
+  const width = names.length;
+
+  const specs = new Map<string, string>();
+  if (view?.hasNames) for (const sp of view.specs) specs.set(sp.name as string, sp.type);
+  const kinds = new Uint8Array(width);
+  for (let j = 0; j < width; j++) {
+    const t = specs.get(names[j]!);
+    if (t === undefined) kinds[j] = INFER;
+    else if (t === "double") kinds[j] = F64;
+    else if (t === "float") kinds[j] = F32;
+    else if (t === "long") kinds[j] = I64;
+    else if (t === "integer") kinds[j] = I32;
+    else return undefined;
+  }
+
+  // ---- body
+  let cap = 1024;
+  let cols: Float64Array[] = names.map(() => new Float64Array(cap));
+  const hasNa = new Uint8Array(width);
+  const notInt = new Uint8Array(width);
+  /** per column: row, text of the integer cells too large for a double (int64 columns read them with BigInt) */
+  const bigCells: (Array<number | string> | undefined)[] = new Array(width);
+  let n = 0;
+  while (p < L) {
+    const c0 = s.charCodeAt(p);
+    if (c0 === CR || c0 === LF) {
+      const k = rdLen(p);
+      if (k > 0) {
+        p += k; // skip_empty_lines
+        continue;
+      }
+    }
+    if (n === cap) {
+      cap *= 2;
+      cols = cols.map((col) => {
+        const grown = new Float64Array(cap);
+        grown.set(col);
+        return grown;
+      });
+    }
+    let j = 0;
+    for (;;) {
+      if (j >= width) throw BAIL; // row longer than the header: the general path reports it
+      let v: number;
+      let term: number;
+      if (s.charCodeAt(p) === QUOTE) {
+        const text = quoted(p);
+        term = gTerm;
+        v = generalCell(text);
+        if (gBig) (bigCells[j] ??= []).push(n, text);
+      } else {
+        const start = p;
+        v = scanNumber(s, start);
+        const end = gEnd;
+        term = end < 0 ? -1 : terminate(end);
+        if (term >= 0 && gBig) (bigCells[j] ??= []).push(n, s.slice(start, end));
+        if (term < 0) {
+          const e = unquotedEnd(start);
+          if (e === start) {
+            v = Number.NaN; // empty cell: missing
+            gNa = true;
+            gInt = false;
+            gBig = false;
+          } else {
+            const text = s.slice(start, e);
+            v = generalCell(text);
+            if (gBig) (bigCells[j] ??= []).push(n, text);
+          }
+          term = terminate(e);
+        }
+      }
+      cols[j]![n] = v;
+      if (gNa) hasNa[j] = 1;
+      if (!gInt) notInt[j] = 1;
+      j++;
+      if (term === 1) break;
+    }
+    for (; j < width; j++) {
+      cols[j]![n] = Number.NaN; // short row: padded with empty (missing) cells
+      hasNa[j] = 1;
+      notInt[j] = 1;
+    }
+    n++;
+  }
+
+  const columns: Column[] = new Array(width);
+  for (let j = 0; j < width; j++) {
+    const name = names[j]!;
+    const col = cols[j]!;
+    let kind = kinds[j]!;
+    if (kind === INFER) kind = n > 0 && notInt[j] === 0 && hasNa[j] === 0 ? I64 : F64;
+    else if ((kind === I64 || kind === I32) && (hasNa[j] !== 0 || notInt[j] !== 0)) return undefined;
+    switch (kind) {
+      case F64:
+        columns[j] = { name, dtype: "float64", values: n === cap ? col : col.slice(0, n) };
+        break;
+      case F32: {
+        const out = new Float32Array(n);
+        out.set(col.subarray(0, n));
+        columns[j] = { name, dtype: "float32", values: out };
+        break;
+      }
+      case I32: {
+        // Int32Array wraps like the general path's `out[i] = Number(cell)` (v is Number(cell), correctly rounded)
+        const out = new Int32Array(n);
+        out.set(col.subarray(0, n));
+        columns[j] = { name, dtype: "int32", values: out };
+        break;
+      }
+      default: {
+        const out = toInt64(col, n);
+        const patches = bigCells[j];
+        if (patches !== undefined) {
+          for (let k = 0; k < patches.length; k += 2) {
+            out[patches[k] as number] = BigInt((patches[k + 1] as string).trim());
+          }
+        }
+        columns[j] = { name, dtype: "int64", values: out };
+      }
+    }
+  }
+  return new DataFrame(columns);
+}
+
+/** Integers (exact below 2^53; larger ones are patched by the caller) into a BigInt64Array, written as two 32-bit halves (no BigInt per cell). */
+function toInt64(col: Float64Array, n: number): BigInt64Array {
+  const out = new BigInt64Array(n);
+  if (!LITTLE_ENDIAN) {
+    for (let i = 0; i < n; i++) out[i] = BigInt(col[i]!);
+    return out;
+  }
+  const halves = new Uint32Array(out.buffer, out.byteOffset, 2 * n);
+  for (let i = 0; i < n; i++) {
+    const v = col[i]!;
+    const hi = Math.floor(v / 4294967296);
+    halves[2 * i] = v - hi * 4294967296;
+    halves[2 * i + 1] = hi >>> 0;
+  }
+  return out;
+}
+
+/** pandas' names for a header: empty → `Unnamed: i`, repeats → `name.1`, `name.2`… */
+function uniqueNames(header: readonly string[]): string[] {
+  const seen = new Map<string, number>();
+  return header.map((raw, i) => {
+    const base = raw === "" ? `Unnamed: ${i}` : raw;
+    const count = seen.get(base);
+    if (count === undefined) {
+      seen.set(base, 0);
+      return base;
+    }
+    seen.set(base, count + 1);
+    return `${base}.${count + 1}`;
+  });
+}
