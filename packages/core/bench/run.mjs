@@ -149,11 +149,16 @@ print(best, a.shape[0], a.shape[1], float(a.reshape(-1)[::997].astype(np.float64
     const result = fn();
     return { seconds: Number(process.hrtime.bigint() - t0) / 1e9, result };
   };
+  // the same rows plus a text column (a category label), untyped
+  const mixed = Buffer.from(
+    `${lines.map((l, i) => `${l},${i === 0 ? "kind" : ["red", "green", "blue"][i % 3]}`).join("\r\n")}\r\n`,
+  );
   const cases = [
-    ["no schema", undefined],
-    ["double schema", schema],
+    ["no schema", undefined, body],
+    ["double schema", schema, body],
+    ["+1 text column, no schema", undefined, mixed],
   ];
-  for (const [label, schemas] of cases) {
+  for (const [label, schemas, body] of cases) {
     const fast = () => parseScoringRequest(body, "text/csv", schemas).input;
     const previous = () => parseCsvBody(decodeUtf8(body), inputSchemaView(schemas?.inputs));
     time(fast); // warm-up
@@ -174,7 +179,8 @@ print(best, a.shape[0], a.shape[1], float(a.reshape(-1)[::997].astype(np.float64
     for (const name of b.result.columns) {
       const x = a.result.column(name).values;
       const y = b.result.column(name).values;
-      same &&= x.constructor === y.constructor && x.length === y.length && x.every((v, i) => Object.is(v, y[i]));
+      same &&=
+        x.constructor === y.constructor && x.length === y.length && x.every((v, i) => Object.is(v, y[i]));
     }
     const rps = (sec) => Math.round(ROWS / sec).toLocaleString("en-US");
     console.log(

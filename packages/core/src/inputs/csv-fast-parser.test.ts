@@ -42,7 +42,8 @@ function checkAgainstGeneral(text: string, schema?: readonly unknown[]): boolean
   const fast = parseCsvFast(text, inputSchemaView(schema));
   if (fast === undefined) return false;
   const ref = general(text, schema);
-  if ("error" in ref) throw new Error(`fast path answered where the general path throws: ${String(ref.error)}`);
+  if ("error" in ref)
+    throw new Error(`fast path answered where the general path throws: ${String(ref.error)}`);
   expectSameFrame(fast, ref.frame);
   return true;
 }
@@ -75,7 +76,21 @@ function textOf(x: number, style: number): string {
   return x.toFixed(Math.min(20, Math.max(0, 15 - Math.floor(Math.log10(Math.abs(x) || 1)))));
 }
 
-const NA_TOKENS = ["", "NaN", "nan", "NA", "N/A", "n/a", "null", "NULL", "None", "<NA>", "#N/A", "-NaN", "-1.#IND"];
+const NA_TOKENS = [
+  "",
+  "NaN",
+  "nan",
+  "NA",
+  "N/A",
+  "n/a",
+  "null",
+  "NULL",
+  "None",
+  "<NA>",
+  "#N/A",
+  "-NaN",
+  "-1.#IND",
+];
 const WEIRD = [
   "inf",
   "-inf",
@@ -105,7 +120,24 @@ const WEIRD = [
   "1.7976931348623157e308",
   "0.30000000000000004",
 ];
-const BAD = ["0x10", "1e", "e5", ".", "-", "True", "abc", "1,5", 'a"b', "1\n2", "1.5.5", "--1", "١"];
+const BAD = [
+  "0x10",
+  "1e",
+  "e5",
+  ".",
+  "-",
+  "True",
+  "false",
+  "FALSE",
+  "abc",
+  "x y",
+  "1,5",
+  'a"b',
+  "1\n2",
+  "1.5.5",
+  "--1",
+  "١",
+];
 
 const numericCell = fc.oneof(
   { weight: 6, arbitrary: fc.tuple(fc.double({ noNaN: true }), fc.nat(3)).map(([x, s]) => textOf(x, s)) },
@@ -127,7 +159,10 @@ interface Table {
 }
 
 /** eols: the line ending after each line in turn (one entry: uniform; several: mixed endings). */
-function render(t: Table, opts: { eols: readonly string[]; quoteProb: number[]; trailing: boolean; bom: boolean }): string {
+function render(
+  t: Table,
+  opts: { eols: readonly string[]; quoteProb: number[]; trailing: boolean; bom: boolean },
+): string {
   let k = 0;
   const cell = (c: string) => {
     const q = opts.quoteProb[k++ % opts.quoteProb.length]! < 0.15;
@@ -169,9 +204,11 @@ const SCALAR_TYPES = ["double", "float", "long", "integer", "string", "boolean",
 const schemaFor = (header: string[]) =>
   fc.oneof(
     fc.constant(undefined),
-    fc.array(fc.constantFrom(...SCALAR_TYPES), { minLength: header.length, maxLength: header.length }).map((types) =>
-      types.map((type, j) => ({ type, name: header[j] === "" ? `Unnamed: ${j}` : header[j] })),
-    ),
+    fc
+      .array(fc.constantFrom(...SCALAR_TYPES), { minLength: header.length, maxLength: header.length })
+      .map((types) =>
+        types.map((type, j) => ({ type, name: header[j] === "" ? `Unnamed: ${j}` : header[j] })),
+      ),
     fc.constant([{ type: "tensor", "tensor-spec": { dtype: "float64", shape: [-1, 2] } }]),
   );
 
@@ -180,9 +217,17 @@ describe("fast CSV parser", () => {
     fc.assert(
       fc.property(table(numericCell, false), renderOpts, (t, o) => {
         const distinct = t.header.map((h, j) => `${h.replace(/[",]/g, "")}${j}`);
-        const text = render({ header: distinct, rows: t.rows }, { ...o, eols: o.eols.slice(0, 1), quoteProb: [1] });
+        const text = render(
+          { header: distinct, rows: t.rows },
+          { ...o, eols: o.eols.slice(0, 1), quoteProb: [1] },
+        );
         expect(checkAgainstGeneral(text)).toBe(true); // plain numeric tables are always taken
-        expect(checkAgainstGeneral(text, distinct.map((name) => ({ type: "double", name })))).toBe(true);
+        expect(
+          checkAgainstGeneral(
+            text,
+            distinct.map((name) => ({ type: "double", name })),
+          ),
+        ).toBe(true);
         checkAgainstGeneral(
           text,
           distinct.map((name) => ({ type: "float", name })),
@@ -216,20 +261,27 @@ describe("fast CSV parser", () => {
     );
     let ints = 0;
     fc.assert(
-      fc.property(table(intCell, false), renderOpts, fc.constantFrom("long", "integer", "double", ""), (t, o, type) => {
-        const names = t.header.map((_h, j) => `c${j}`);
-        const text = render({ header: names, rows: t.rows }, o);
-        const schema = type === "" ? undefined : names.map((name) => ({ type, name }));
-        if (checkAgainstGeneral(text, schema)) ints++;
-        checkScoringRequest(text, schema);
-      }),
+      fc.property(
+        table(intCell, false),
+        renderOpts,
+        fc.constantFrom("long", "integer", "double", ""),
+        (t, o, type) => {
+          const names = t.header.map((_h, j) => `c${j}`);
+          const text = render({ header: names, rows: t.rows }, o);
+          const schema = type === "" ? undefined : names.map((name) => ({ type, name }));
+          if (checkAgainstGeneral(text, schema)) ints++;
+          checkScoringRequest(text, schema);
+        },
+      ),
       { numRuns: 800 },
     );
     expect(ints).toBeGreaterThan(100);
   });
 
   it("never answers differently from the general path on random text and random bytes", () => {
-    const chars = fc.constantFrom(..."0123456789,,,\"\"\r\n\n.-+eE aNnIif_ \t\uFEFF#x".split(""));
+    const chars = fc.constantFrom(
+      ...'0123456789,,,""\r\n\n.-+eE aNnIif_ \t\uFEFF#xTrueFals\uD800é'.split(""),
+    );
     fc.assert(
       fc.property(fc.array(chars, { maxLength: 60 }), (cs) => {
         const text = cs.join("");
@@ -256,7 +308,7 @@ describe("fast CSV parser", () => {
   });
 
   it("puts numeric columns straight into Float64Array / BigInt64Array / schema-typed arrays", () => {
-    const text = "\uFEFFx,\"y\",n,\r\n1.5,-0,3,\r\n\r\n2e3,,-4,nan\r\n";
+    const text = '\uFEFFx,"y",n,\r\n1.5,-0,3,\r\n\r\n2e3,,-4,nan\r\n';
     const df = parseCsvFast(text)!;
     expect(df.columns).toEqual(["x", "y", "n", "Unnamed: 3"]);
     expect(df.column("x").values).toEqual(new Float64Array([1.5, 2000]));
@@ -276,16 +328,38 @@ describe("fast CSV parser", () => {
     checkAgainstGeneral(text);
   });
 
+  it("keeps text columns as strings (object, or bool for True/False) beside numeric ones", () => {
+    const text = 'id,name,flag,x\n1,"Smith, J",True,0.5\n2,NA,false,\n3,,TRUE,1e3\n';
+    const df = parseCsvFast(text)!;
+    expect(df.column("id").values).toEqual(new BigInt64Array([1n, 2n, 3n]));
+    expect(df.column("name")).toEqual({ name: "name", dtype: "object", values: ["Smith, J", null, null] });
+    expect(df.column("flag")).toEqual({ name: "flag", dtype: "bool", values: [true, false, true] });
+    expect(df.column("x").dtype).toBe("float64");
+    expect(checkAgainstGeneral(text)).toBe(true);
+    const schema = [
+      { type: "long", name: "id" },
+      { type: "string", name: "name" },
+      { type: "boolean", name: "flag" },
+      { type: "double", name: "x" },
+    ];
+    expect(checkAgainstGeneral(text, schema)).toBe(true);
+    expect(parseCsvFast(text, inputSchemaView(schema))!.column("id").dtype).toBe("int64");
+  });
+
   it("declines what it does not handle, so the general path answers or reports the error", () => {
     expect(parseCsvFast("")).toBeUndefined();
-    expect(parseCsvFast("a,b\n1,x\n")).toBeUndefined(); // a string cell
+    expect(
+      parseCsvFast("a\n2020-01-01\n", inputSchemaView([{ type: "datetime", name: "a" }])),
+    ).toBeUndefined();
     expect(parseCsvFast("a,b\n1,2,3\n")).toBeUndefined(); // row longer than the header
     expect(parseCsvFast('a\n"1\n2"\n')).toBeUndefined(); // quoted field over two lines
     expect(parseCsvFast('a\n"1"x\n')).toBeUndefined(); // text after a closing quote
-    expect(parseCsvFast("a\n1\n", inputSchemaView([{ type: "string", name: "a" }]))).toBeUndefined();
+    expect(parseCsvFast("a\nx\n", inputSchemaView([{ type: "boolean", name: "a" }]))).toBeUndefined();
+    expect(parseCsvFast("a,b\n1,x\uD800y\n")).toBeUndefined(); // lone surrogate: csv-parse makes it U+FFFD
+    checkScoringRequest("a,b\n1,x\uD800y\n");
     expect(parseCsvFast("a\n1\n", inputSchemaView([{ type: "long", name: "a" }]))).toBeDefined();
     expect(parseCsvFast("a\nNA\n", inputSchemaView([{ type: "long", name: "a" }]))).toBeUndefined();
-    for (const t of ["", "a,b\n1,x\n", "a,b\n1,2,3\n", 'a\n"1"x\n', "a\n\"1\n"]) checkScoringRequest(t);
+    for (const t of ["", "a,b\n1,x\n", "a,b\n1,2,3\n", 'a\n"1"x\n', 'a\n"1\n']) checkScoringRequest(t);
     checkScoringRequest("a\nNA\n", [{ type: "long", name: "a" }]);
   });
 });

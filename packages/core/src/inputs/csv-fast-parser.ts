@@ -9,32 +9,11 @@
  * which then answers or throws as before. It never throws itself.
  */
 import { parsePyFloat } from "../protocol/coerce.js";
+import { FALSE_VALUES, INT_RE, NA_VALUES, TRUE_VALUES } from "../protocol/csv.js";
 import { type InputSchemaView, isScalarColSpec } from "../protocol/schema-view.js";
 import { type Column, DataFrame } from "./dataframe.js";
+import { exactDecimal } from "./exact-decimal.js";
 
-/** Cells pandas.read_csv reads as missing by default (the same list as the general CSV path). */
-const NA_VALUES = new Set([
-  "",
-  "#N/A",
-  "#N/A N/A",
-  "#NA",
-  "-1.#IND",
-  "-1.#QNAN",
-  "-NaN",
-  "-nan",
-  "1.#IND",
-  "1.#QNAN",
-  "<NA>",
-  "N/A",
-  "NA",
-  "NULL",
-  "NaN",
-  "None",
-  "n/a",
-  "nan",
-  "null",
-]);
-const INT_RE = /^\s*[+-]?\d+\s*$/;
 const TWO53 = 2 ** 53;
 
 // column kinds
@@ -43,83 +22,17 @@ const F32 = 1;
 const I64 = 2;
 const I32 = 3;
 const INFER = 4;
+/** text columns (kept as strings): schema `string`, schema `boolean`, untyped but not numeric */
+const STR = 5;
+const BOOL = 6;
+const TEXT = 7;
 
 const COMMA = 44;
 const QUOTE = 34;
 const LF = 10;
 const CR = 13;
 
-const POW10 = [
-  1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19,
-  1e20, 1e21, 1e22,
-];
-
-// ------------------------------------------------------------------ exact decimal → double
-// Same technique as the JSON fast path (split-parser.ts): double-double products, giving up (NaN)
-// when the result is too close to a rounding midpoint, so the caller then asks Number().
-
-const F64BUF = new Float64Array(1);
-const U32 = new Uint32Array(F64BUF.buffer);
-const SPLITTER = 134217729; // 2^27 + 1 (Veltkamp)
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-
-function halfUlp(x: number): number {
-  F64BUF[0] = x;
-  const lowBits = U32[0]!;
-  const highBits = U32[1]!;
-  const exp = (highBits >>> 20) & 0x7ff;
-  if (exp <= 53) return 0;
-  U32[0] = 0;
-  U32[1] = (exp - 53) << 20;
-  const h = F64BUF[0]!;
-  U32[0] = lowBits;
-  U32[1] = highBits;
-  return h;
-}
-
-function twoProdErr(a: number, b: number, p: number): number {
-  let t = SPLITTER * a;
-  const ah = t - (t - a);
-  const al = a - ah;
-  t = SPLITTER * b;
-  const bh = t - (t - b);
-  const bl = b - bh;
-  return ah * bh - p + ah * bl + al * bh + al * bl;
-}
-
-/** Correctly rounded (hi·10^loDigits + lo)·10^scale for hi < 10^9, lo < 10^8, |scale| ≤ 22, or NaN if undecided. */
-function exactDecimal(hi: number, lo: number, loDigits: number, scale: number): number {
-  if (loDigits === 0) return scale < 0 ? hi / POW10[-scale]! : hi * POW10[scale]!;
-  const m = POW10[loDigits]!;
-  let ph = hi * m;
-  let pl = twoProdErr(hi, m, ph);
-  const nh = ph + lo;
-  const bb = nh - ph;
-  const nl = pl + (ph - (nh - bb) + (lo - bb));
-  const P = POW10[scale < 0 ? -scale : scale]!;
-  let res: number;
-  let tail: number;
-  if (scale < 0) {
-    const q1 = nh / P;
-    ph = q1 * P;
-    pl = twoProdErr(q1, P, ph);
-    const r = nh - ph - pl + nl;
-    const q2 = r / P;
-    res = q1 + q2;
-    tail = q2 - (res - q1);
-  } else {
-    ph = nh * P;
-    pl = twoProdErr(nh, P, ph);
-    const rest = pl + nl * P;
-    res = ph + rest;
-    tail = rest - (res - ph);
-  }
-  const h = halfUlp(res);
-  if (h === 0 || (U32[0] === 0 && (U32[1]! & 0xfffff) === 0)) return Number.NaN;
-  const d = Math.abs(tail) - h;
-  if (d > -h * 2 ** -30 && d < h * 2 ** -30) return Number.NaN;
-  return res;
-}
 
 // ------------------------------------------------------------------ cell readers (results in globals)
 
@@ -229,6 +142,14 @@ function scanNumber(s: string, start: number): number {
 
 class Bail extends Error {}
 const BAIL = new Bail();
+/** An untyped column met a non-numeric cell: parse again with that column kept as text. */
+class Restart extends Error {
+  constructor(readonly column: number) {
+    super("restart");
+  }
+}
+/** Set by {@link generalCell} when the cell is neither missing nor a number. */
+let gBad = false;
 
 /** Any other cell text, read exactly as the general path does (NA tokens, then Python's float()). */
 function generalCell(c: string): number {
@@ -239,8 +160,11 @@ function generalCell(c: string): number {
     return Number.NaN;
   }
   const f = parsePyFloat(c);
-  if (f === undefined) throw BAIL;
   gNa = false;
+  if (f === undefined) {
+    gBad = true;
+    return Number.NaN;
+  }
   gInt = INT_RE.test(c);
   gBig = gInt && Math.abs(f) >= TWO53;
   return f;
@@ -255,14 +179,24 @@ function generalCell(c: string): number {
  */
 export function parseCsvFast(text: string, view?: InputSchemaView): DataFrame | undefined {
   if (view !== undefined && (view.isTensor || view.specs.some((s) => !isScalarColSpec(s)))) return undefined;
-  try {
-    return parseNumericCsv(text, view);
-  } catch {
-    return undefined;
+  if (!isWellFormed(text)) return undefined; // csv-parse reads UTF-8 bytes: lone surrogates become U+FFFD
+  const textColumns = new Set<number>();
+  for (;;) {
+    try {
+      return parseNumericCsv(text, view, textColumns);
+    } catch (error) {
+      // a mostly-numeric frame with a few text columns: parse again keeping those as strings
+      if (!(error instanceof Restart) || textColumns.size >= 4) return undefined;
+      textColumns.add(error.column);
+    }
   }
 }
 
-function parseNumericCsv(s: string, view: InputSchemaView | undefined): DataFrame | undefined {
+function parseNumericCsv(
+  s: string,
+  view: InputSchemaView | undefined,
+  textColumns: ReadonlySet<number>,
+): DataFrame | undefined {
   const L = s.length;
   let p = s.charCodeAt(0) === 0xfeff ? 1 : 0;
   /** record delimiter: 0 not yet seen, 1 "\n", 2 "\r\n", 3 "\r" (csv-parse picks the first one met) */
@@ -351,7 +285,6 @@ function parseNumericCsv(s: string, view: InputSchemaView | undefined): DataFram
       if (terminate(e) === 1) break;
     }
   }
-  if (/[\uD800-\uDFFF]/.test(header.join(""))) return undefined; // csv-parse re-encodes lone surrogates
   const names = uniqueNames(header);
   const width = names.length;
 
@@ -360,7 +293,9 @@ function parseNumericCsv(s: string, view: InputSchemaView | undefined): DataFram
   const kinds = new Uint8Array(width);
   for (let j = 0; j < width; j++) {
     const t = specs.get(names[j]!);
-    if (t === undefined) kinds[j] = INFER;
+    if (t === undefined) kinds[j] = textColumns.has(j) ? TEXT : INFER;
+    else if (t === "string") kinds[j] = STR;
+    else if (t === "boolean") kinds[j] = BOOL;
     else if (t === "double") kinds[j] = F64;
     else if (t === "float") kinds[j] = F32;
     else if (t === "long") kinds[j] = I64;
@@ -370,11 +305,20 @@ function parseNumericCsv(s: string, view: InputSchemaView | undefined): DataFram
 
   // ---- body
   let cap = 1024;
-  let cols: Float64Array[] = names.map(() => new Float64Array(cap));
+  let cols: Float64Array[] = names.map((_n, j) => new Float64Array(kinds[j]! >= STR ? 0 : cap));
+  const strs: string[][] = names.map(() => []);
   const hasNa = new Uint8Array(width);
   const notInt = new Uint8Array(width);
   /** per column: row, text of the integer cells too large for a double (int64 columns read them with BigInt) */
   const bigCells: (Array<number | string> | undefined)[] = new Array(width);
+  const noteBig = (j: number, row: number, text: string): void => {
+    let list = bigCells[j];
+    if (list === undefined) {
+      list = [];
+      bigCells[j] = list;
+    }
+    list.push(row, text);
+  };
   let n = 0;
   while (p < L) {
     const c0 = s.charCodeAt(p);
@@ -387,7 +331,8 @@ function parseNumericCsv(s: string, view: InputSchemaView | undefined): DataFram
     }
     if (n === cap) {
       cap *= 2;
-      cols = cols.map((col) => {
+      cols = cols.map((col, j) => {
+        if (kinds[j]! >= STR) return col;
         const grown = new Float64Array(cap);
         grown.set(col);
         return grown;
@@ -398,17 +343,32 @@ function parseNumericCsv(s: string, view: InputSchemaView | undefined): DataFram
       if (j >= width) throw BAIL; // row longer than the header: the general path reports it
       let v: number;
       let term: number;
+      const kind = kinds[j]!;
+      if (kind >= STR) {
+        if (s.charCodeAt(p) === QUOTE) {
+          strs[j]!.push(quoted(p));
+          term = gTerm;
+        } else {
+          const e = unquotedEnd(p);
+          strs[j]!.push(s.slice(p, e));
+          term = terminate(e);
+        }
+        j++;
+        if (term === 1) break;
+        continue;
+      }
+      gBad = false;
       if (s.charCodeAt(p) === QUOTE) {
         const text = quoted(p);
         term = gTerm;
         v = generalCell(text);
-        if (gBig) (bigCells[j] ??= []).push(n, text);
+        if (gBig) noteBig(j, n, text);
       } else {
         const start = p;
         v = scanNumber(s, start);
         const end = gEnd;
         term = end < 0 ? -1 : terminate(end);
-        if (term >= 0 && gBig) (bigCells[j] ??= []).push(n, s.slice(start, end));
+        if (term >= 0 && gBig) noteBig(j, n, s.slice(start, end));
         if (term < 0) {
           const e = unquotedEnd(start);
           if (e === start) {
@@ -419,11 +379,12 @@ function parseNumericCsv(s: string, view: InputSchemaView | undefined): DataFram
           } else {
             const text = s.slice(start, e);
             v = generalCell(text);
-            if (gBig) (bigCells[j] ??= []).push(n, text);
+            if (gBig) noteBig(j, n, text);
           }
           term = terminate(e);
         }
       }
+      if (gBad) throw kind === INFER ? new Restart(j) : BAIL;
       cols[j]![n] = v;
       if (gNa) hasNa[j] = 1;
       if (!gInt) notInt[j] = 1;
@@ -431,7 +392,12 @@ function parseNumericCsv(s: string, view: InputSchemaView | undefined): DataFram
       if (term === 1) break;
     }
     for (; j < width; j++) {
-      cols[j]![n] = Number.NaN; // short row: padded with empty (missing) cells
+      // short row: padded with empty (missing) cells
+      if (kinds[j]! >= STR) {
+        strs[j]!.push("");
+        continue;
+      }
+      cols[j]![n] = Number.NaN;
       hasNa[j] = 1;
       notInt[j] = 1;
     }
@@ -446,6 +412,28 @@ function parseNumericCsv(s: string, view: InputSchemaView | undefined): DataFram
     if (kind === INFER) kind = n > 0 && notInt[j] === 0 && hasNa[j] === 0 ? I64 : F64;
     else if ((kind === I64 || kind === I32) && (hasNa[j] !== 0 || notInt[j] !== 0)) return undefined;
     switch (kind) {
+      case STR:
+      case TEXT: {
+        const cells = strs[j]!;
+        if (kind === TEXT && n > 0 && cells.every((c) => TRUE_VALUES.has(c) || FALSE_VALUES.has(c))) {
+          columns[j] = { name, dtype: "bool", values: cells.map((c) => TRUE_VALUES.has(c)) };
+        } else {
+          columns[j] = { name, dtype: "object", values: cells.map((c) => (NA_VALUES.has(c) ? null : c)) };
+        }
+        break;
+      }
+      case BOOL: {
+        const out: boolean[] = new Array(n);
+        const cells = strs[j]!;
+        for (let i = 0; i < n; i++) {
+          const c = cells[i]!;
+          if (TRUE_VALUES.has(c)) out[i] = true;
+          else if (FALSE_VALUES.has(c)) out[i] = false;
+          else return undefined; // the general path reports the NA / bad value
+        }
+        columns[j] = { name, dtype: "bool", values: out };
+        break;
+      }
       case F64:
         columns[j] = { name, dtype: "float64", values: n === cap ? col : col.slice(0, n) };
         break;
@@ -492,6 +480,12 @@ function toInt64(col: Float64Array, n: number): BigInt64Array {
     halves[2 * i + 1] = hi >>> 0;
   }
   return out;
+}
+
+/** No lone surrogates (String.prototype.isWellFormed where Node has it). */
+function isWellFormed(text: string): boolean {
+  const native = (text as unknown as { isWellFormed?: () => boolean }).isWellFormed;
+  return native !== undefined ? native.call(text) : !/[\uD800-\uDFFF]/.test(text);
 }
 
 /** pandas' names for a header: empty → `Unnamed: i`, repeats → `name.1`, `name.2`… */

@@ -18,6 +18,8 @@ const MIME_TO_KIND: Record<string, ScoringContentType> = {
  * Improvement over MLflow: a missing header is a 415 here (MLflow crashes with a 500).
  */
 export function parseContentType(contentType: string | undefined | null): ScoringContentType {
+  // the common case, without splitting
+  if (contentType === "application/json") return "json";
   if (contentType === undefined || contentType === null || contentType.trim() === "") {
     throw new UnsupportedContentTypeError(
       `This predictor only supports the following content types: Types: ${supportedList()}. ` +

@@ -6,7 +6,8 @@ import { badRequest, pyRepr } from "./errors.js";
 import { type InputSchemaView, isScalarColSpec, specNumpyType } from "./schema-view.js";
 
 /** Cells pandas.read_csv reads as missing by default. */
-const NA_VALUES = new Set([
+/** Cells pandas.read_csv reads as missing by default. */
+export const NA_VALUES: ReadonlySet<string> = new Set([
   "",
   "#N/A",
   "#N/A N/A",
@@ -27,9 +28,9 @@ const NA_VALUES = new Set([
   "nan",
   "null",
 ]);
-const TRUE_VALUES = new Set(["True", "true", "TRUE"]);
-const FALSE_VALUES = new Set(["False", "false", "FALSE"]);
-const INT_RE = /^\s*[+-]?\d+\s*$/;
+export const TRUE_VALUES: ReadonlySet<string> = new Set(["True", "true", "TRUE"]);
+export const FALSE_VALUES: ReadonlySet<string> = new Set(["False", "false", "FALSE"]);
+export const INT_RE = /^\s*[+-]?\d+\s*$/;
 
 function csvFailure(message: string, cause?: unknown): MlflowException {
   return badRequest(

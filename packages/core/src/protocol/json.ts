@@ -75,11 +75,14 @@ function reviveNonFinite(_key: string, value: unknown): unknown {
   return value;
 }
 
+/** One strict decoder for every body (a non-streaming decode keeps no state between calls, even after an error). */
+const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+
 /** Decode request bytes as strict UTF-8; a body that is not UTF-8 is a 400 here (MLflow answers 500). */
 export function decodeUtf8(body: string | Uint8Array): string {
   if (typeof body === "string") return body;
   try {
-    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(body);
+    return UTF8.decode(body);
   } catch (error) {
     throw badRequest("Invalid input. The request body is not valid UTF-8 text.", error);
   }

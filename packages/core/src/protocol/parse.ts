@@ -20,6 +20,7 @@ import {
   isScalarColSpec,
   type ParamSpecJson,
   paramSchemaView,
+  type SchemaSource,
   type ScoringSchemas,
   specNumpyType,
 } from "./schema-view.js";
@@ -48,6 +49,26 @@ export interface ParsedScoringRequest {
 export const INPUT_FORMAT_KEYS = ["dataframe_split", "dataframe_records", "instances", "inputs"] as const;
 const UNIFIED_LLM_KEYS = ["messages", "prompt", "input"];
 const FIELDS_TEXT = "{'dataframe_split', 'dataframe_records', 'instances', 'inputs'}";
+
+/**
+ * Schema views of JSON-text schemas (what MLmodel stores, and what a server passes on every request), parsed
+ * once per distinct text instead of once per request. Bounded; views are only read.
+ */
+const VIEW_CACHE_LIMIT = 64;
+const inputViews = new Map<string, InputSchemaView | undefined>();
+const paramViews = new Map<string, ParamSpecJson[] | undefined>();
+
+function cachedView<T>(cache: Map<string, T>, source: SchemaSource, build: (s: SchemaSource) => T): T {
+  if (typeof source !== "string") return build(source);
+  if (cache.has(source)) return cache.get(source) as T;
+  const view = build(source);
+  if (cache.size >= VIEW_CACHE_LIMIT) cache.clear();
+  cache.set(source, view);
+  return view;
+}
+
+const inputView = (source: SchemaSource) => cachedView(inputViews, source, inputSchemaView);
+const paramView = (source: SchemaSource) => cachedView(paramViews, source, paramSchemaView);
 
 export interface ParseScoringOptions {
   /** Largest body accepted, in bytes (default: unlimited; the server enforces its own limit first). */
@@ -105,7 +126,7 @@ function parseTextBody(
   text: string,
   schemas: ScoringSchemas | undefined,
 ): ParsedScoringRequest {
-  const view = inputSchemaView(schemas?.inputs);
+  const view = inputView(schemas?.inputs);
   if (kind === "csv") {
     const input = parseCsvFast(text, view) ?? parseCsvBody(text, view); // fast numeric path, else csv-parse
     return { input, unifiedLlm: false, stream: false, format: "csv" };
@@ -121,7 +142,7 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 export function parseJsonScoringBody(
   text: string,
   schemas?: ScoringSchemas,
-  view: InputSchemaView | undefined = inputSchemaView(schemas?.inputs),
+  view: InputSchemaView | undefined = inputView(schemas?.inputs),
 ): ParsedScoringRequest {
   const decoded = parseJsonLenient(text);
   if (!isPlainObject(decoded)) {
@@ -135,7 +156,7 @@ export function parseJsonScoringBody(
   const stream = decoded.stream === true;
 
   if (UNIFIED_LLM_KEYS.some((k) => Object.hasOwn(decoded, k))) {
-    const paramNames = new Set((paramSchemaView(schemas?.params) ?? []).map((p) => p.name));
+    const paramNames = new Set((paramView(schemas?.params) ?? []).map((p) => p.name));
     const data: Record<string, unknown> = {};
     const params: Params = {};
     for (const [k, v] of Object.entries(decoded)) {
@@ -159,7 +180,7 @@ export function parseJsonScoringBody(
     );
   }
   const format = formats[0]!;
-  const params = parseParams(decoded.params, paramSchemaView(schemas?.params) !== undefined);
+  const params = parseParams(decoded.params, paramView(schemas?.params) !== undefined);
   const value = decoded[format];
   let input: PyFuncInput;
   switch (format) {
