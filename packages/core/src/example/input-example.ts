@@ -20,6 +20,7 @@ import { isSparseMatrix, type Params, type PyFuncInput, type SparseMatrix } from
 import { isTensor, type Tensor } from "../inputs/tensor.js";
 import type { SavedInputExampleInfo } from "../mlmodel/model.js";
 import { resolveInsideModelDir } from "../paths/resolve-inside.js";
+import { isPlainDict } from "../schema/enforce.js";
 import { PyFloat, pyJsonDumps } from "../schema/pyjson.js";
 import { castDataFrameForServing } from "../schema/serving.js";
 import { type ColSpec, type Schema, TensorSpec } from "../schema/types.js";
@@ -38,20 +39,6 @@ export interface PreparedInputExample {
 }
 
 const UNIFIED_LLM_KEYS = ["messages", "prompt", "input"];
-
-function isPlainDict(v: unknown): v is Record<string, unknown> {
-  return (
-    typeof v === "object" &&
-    v !== null &&
-    !Array.isArray(v) &&
-    !ArrayBuffer.isView(v) &&
-    !(v instanceof Date) &&
-    !(v instanceof DataFrame) &&
-    !isTensor(v) &&
-    !isSparseMatrix(v) &&
-    !isArrowTable(v)
-  );
-}
 
 /** One cell as MLflow's NumpyEncoder writes it (NaN → null for numeric data, bytes → base64). */
 function jsonCell(v: unknown, dtype: string): unknown {

@@ -9,7 +9,7 @@
  * which then answers or throws as before. It never throws itself.
  */
 import { parsePyFloat } from "../protocol/coerce.js";
-import { FALSE_VALUES, INT_RE, NA_VALUES, TRUE_VALUES } from "../protocol/csv.js";
+import { FALSE_VALUES, INT_RE, NA_VALUES, TRUE_VALUES, uniqueNames } from "../protocol/csv.js";
 import { type InputSchemaView, isScalarColSpec } from "../protocol/schema-view.js";
 import { type Column, DataFrame } from "./dataframe.js";
 import { exactDecimal } from "./exact-decimal.js";
@@ -486,19 +486,4 @@ function toInt64(col: Float64Array, n: number): BigInt64Array {
 function isWellFormed(text: string): boolean {
   const native = (text as unknown as { isWellFormed?: () => boolean }).isWellFormed;
   return native !== undefined ? native.call(text) : !/[\uD800-\uDFFF]/.test(text);
-}
-
-/** pandas' names for a header: empty → `Unnamed: i`, repeats → `name.1`, `name.2`… */
-function uniqueNames(header: readonly string[]): string[] {
-  const seen = new Map<string, number>();
-  return header.map((raw, i) => {
-    const base = raw === "" ? `Unnamed: ${i}` : raw;
-    const count = seen.get(base);
-    if (count === undefined) {
-      seen.set(base, 0);
-      return base;
-    }
-    seen.set(base, count + 1);
-    return `${base}.${count + 1}`;
-  });
 }

@@ -81,7 +81,8 @@ export function parseCsvBody(text: string, view: InputSchemaView | undefined): D
   return new DataFrame(columns);
 }
 
-function uniqueNames(header: readonly string[]): string[] {
+/** pandas' names for a header: empty → `Unnamed: i`, repeats → `name.1`, `name.2`… */
+export function uniqueNames(header: readonly string[]): string[] {
   const seen = new Map<string, number>();
   return header.map((raw, i) => {
     const base = raw === "" ? `Unnamed: ${i}` : raw;

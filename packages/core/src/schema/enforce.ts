@@ -108,7 +108,8 @@ export function validateSchema(input: PyFuncInput, schema: Schema): void {
   enforceSchema(input, schema);
 }
 
-function isPlainDict(v: unknown): v is Record<string, unknown> {
+/** A plain JS object: not an array, typed array, Date, DataFrame, Arrow table, tensor or sparse matrix. */
+export function isPlainDict(v: unknown): v is Record<string, unknown> {
   return (
     typeof v === "object" &&
     v !== null &&
