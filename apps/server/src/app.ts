@@ -177,17 +177,16 @@ export async function createServer(options: CreateServerOptions): Promise<Pyfunc
 
   app.addHook("onRequest", (request, reply, done) => {
     reply.header("x-request-id", request.id);
-    const start = process.hrtime.bigint();
-    metrics.inFlight.inc();
-    reply.raw.once("close", () => {
-      metrics.inFlight.dec();
-      const labels = {
-        method: request.method,
-        route: request.routeOptions.url ?? "unmatched",
-        status: String(reply.raw.statusCode),
-      };
-      metrics.requests.inc(labels);
-      metrics.duration.observe(labels, Number(process.hrtime.bigint() - start) / 1e9);
+    const start = performance.now();
+    metrics.start();
+    // "close" (not fastify's onResponse) so aborted and timed-out requests are counted and leave the gauge too
+    reply.raw.on("close", () => {
+      metrics.finish(
+        request.method,
+        request.routeOptions.url ?? "unmatched",
+        reply.raw.statusCode,
+        (performance.now() - start) / 1000,
+      );
     });
     done();
   });
@@ -251,24 +250,26 @@ export async function createServer(options: CreateServerOptions): Promise<Pyfunc
     };
     let timedOut = false;
     let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<"timeout">((resolve) => {
+    const onStreamStart = () => clearTimeout(timer);
+    // one promise settled by whichever comes first: the answer or the timer (no Promise.race per request)
+    const result = await new Promise<InvocationResponse | "timeout">((resolve) => {
       timer = setTimeout(() => {
         timedOut = true;
         controller?.abort();
         resolve("timeout");
       }, timeoutMs);
+      run(signal, onStreamStart).then(resolve, (error: unknown) => {
+        if (timedOut) return;
+        request.log.error({ err: error }, "prediction failed");
+        resolve(
+          mlflowError(
+            500,
+            "INTERNAL_ERROR",
+            `Prediction failed: ${error instanceof Error ? error.message : String(error)}`,
+          ),
+        );
+      });
     });
-    const onStreamStart = () => clearTimeout(timer);
-    const work = run(signal, onStreamStart).catch((error: unknown): InvocationResponse => {
-      if (timedOut) return mlflowError(504, "DEADLINE_EXCEEDED", "Request processing time exceeded limit");
-      request.log.error({ err: error }, "prediction failed");
-      return mlflowError(
-        500,
-        "INTERNAL_ERROR",
-        `Prediction failed: ${error instanceof Error ? error.message : String(error)}`,
-      );
-    });
-    const result = await Promise.race([work, timeout]);
     clearTimeout(timer);
     if (result === "timeout") {
       request.log.warn({ timeoutMs }, "request timed out");

@@ -264,33 +264,35 @@ export class HybridEngine implements PredictionEngine {
     return result;
   }
 
-  async #inline(run: () => Promise<InvocationResponse>): Promise<InvocationResponse> {
+  // (plain promise chains rather than async functions: one promise and microtask less per request)
+  #inline(run: () => Promise<InvocationResponse>): Promise<InvocationResponse> {
     this.#inlined++;
     const start = performance.now();
-    const result = await run();
-    // a small request that turned out slow here (even counting interleaving) sends the next ones to the pool
-    const ms = performance.now() - start;
-    if (ms > 10 * this.policy.maxMs) for (let i = 0; i < 9; i++) this.#sample(ms);
-    return result;
+    return run().then((result) => {
+      // a small request that turned out slow here (even counting interleaving) sends the next ones to the pool
+      const ms = performance.now() - start;
+      if (ms > 10 * this.policy.maxMs) for (let i = 0; i < 9; i++) this.#sample(ms);
+      return result;
+    });
   }
 
-  async invoke(
+  invoke(
     body: Uint8Array,
     contentType: string | undefined,
     sink: StreamSink,
     signal: () => AbortSignal,
   ): Promise<InvocationResponse> {
-    const route = this.info.isStreamable ? "pool" : this.#route(body);
+    const route = this.pool.info.isStreamable ? "pool" : this.#route(body);
     if (route === "inline") return this.#inline(() => this.local.invoke(body, contentType, sink));
-    const result = await this.pool.invoke(body, contentType, sink, signal);
-    return route === "sample" ? this.#record(result) : result;
+    const result = this.pool.invoke(body, contentType, sink, signal);
+    return route === "sample" ? result.then((r) => this.#record(r)) : result;
   }
 
-  async v2Infer(body: Uint8Array, signal: () => AbortSignal): Promise<InvocationResponse> {
+  v2Infer(body: Uint8Array, signal: () => AbortSignal): Promise<InvocationResponse> {
     const route = this.#route(body);
     if (route === "inline") return this.#inline(() => this.local.v2Infer(body));
-    const result = await this.pool.v2Infer(body, signal);
-    return route === "sample" ? this.#record(result) : result;
+    const result = this.pool.v2Infer(body, signal);
+    return route === "sample" ? result.then((r) => this.#record(r)) : result;
   }
 
   async close(): Promise<void> {

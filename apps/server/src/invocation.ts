@@ -7,6 +7,7 @@ import {
   type Params,
   type ParsedScoringRequest,
   type PyFuncInput,
+  parseScoringRequest,
   parseScoringRequestAsync,
   predictionsToJsonable,
   serializePredictions,
@@ -118,7 +119,11 @@ export async function handleInvocation(
 ): Promise<InvocationResponse> {
   let parsed: ParsedScoringRequest;
   try {
-    parsed = await parseScoringRequestAsync(body, contentType, schemasOf(model));
+    // JSON (the common case) is parsed synchronously; Parquet needs the async parser
+    parsed =
+      contentType === "application/json"
+        ? parseScoringRequest(body, contentType, schemasOf(model))
+        : await parseScoringRequestAsync(body, contentType, schemasOf(model));
   } catch (error) {
     return parseErrorResponse(error);
   }

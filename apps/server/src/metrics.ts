@@ -1,33 +1,125 @@
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import { collectDefaultMetrics, Gauge, type Metric, Registry } from "prom-client";
 
 export interface ServerMetrics {
   registry: Registry;
-  requests: Counter<"method" | "route" | "status">;
-  duration: Histogram<"method" | "route" | "status">;
-  inFlight: Gauge;
+  /** A request started (the in-flight gauge goes up). */
+  start(): void;
+  /** A request ended: the in-flight gauge goes down, its count and duration are recorded. */
+  finish(method: string, route: string, status: number, seconds: number): void;
+}
+
+type Labels = { method: string; route: string; status: string };
+
+/** One label set's numbers: a count, a sum and per-bucket (non-cumulative) counts. */
+interface Series {
+  labels: Labels;
+  count: number;
+  sum: number;
+  buckets: Float64Array;
+}
+
+const BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+
+/**
+ * Request counts and latencies, kept as plain numbers per label set (a map lookup and a few additions per
+ * request, instead of prom-client's per-call label hashing and validation) and turned into the same
+ * Prometheus counter and histogram families when scraped.
+ */
+class RequestSeries {
+  readonly #series = new Map<string, Series>();
+
+  add(method: string, route: string, status: number, seconds: number): void {
+    const key = `${method} ${status} ${route}`;
+    let s = this.#series.get(key);
+    if (s === undefined) {
+      s = {
+        labels: { method, route, status: String(status) },
+        count: 0,
+        sum: 0,
+        buckets: new Float64Array(BUCKETS.length),
+      };
+      this.#series.set(key, s);
+    }
+    s.count++;
+    s.sum += seconds;
+    for (let i = 0; i < BUCKETS.length; i++) {
+      if (seconds <= BUCKETS[i]!) {
+        s.buckets[i]!++;
+        break;
+      }
+    }
+  }
+
+  /** prom-client metric objects (name, help, type, `get()`), registered as they are in the registry. */
+  counter(name: string, help: string): Metric<string> {
+    const series = this.#series;
+    const metric = {
+      name,
+      help,
+      type: "counter",
+      aggregator: "sum",
+      reset: () => series.clear(),
+      get: async () => ({
+        name,
+        help,
+        type: "counter",
+        aggregator: "sum",
+        values: [...series.values()].map((s) => ({ labels: s.labels, value: s.count })),
+      }),
+    };
+    return metric as unknown as Metric<string>;
+  }
+
+  histogram(name: string, help: string): Metric<string> {
+    const series = this.#series;
+    const values = () => {
+      const out: { labels: Record<string, string | number>; value: number; metricName: string }[] = [];
+      for (const s of series.values()) {
+        let cumulative = 0;
+        BUCKETS.forEach((le, i) => {
+          cumulative += s.buckets[i]!;
+          out.push({ labels: { le, ...s.labels }, value: cumulative, metricName: `${name}_bucket` });
+        });
+        out.push({ labels: { le: "+Inf", ...s.labels }, value: s.count, metricName: `${name}_bucket` });
+        out.push({ labels: s.labels, value: s.sum, metricName: `${name}_sum` });
+        out.push({ labels: s.labels, value: s.count, metricName: `${name}_count` });
+      }
+      return out;
+    };
+    const metric = {
+      name,
+      help,
+      type: "histogram",
+      aggregator: "sum",
+      reset: () => series.clear(),
+      get: async () => ({ name, help, type: "histogram", aggregator: "sum", values: values() }),
+    };
+    return metric as unknown as Metric<string>;
+  }
 }
 
 /** One registry per server: request counts by status, a latency histogram, in-flight requests, queue depth. */
 export function createMetrics(queueSize: () => number): ServerMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "pyfunc_" });
-  const requests = new Counter({
-    name: "pyfunc_http_requests_total",
-    help: "HTTP requests answered, by method, route and status",
-    labelNames: ["method", "route", "status"] as const,
-    registers: [registry],
-  });
-  const duration = new Histogram({
-    name: "pyfunc_http_request_duration_seconds",
-    help: "HTTP request latency in seconds, by method, route and status",
-    labelNames: ["method", "route", "status"] as const,
-    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
-    registers: [registry],
-  });
-  const inFlight = new Gauge({
+  const requests = new RequestSeries();
+  registry.registerMetric(
+    requests.counter("pyfunc_http_requests_total", "HTTP requests answered, by method, route and status"),
+  );
+  registry.registerMetric(
+    requests.histogram(
+      "pyfunc_http_request_duration_seconds",
+      "HTTP request latency in seconds, by method, route and status",
+    ),
+  );
+  let inFlight = 0;
+  new Gauge({
     name: "pyfunc_http_requests_in_flight",
     help: "HTTP requests being processed",
     registers: [registry],
+    collect() {
+      this.set(inFlight);
+    },
   });
   new Gauge({
     name: "pyfunc_prediction_queue_size",
@@ -37,5 +129,14 @@ export function createMetrics(queueSize: () => number): ServerMetrics {
       this.set(queueSize());
     },
   });
-  return { registry, requests, duration, inFlight };
+  return {
+    registry,
+    start() {
+      inFlight++;
+    },
+    finish(method, route, status, seconds) {
+      inFlight--;
+      requests.add(method, route, status, seconds);
+    },
+  };
 }
