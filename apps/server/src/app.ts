@@ -237,8 +237,31 @@ export async function createServer(options: CreateServerOptions): Promise<Pyfunc
       .send(await metrics.registry.metrics()),
   );
 
-  /** Run a prediction with the timeout; 504 when it passes (the worker task is aborted). */
-  async function withTimeout(
+  const timeoutAnswer = mlflowError(
+    504,
+    "DEADLINE_EXCEEDED",
+    `Request processing time exceeded limit (${timeoutMs / 1000} s)`,
+  );
+  /** Timeout timers not armed yet: armed together once the current I/O batch has been handled. */
+  let toArm: (() => void)[] = [];
+  const armAll = () => {
+    const list = toArm;
+    toArm = [];
+    for (const arm of list) arm();
+  };
+  const armLater = (arm: () => void) => {
+    if (toArm.push(arm) === 1) setImmediate(armAll);
+  };
+  const answer = (request: FastifyRequest, reply: FastifyReply, result: InvocationResponse) => {
+    if (result.warnings !== undefined) for (const w of result.warnings) request.log.warn(w);
+    return result.streamed ? undefined : send(reply, result);
+  };
+
+  /**
+   * Run a prediction with the timeout; 504 when it passes (the worker task is aborted). One promise settled by
+   * whichever comes first, the answer or the timer (no `Promise.race`, no `async` layers per request).
+   */
+  function withTimeout(
     request: FastifyRequest,
     reply: FastifyReply,
     run: (signal: () => AbortSignal, onStreamStart: () => void) => Promise<InvocationResponse>,
@@ -248,47 +271,65 @@ export async function createServer(options: CreateServerOptions): Promise<Pyfunc
       controller ??= new AbortController();
       return controller.signal;
     };
-    let timedOut = false;
-    let timer: NodeJS.Timeout | undefined;
-    const onStreamStart = () => clearTimeout(timer);
-    // one promise settled by whichever comes first: the answer or the timer (no Promise.race per request)
-    const result = await new Promise<InvocationResponse | "timeout">((resolve) => {
-      timer = setTimeout(() => {
+    const start = performance.now();
+    return new Promise<FastifyReply | undefined>((resolve, reject) => {
+      let timedOut = false;
+      let finished = false;
+      let timer: NodeJS.Timeout | undefined;
+      const fire = () => {
         timedOut = true;
         controller?.abort();
-        resolve("timeout");
-      }, timeoutMs);
-      run(signal, onStreamStart).then(resolve, (error: unknown) => {
-        if (timedOut) return;
-        request.log.error({ err: error }, "prediction failed");
-        resolve(
-          mlflowError(
-            500,
-            "INTERNAL_ERROR",
-            `Prediction failed: ${error instanceof Error ? error.message : String(error)}`,
-          ),
-        );
+        request.log.warn({ timeoutMs }, "request timed out");
+        resolve(send(reply, timeoutAnswer));
+      };
+      // armed after this I/O batch, and only if the prediction is still running then (most in-thread ones have
+      // been answered by then), for the time left to the same deadline
+      armLater(() => {
+        if (!finished) timer = setTimeout(fire, Math.max(0, timeoutMs - (performance.now() - start)));
       });
-    });
-    clearTimeout(timer);
-    if (result === "timeout") {
-      request.log.warn({ timeoutMs }, "request timed out");
-      return send(
-        reply,
-        mlflowError(
-          504,
-          "DEADLINE_EXCEEDED",
-          `Request processing time exceeded limit (${timeoutMs / 1000} s)`,
-        ),
+      const stop = () => {
+        finished = true;
+        clearTimeout(timer);
+      };
+      run(signal, stop).then(
+        (result) => {
+          if (timedOut) return;
+          stop();
+          try {
+            resolve(answer(request, reply, result));
+          } catch (error) {
+            reject(error); // to fastify's error handler, as from an async route
+          }
+        },
+        (error: unknown) => {
+          if (timedOut) return;
+          stop();
+          request.log.error({ err: error }, "prediction failed");
+          resolve(
+            send(
+              reply,
+              mlflowError(
+                500,
+                "INTERNAL_ERROR",
+                `Prediction failed: ${error instanceof Error ? error.message : String(error)}`,
+              ),
+            ),
+          );
+        },
       );
-    }
-    for (const w of result.warnings ?? []) request.log.warn(w);
-    if (result.streamed) return undefined;
-    return send(reply, result);
+    });
   }
 
-  app.post("/invocations", async (request, reply) => {
+  /** Models that cannot stream never touch the sink: one shared no-op sink instead of one per request. */
+  const noSink: StreamSink = { start() {}, event() {}, end() {} };
+  const streamable = engine.info.isStreamable;
+
+  app.post("/invocations", (request, reply) => {
     const body = toUint8(request.body);
+    const contentType = request.headers["content-type"];
+    if (!streamable) {
+      return withTimeout(request, reply, (signal) => engine.invoke(body, contentType, noSink, signal));
+    }
     let started = false;
     return withTimeout(request, reply, (signal, onStreamStart) => {
       const sink: StreamSink = {
@@ -310,7 +351,7 @@ export async function createServer(options: CreateServerOptions): Promise<Pyfunc
           if (started) reply.raw.end();
         },
       };
-      return engine.invoke(body, request.headers["content-type"], sink, signal);
+      return engine.invoke(body, contentType, sink, signal);
     });
   });
 

@@ -212,13 +212,15 @@ export interface InlinePolicy {
 /**
  * Worker pool plus an in-thread fast path: small requests skip the thread hop, but only once the workers have
  * *measured* that such requests are cheap (each worker reports its parse+predict+serialize time), so a slow
- * model never runs in the HTTP thread. Every 128th small request still goes to a worker to keep the
- * measurement fresh. Large bodies and streaming requests always go to the pool.
+ * model never runs in the HTTP thread. After every 128 inlined small requests (and at most once per 100 ms)
+ * one still goes to a worker to keep the measurement fresh. Large bodies and streaming requests always go to the pool.
  */
 export class HybridEngine implements PredictionEngine {
   readonly #costs: number[] = [];
   #median = Number.POSITIVE_INFINITY;
-  #small = 0;
+  /** Small requests inlined since the last worker sample, and when that sample was sent. */
+  #sinceSample = 0;
+  #lastSample = Number.NEGATIVE_INFINITY;
   #inlined = 0;
 
   constructor(
@@ -246,9 +248,16 @@ export class HybridEngine implements PredictionEngine {
 
   #route(body: Uint8Array): "inline" | "pool" | "sample" {
     if (body.byteLength > this.policy.maxBytes) return "pool";
-    this.#small++;
     const cheap = this.#costs.length >= 8 && this.#median <= this.policy.maxMs;
-    return cheap && this.#small % 128 !== 0 ? "inline" : "sample";
+    if (!cheap) return "sample";
+    // a fresh worker measurement after every 128 inlined small requests, but at most one per 100 ms: under
+    // load a sample costs far more than an inlined request (thread hop, and a worker whose code is not hot)
+    if (++this.#sinceSample < 128) return "inline";
+    const now = performance.now();
+    if (now - this.#lastSample < 100) return "inline";
+    this.#sinceSample = 0;
+    this.#lastSample = now;
+    return "sample";
   }
 
   /** Keep the last 16 worker-measured costs of small requests and their median (robust to outliers). */

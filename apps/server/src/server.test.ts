@@ -356,6 +356,31 @@ describe("limits", () => {
     }
   });
 
+  it("answers 504 when an in-thread prediction that awaits passes the timeout, then answers in time", async () => {
+    // predicted in the HTTP thread (a model object, no workers): the timer is armed after the I/O batch
+    const model = {
+      predict: (_input: unknown, params?: Record<string, unknown>) =>
+        new Promise<number[]>((resolve) => setTimeout(() => resolve([7]), Number(params?.ms ?? 0))),
+      metadata: { signature: null },
+    };
+    const srv = await startTestServer({ model: model as never, timeoutMs: 300 });
+    try {
+      const started = Date.now();
+      const slow = await post(
+        `${srv.url}/invocations`,
+        JSON.stringify({ inputs: [1], params: { ms: 1500 } }),
+      );
+      expect(slow.status).toBe(504);
+      expect(slow.json()).toMatchObject({ error_code: "DEADLINE_EXCEEDED" });
+      expect(Date.now() - started).toBeLessThan(1200);
+      const fast = await post(`${srv.url}/invocations`, JSON.stringify({ inputs: [1], params: { ms: 1 } }));
+      expect(fast.status).toBe(200);
+      expect(fast.json()).toEqual({ predictions: [7] });
+    } finally {
+      await srv.close();
+    }
+  });
+
   it("reads the default timeout from MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT", async () => {
     const { defaultTimeoutMs } = await import("./app.js");
     expect(defaultTimeoutMs({ MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT: "7" })).toBe(7000);
