@@ -1,15 +1,4 @@
-import { readFileSync } from "node:fs";
-
-function readVersion(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
-      version?: string;
-    };
-    return pkg.version ?? "0.0.0";
-  } catch {
-    return "0.0.0";
-  }
-}
+import { packageVersionAt } from "@pyfunc/core";
 
 /** This package's version, recorded in the MLmodel of the models it saves. */
-export const PACKAGE_VERSION = readVersion();
+export const PACKAGE_VERSION = packageVersionAt(new URL("../package.json", import.meta.url));

@@ -3,10 +3,9 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { loadModel, type Tensor, type TensorDict } from "@pyfunc/core";
+import { DataFrame, loadModel, type Tensor, type TensorDict } from "@pyfunc/core";
 import { describe, expect, it } from "vitest";
 import { compareTensor, type JsonTensor, readRuns, toTensorDict } from "../src/__tests__/fixture-io.js";
-import { DataFrame } from "../src/core-compat.js";
 import { loadOnnxModel } from "../src/index.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));

@@ -1,5 +1,7 @@
 import {
   type Column,
+  DataFrame,
+  dtypeOfTypedArray,
   isTensor,
   isTypedArray,
   MlflowException,
@@ -8,7 +10,6 @@ import {
   type TypedArray,
 } from "@pyfunc/core";
 import ort from "onnxruntime-node";
-import { DataFrame } from "./core-compat.js";
 
 /** onnxruntime-node tensor element types. */
 export type OrtType = ort.Tensor.Type;
@@ -166,21 +167,9 @@ function describe(v: unknown): string {
  * model input). JS number arrays are float64 unless every value is an integer (int64); booleans are bool.
  */
 function dataKind(data: TypedArray | readonly unknown[], declared: string): string {
-  if (isTypedArray(data)) return declared === "bool" && data instanceof Uint8Array ? "bool" : typedName(data);
+  if (isTypedArray(data))
+    return declared === "bool" && data instanceof Uint8Array ? "bool" : dtypeOfTypedArray(data);
   return declared;
-}
-
-function typedName(a: TypedArray): string {
-  if (a instanceof Float32Array) return "float32";
-  if (a instanceof Float64Array) return "float64";
-  if (a instanceof BigInt64Array) return "int64";
-  if (a instanceof Int32Array) return "int32";
-  if (a instanceof Int16Array) return "int16";
-  if (a instanceof Int8Array) return "int8";
-  if (a instanceof Uint8Array) return "uint8";
-  if (a instanceof Uint16Array) return "uint16";
-  if (a instanceof Uint32Array) return "uint32";
-  return "uint64";
 }
 
 /**
@@ -272,7 +261,7 @@ export function valueToTensor(value: unknown, input: InputInfo): Tensor {
   const what = `Input '${input.name}'`;
   if (isTensor(value)) return value;
   if (isTypedArray(value))
-    return { dtype: typedName(value) as NumpyDType, shape: [value.length], data: value };
+    return { dtype: dtypeOfTypedArray(value) as NumpyDType, shape: [value.length], data: value };
   if (Array.isArray(value)) {
     const { shape, flat } = nestedToFlat(value, what);
     const target = input.type ?? "float32";
@@ -408,7 +397,7 @@ export function columnToTensor(column: Column): Tensor {
       data: isTypedArray(v) ? v : Uint8Array.from(v as unknown[], (b) => (b ? 1 : 0)),
     };
   }
-  if (isTypedArray(v)) return { dtype: typedName(v) as NumpyDType, shape: [n], data: v };
+  if (isTypedArray(v)) return { dtype: dtypeOfTypedArray(v) as NumpyDType, shape: [n], data: v };
   return { dtype: column.dtype === "datetime64[ns]" ? "object" : column.dtype, shape: [n], data: v };
 }
 

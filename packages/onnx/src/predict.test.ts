@@ -3,11 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
-import { MlflowException, type Tensor, type TensorDict } from "@pyfunc/core";
+import { DataFrame, MlflowException, type Tensor, type TensorDict } from "@pyfunc/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compareTensor, readRuns, toTensor, toTensorDict } from "./__tests__/fixture-io.js";
 import { floatToHalf, halfToFloat } from "./convert.js";
-import { DataFrame } from "./core-compat.js";
 import { loadOnnxModel, type OnnxModelWrapper } from "./index.js";
 
 const FIXTURES = fileURLToPath(new URL("../fixtures/", import.meta.url));

@@ -2,10 +2,9 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { loadModel, MlflowException, Model, type TensorDict } from "@pyfunc/core";
+import { DataFrame, loadModel, MlflowException, Model, type TensorDict } from "@pyfunc/core";
 import { afterAll, describe, expect, it } from "vitest";
 import { compareTensor, readRuns, toTensor } from "./__tests__/fixture-io.js";
-import { DataFrame } from "./core-compat.js";
 import { DEFAULT_ONNX_VERSION, saveModel } from "./index.js";
 
 const FIXTURES = fileURLToPath(new URL("../fixtures/", import.meta.url));

@@ -1,4 +1,5 @@
 import {
+  DataFrame,
   isTensor,
   isTypedArray,
   MlflowException,
@@ -19,7 +20,6 @@ import {
   tensorToOrt,
   valueToTensor,
 } from "./convert.js";
-import { DataFrame } from "./core-compat.js";
 import { errorText } from "./session.js";
 
 /** A model output that was not fetched because onnxruntime-node cannot return it (e.g. ZipMap). */

@@ -7,7 +7,13 @@ import { type Table, Type } from "apache-arrow";
 import { MlflowException } from "../errors/mlflow-exception.js";
 import { inferObjectValues } from "../schema/enforce-types.js";
 import { pyTypeName } from "../schema/types.js";
-import { type Column, type ColumnValues, DataFrame, dtypeOfTypedArray } from "./dataframe.js";
+import {
+  type Column,
+  type ColumnValues,
+  columnsOfRecords,
+  DataFrame,
+  dtypeOfTypedArray,
+} from "./dataframe.js";
 import {
   isNumericDType,
   isTypedArray,
@@ -131,24 +137,7 @@ export function dataFrameFromList(list: readonly unknown[]): DataFrame {
 
 /** `pd.DataFrame(records)`: columns in order of first appearance, missing keys → null. */
 export function dataFrameFromRecords(records: readonly Record<string, unknown>[]): DataFrame {
-  const names: string[] = [];
-  const seen = new Set<string>();
-  for (const r of records) {
-    for (const k of Object.keys(r)) {
-      if (!seen.has(k)) {
-        seen.add(k);
-        names.push(k);
-      }
-    }
-  }
-  return new DataFrame(
-    names.map((n) =>
-      columnFrom(
-        n,
-        records.map((r) => (Object.hasOwn(r, n) ? r[n] : null)),
-      ),
-    ),
-  );
+  return new DataFrame([...columnsOfRecords(records)].map(([name, values]) => columnFrom(name, values)));
 }
 
 /** `pd.DataFrame(dict)`: each value a column (lists, typed arrays, 1-D tensors); scalars are broadcast. */

@@ -83,27 +83,24 @@ export class DataFrame {
 
   /** Build a frame from row objects, as `pandas.DataFrame(records)`: column order is first appearance. */
   static fromRecords(records: readonly Record<string, unknown>[]): DataFrame {
-    const names: string[] = [];
-    const seen = new Set<string>();
-    for (const r of records) {
-      for (const k of Object.keys(r)) {
-        if (!seen.has(k)) {
-          seen.add(k);
-          names.push(k);
-        }
-      }
-    }
-    const cols = new Map<string, unknown[]>();
-    for (const n of names) cols.set(n, new Array(records.length));
-    records.forEach((r, i) => {
-      for (const n of names) cols.get(n)![i] = Object.hasOwn(r, n) ? r[n] : null;
-    });
-    return DataFrame.fromColumns(cols);
+    return DataFrame.fromColumns(columnsOfRecords(records));
   }
 
   static isDataFrame(value: unknown): value is DataFrame {
     return value instanceof DataFrame;
   }
+}
+
+/** The columns of row objects, as `pandas.DataFrame(records)` sees them: first-appearance order, missing → null. */
+export function columnsOfRecords(records: readonly Record<string, unknown>[]): Map<string, unknown[]> {
+  const cols = new Map<string, unknown[]>();
+  records.forEach((r, i) => {
+    for (const k of Object.keys(r)) {
+      if (!cols.has(k)) cols.set(k, new Array(records.length).fill(null));
+      cols.get(k)![i] = r[k];
+    }
+  });
+  return cols;
 }
 
 function cellToJs(values: ColumnValues, i: number, dtype?: string): unknown {

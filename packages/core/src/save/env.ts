@@ -58,21 +58,24 @@ export async function writePythonEnvFiles(
   await writeFile(path.join(modelDir, REQUIREMENTS_FILE_NAME), reqs.join("\n"), "utf8");
 }
 
+/**
+ * The `version` of the package.json at `manifestUrl` (e.g. `new URL("../package.json", import.meta.url)` from a
+ * package's dist/), or "0.0.0" when it cannot be read. Flavor packages record it in the models they save.
+ */
+export function packageVersionAt(manifestUrl: URL): string {
+  try {
+    const manifest = JSON.parse(readFileSync(manifestUrl, "utf8")) as { version?: unknown };
+    return typeof manifest.version === "string" ? manifest.version : "0.0.0";
+  } catch {
+    return "0.0.0";
+  }
+}
+
 let coreVersionCache: string | undefined;
 
 /** This package's version (from its package.json). */
 export function coreVersion(): string {
-  if (coreVersionCache === undefined) {
-    let version = "0.0.0";
-    try {
-      const here = path.dirname(fileURLToPath(import.meta.url));
-      const manifest = JSON.parse(readFileSync(path.resolve(here, "..", "..", "package.json"), "utf8"));
-      if (typeof manifest.version === "string") version = manifest.version;
-    } catch {
-      // keep the fallback
-    }
-    coreVersionCache = version;
-  }
+  coreVersionCache ??= packageVersionAt(new URL("../../package.json", import.meta.url));
   return coreVersionCache;
 }
 

@@ -1,2 +1,0 @@
-// @pyfunc/core's DataFrame class, re-exported for this package's modules.
-export { DataFrame } from "@pyfunc/core";
