@@ -22,14 +22,23 @@ import {
   transformInPlace,
 } from "./objective.js";
 import { type Job, WorkerPool } from "./pool.js";
+import {
+  buildWasmForest,
+  forestModule,
+  instantiateWasmForest,
+  type WasmForestImage,
+  type WasmForestState,
+  wasmMargins,
+} from "./wasm-forest.js";
 
 export interface BoosterLoadOptions {
   /**
-   * Tree layout for the batch kernels: "auto" (default) uses the complete-binary-tree ("heap") layout
-   * when the model allows it (no categorical splits, depth <= 12) and the pointer layout otherwise;
-   * "pointer" always uses the pointer layout. Both give identical results.
+   * Tree layout for the kernels: "auto" (default) uses the WebAssembly kernel over complete binary trees
+   * when the model allows it (no categorical splits, depth <= 12), else the typed-array complete-tree
+   * ("heap") kernel, else the pointer layout; "heap" and "pointer" force those typed-array kernels.
+   * All give identical results.
    */
-  layout?: "auto" | "pointer";
+  layout?: "auto" | "heap" | "pointer";
 }
 
 export interface PredictOptions {
@@ -83,6 +92,8 @@ export class Booster {
   readonly #base: Float32Array;
   readonly #forest: Forest | null;
   readonly #heap: HeapForest | null;
+  readonly #wasmImage: WasmForestImage | null;
+  readonly #wasm: WasmForestState | null;
   readonly #treesPerRound: number;
   #pool: WorkerPool | null = null;
 
@@ -119,10 +130,15 @@ export class Booster {
       }
       this.#forest = null;
       this.#heap = null;
+      this.#wasmImage = null;
+      this.#wasm = null;
       this.#treesPerRound = 1;
     } else {
       this.#forest = flattenForest(raw, g);
-      this.#heap = options.layout === "pointer" ? null : buildHeapForest(this.#forest);
+      const layout = options.layout ?? "auto";
+      this.#wasmImage = layout === "auto" ? buildWasmForest(this.#forest, raw.numFeature, g) : null;
+      this.#wasm = this.#wasmImage === null ? null : instantiateWasmForest(forestModule(), this.#wasmImage);
+      this.#heap = layout === "pointer" || this.#wasm !== null ? null : buildHeapForest(this.#forest);
       this.#treesPerRound = g * raw.numParallelTree;
       if (raw.iterationIndptr !== null) {
         const ip = raw.iterationIndptr;
@@ -142,9 +158,10 @@ export class Booster {
     return Booster.fromBytes(new Uint8Array(await readFile(path)), options);
   }
 
-  /** Which batch layout this booster uses ("heap", "pointer", or "linear" for gblinear). */
-  get layout(): "heap" | "pointer" | "linear" {
-    return this.#forest === null ? "linear" : this.#heap !== null ? "heap" : "pointer";
+  /** Which kernel this booster uses: "wasm", "heap", "pointer", or "linear" for gblinear. */
+  get layout(): "wasm" | "heap" | "pointer" | "linear" {
+    if (this.#forest === null) return "linear";
+    return this.#wasm !== null ? "wasm" : this.#heap !== null ? "heap" : "pointer";
   }
 
   get numTrees(): number {
@@ -225,7 +242,9 @@ export class Booster {
     const g = this.numGroups;
     const fo = this.#forest;
     const h = this.#heap;
-    if (h !== null && fo !== null) {
+    if (this.#wasm !== null) {
+      wasmMargins(this.#wasm, mat.X, rowStart, rowEnd, trees[0], trees[1], out, g);
+    } else if (h !== null && fo !== null) {
       const kernel = rowEnd - rowStart < 8 ? heapKernelRows : heapKernel;
       kernel(
         h.feat,
@@ -458,6 +477,7 @@ export class Booster {
       {
         forest: this.#forest,
         heap: this.#heap,
+        wasm: this.#wasmImage === null ? null : { module: forestModule(), image: this.#wasmImage },
         linear:
           this.#forest === null
             ? { W: this.raw.linearWeights!, numFeature: this.numFeature, base: this.#base }

@@ -55,15 +55,19 @@ describe("own fixtures generated with python3-xgboost 1.7 match XGBoost's record
       const { keys } = runCaseDir(join(modelsDir, c));
       expect(keys).toContain("output_margin");
     });
-    it(`${c}: the pointer tree layout gives the same outputs`, () => {
-      const { booster } = runCaseDir(join(modelsDir, c), undefined, undefined, "pointer");
-      expect(booster.layout).not.toBe("heap");
+    it(`${c}: the typed-array heap and pointer kernels give the same outputs`, () => {
+      const heap = runCaseDir(join(modelsDir, c), undefined, undefined, "heap").booster;
+      expect(heap.layout).not.toBe("wasm");
+      const pointer = runCaseDir(join(modelsDir, c), undefined, undefined, "pointer").booster;
+      expect(["pointer", "linear"]).toContain(pointer.layout);
     });
   }
 
-  it("uses the heap layout for shallow numeric models and the pointer layout for categorical ones", () => {
-    const load = (f: string) => Booster.fromBytes(new Uint8Array(readFileSync(join(modelsDir, f))));
-    expect(load("binary-logistic-json/model.json").layout).toBe("heap");
+  it("uses the wasm kernel for shallow numeric models and the pointer layout for categorical ones", () => {
+    const load = (f: string, layout?: "heap") =>
+      Booster.fromBytes(new Uint8Array(readFileSync(join(modelsDir, f))), { layout });
+    expect(load("binary-logistic-json/model.json").layout).toBe("wasm");
+    expect(load("binary-logistic-json/model.json", "heap").layout).toBe("heap");
     expect(load("categorical-json/model.json").layout).toBe("pointer");
     expect(load("gblinear-regression-json/model.json").layout).toBe("linear");
   });

@@ -31,8 +31,9 @@ export function toDenseMatrix(
   input: MatrixLike,
   numFeature: number,
   missing: number,
-  alloc: (n: number) => Float32Array = (n) => new Float32Array(n),
+  alloc?: (n: number) => Float32Array,
 ): DenseMatrix {
+  const allocate = alloc ?? ((n: number) => new Float32Array(n));
   let numRows: number;
   let numCols: number;
   let get: (r: number, c: number) => number;
@@ -74,7 +75,9 @@ export function toDenseMatrix(
       Number.isNaN(missing) &&
       (d instanceof Float32Array || d instanceof Float64Array || d instanceof Int32Array)
     ) {
-      const X = alloc(numRows * numCols);
+      // float32 input is used as it is (the kernels only read it), unless the caller wants its own copy
+      if (alloc === undefined && d instanceof Float32Array) return { X: d, numRows, numCols };
+      const X = allocate(numRows * numCols);
       X.set(d as ArrayLike<number>);
       return { X, numRows, numCols };
     }
@@ -84,7 +87,7 @@ export function toDenseMatrix(
     throw inputError(`Feature shape mismatch, expected: ${numFeature}, got ${numCols}`);
   }
   if (numRows * numFeature > MAX_CELLS) throw inputError("Input matrix is too large");
-  const X = alloc(numRows * numFeature);
+  const X = allocate(numRows * numFeature);
   const checkMissing = !Number.isNaN(missing);
   const m32 = Math.fround(missing);
   for (let r = 0; r < numRows; r++) {

@@ -1,6 +1,12 @@
 import { Worker } from "node:worker_threads";
 import type { Forest, HeapForest } from "./forest.js";
 import { findLeafCat, heapKernel, linearKernel, marginKernel, marginKernelCat } from "./kernels.js";
+import {
+  type CompiledForestModule,
+  instantiateWasmForest,
+  type WasmForestImage,
+  wasmMargins,
+} from "./wasm-forest.js";
 
 /** Work for one worker: rows [rowStart, rowEnd) of the shared input, written into the shared output. */
 export interface Job {
@@ -17,6 +23,7 @@ export interface Job {
 export interface PoolModel {
   forest: Forest | null;
   heap: HeapForest | null;
+  wasm: { module: CompiledForestModule; image: WasmForestImage } | null;
   linear: { W: Float32Array; numFeature: number; base: Float32Array } | null;
 }
 
@@ -29,12 +36,17 @@ ${findLeafCat.toString()}
 ${marginKernelCat.toString()}
 ${linearKernel.toString()}
 ${heapKernel.toString()}
+${instantiateWasmForest.toString()}
+${wasmMargins.toString()}
 const model = workerData;
+const wasm = model.wasm === null ? null : instantiateWasmForest(model.wasm.module, model.wasm.image);
 parentPort.on("message", (job) => {
   try {
     const fo = model.forest;
     const h = model.heap;
-    if (h !== null && fo !== null) {
+    if (wasm !== null) {
+      wasmMargins(wasm, job.X, job.rowStart, job.rowEnd, job.treeStart, job.treeEnd, job.out, job.nGroups);
+    } else if (h !== null && fo !== null) {
       heapKernel(h.feat, h.thr, h.missRight, h.leaf, h.nodeBase, h.leafBase, h.depth, fo.treeGroup, fo.treeWeight,
         job.X, job.nCols, job.rowStart, job.rowEnd, job.treeStart, job.treeEnd, job.out, job.nGroups);
     } else if (fo === null) {

@@ -7,7 +7,7 @@ import { Booster } from "./booster.js";
 const here = dirname(fileURLToPath(import.meta.url));
 const models = resolve(here, "../fixtures/models");
 const boosters: Booster[] = [];
-function load(p: string, layout: "auto" | "pointer" = "auto"): Booster {
+function load(p: string, layout: "auto" | "heap" | "pointer" = "auto"): Booster {
   const b = Booster.fromBytes(new Uint8Array(readFileSync(join(models, p))), { layout });
   boosters.push(b);
   return b;
@@ -55,17 +55,17 @@ describe("worker-thread batch prediction", () => {
     });
   }
 
-  it("the pointer layout gives the same result on worker threads", async () => {
-    const b = load("boosted-forest-multiclass-ubj/model.ubj", "pointer");
-    expect(b.layout).toBe("pointer");
-    const X = randomMatrix(4000, b.numFeature, 11);
-    const single = b.predict(X, { outputMargin: true });
-    const parallel = await b.predictAsync(X, { workers: 2, minRowsPerWorker: 500, outputMargin: true });
-    expect(Array.from(parallel.data)).toEqual(Array.from(single.data));
-    const heap = load("boosted-forest-multiclass-ubj/model.ubj");
-    expect(heap.layout).toBe("heap");
-    expect(Array.from(heap.predict(X, { outputMargin: true }).data)).toEqual(Array.from(single.data));
-  });
+  for (const layout of ["pointer", "heap", "auto"] as const) {
+    it(`the ${layout} layout gives the single-thread pointer result on worker threads`, async () => {
+      const pointer = load("boosted-forest-multiclass-ubj/model.ubj", "pointer");
+      const single = pointer.predict(randomMatrix(4000, pointer.numFeature, 11), { outputMargin: true });
+      const b = load("boosted-forest-multiclass-ubj/model.ubj", layout);
+      expect(b.layout).toBe(layout === "auto" ? "wasm" : layout);
+      const Xb = randomMatrix(4000, b.numFeature, 11);
+      const parallel = await b.predictAsync(Xb, { workers: 2, minRowsPerWorker: 500, outputMargin: true });
+      expect(Array.from(parallel.data)).toEqual(Array.from(single.data));
+    });
+  }
 
   it("small batches stay on the calling thread and concurrent calls do not mix results", async () => {
     const b = load("binary-logistic-json/model.json");

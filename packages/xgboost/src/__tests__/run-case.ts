@@ -68,7 +68,7 @@ export function runCaseDir(
   dir: string,
   exactKeys?: string[],
   modelFile?: string,
-  layout: "auto" | "pointer" = "auto",
+  layout: "auto" | "heap" | "pointer" = "auto",
 ): { booster: Booster; keys: string[] } {
   const exp = JSON.parse(readFileSync(join(dir, "expected.json"), "utf8")) as {
     model_file?: string;
