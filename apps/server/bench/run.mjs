@@ -1,34 +1,24 @@
 // Benchmark: the scoring server vs a raw fastify route calling the flavor's model directly, with autocannon on
 // loopback. 1-row and 1,000-row dataframe_split requests to the XGBoost and ONNX example models.
-// Reports req/s, rows/s, p50/p99 latency and the server/raw ratios measured in the same run.
-//   pnpm -F @pyfunc/server bench           (BENCH_SECONDS=5 BENCH_CONNECTIONS=16 BENCH_WORKERS=2 by default)
+// Each server runs in its own process (as in production: its own JIT state and heap), started from
+// profile-server.mjs / profile-raw.mjs; the load generator runs here. Contenders of one case run back to back,
+// in the order raw, server, raw, server (BENCH_ROUNDS=2), and the ratio is taken of the summed rates.
+// Reports req/s, rows/s, p50/p99 latency, the server process's CPU time per request and the server/raw ratios.
+//   pnpm -F @pyfunc/server bench   (BENCH_SECONDS=5 BENCH_CONNECTIONS=16 BENCH_WORKERS=2 BENCH_ROUNDS=2
+//                                   BENCH_MODELS=xgboost|onnx by default both)
+import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { dataFrameFromColumns, loadModel } from "@pyfunc/core";
 import autocannon from "autocannon";
-import Fastify from "fastify";
-import { createServer } from "../dist/index.js";
+import { MODELS } from "./models.mjs";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const PACKAGES = path.resolve(HERE, "..", "..", "..", "packages");
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const WORKERS = Number(process.env.BENCH_WORKERS ?? Math.min(2, os.availableParallelism()));
-
-const MODELS = [
-  {
-    name: "xgboost regressor",
-    flavor: "@pyfunc/xgboost",
-    dir: path.join(PACKAGES, "xgboost", "fixtures", "mlflow", "regressor-json"),
-  },
-  {
-    name: "onnx 3-input columns",
-    flavor: "@pyfunc/onnx",
-    dir: path.join(PACKAGES, "onnx", "fixtures", "mlflow-columns-multi-input"),
-  },
-];
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 
 function bodyFor(dir, rows) {
   const input = JSON.parse(readFileSync(path.join(dir, "input.json"), "utf8"));
@@ -36,43 +26,42 @@ function bodyFor(dir, rows) {
   return JSON.stringify({ dataframe_split: { columns: input.columns, data } });
 }
 
-/** The baseline: fastify's own JSON parser, columns built by hand, model.predict, JSON.stringify. */
-async function startRaw(model) {
-  const app = Fastify({ logger: false, bodyLimit: 100 * 1024 * 1024 });
-  const sig = model.metadata.signature?.inputs;
-  const types = sig ? Object.fromEntries(JSON.parse(sig).map((s) => [s.name, s.type])) : {};
-  app.post("/invocations", async (request, reply) => {
-    const { columns, data } = request.body.dataframe_split;
-    const cols = columns.map((name, j) => {
-      const type = types[name] ?? (typeof data[0]?.[j] === "number" ? "double" : "string");
-      if (type === "double" || type === "float") {
-        const values = type === "double" ? new Float64Array(data.length) : new Float32Array(data.length);
-        for (let i = 0; i < data.length; i++) values[i] = data[i][j];
-        return { name, dtype: type === "double" ? "float64" : "float32", values };
-      }
-      if (type === "boolean") return { name, dtype: "bool", values: data.map((r) => r[j]) };
-      return { name, dtype: "object", values: data.map((r) => r[j]) };
-    });
-    const out = await model.predict(dataFrameFromColumns(cols));
-    const predictions =
-      out && ArrayBuffer.isView(out.data)
-        ? Array.from(out.data)
-        : out && typeof out.toRecords === "function"
-          ? out.toRecords()
-          : out;
-    reply.header("content-type", "application/json").send(JSON.stringify({ predictions }));
+/** Start a bench server process; resolves to { url, stop() → its CPU report }. */
+function startProcess(script, kind, env) {
+  const child = spawn(process.execPath, [path.join(HERE, script), kind], {
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
   });
-  const url = await app.listen({ host: "127.0.0.1", port: 0 });
-  return { url, close: () => app.close() };
+  let stderr = "";
+  child.stderr.on("data", (d) => {
+    stderr += d;
+  });
+  return new Promise((resolve, reject) => {
+    let out = "";
+    child.on("exit", (code) => reject(new Error(`${script} exited (${code}): ${stderr.slice(0, 500)}`)));
+    child.stdout.on("data", (d) => {
+      out += d;
+      const url = out.match(/http:\/\/[^\s]+/)?.[0];
+      if (url === undefined) return;
+      child.removeAllListeners("exit");
+      resolve({
+        url,
+        startMeter: () => child.kill("SIGUSR2"),
+        stop: () =>
+          new Promise((done) => {
+            child.on("exit", () => {
+              const line = stderr.split("\n").find((l) => l.startsWith("{"));
+              done(line ? JSON.parse(line) : {});
+            });
+            child.kill("SIGINT");
+          }),
+      });
+    });
+  });
 }
 
-async function startPyfunc(modelUri, flavor, workers, inline) {
-  const server = await createServer({ modelUri, imports: [flavor], workers, inline, logger: false });
-  const url = await server.listen({ host: "127.0.0.1", port: 0 });
-  return { url, close: () => server.close() };
-}
-
-async function measure(url, body) {
+async function measure(server, body) {
+  const { url } = server;
   const probe = await fetch(`${url}/invocations`, {
     method: "POST",
     headers: { "content-type": "application/json" },
@@ -80,71 +69,63 @@ async function measure(url, body) {
   });
   if (probe.status !== 200)
     throw new Error(`${url} answered ${probe.status}: ${(await probe.text()).slice(0, 300)}`);
-  // warm up, then measure
-  await autocannon({
+  const opts = {
     url: `${url}/invocations`,
     method: "POST",
     headers: { "content-type": "application/json" },
     body,
     connections: CONNECTIONS,
-    duration: 1,
-  });
-  // the load generator runs in its own worker thread, so it does not share the server's event loop
-  const r = await autocannon({
-    url: `${url}/invocations`,
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body,
-    connections: CONNECTIONS,
-    duration: SECONDS,
-    workers: 1,
-  });
+  };
+  await autocannon({ ...opts, duration: 2 }); // warm up (JIT, the fast path's worker measurements)
+  server.startMeter();
+  const r = await autocannon({ ...opts, duration: SECONDS });
   if (r.non2xx > 0 || r.errors > 0)
     throw new Error(`${r.non2xx} non-2xx answers and ${r.errors} errors from ${url}`);
-  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99 };
+  const cpu = await server.stop();
+  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, cpu: cpu.cpuUsPerRequest };
 }
+
+const CONFIGS = [
+  { label: `${WORKERS} workers + fast path (default)`, env: { BENCH_WORKERS: String(WORKERS) } },
+  { label: `${WORKERS} workers, no fast path`, env: { BENCH_WORKERS: String(WORKERS), BENCH_INLINE: "0" } },
+  { label: "in-thread only", env: { BENCH_WORKERS: "0" } },
+];
 
 const results = [];
 const only = process.env.BENCH_MODELS;
-for (const m of MODELS.filter((x) => only === undefined || x.name.includes(only))) {
-  const model = await (async () => {
-    await import(m.flavor);
-    return loadModel(path.join(m.dir, "model"));
-  })();
+for (const [kind, m] of Object.entries(MODELS).filter(([k]) => only === undefined || only.includes(k))) {
   for (const rows of [1, 1000]) {
     const body = bodyFor(m.dir, rows);
-    const raw = await startRaw(model);
-    const rawStats = await measure(raw.url, body);
-    await raw.close();
-    for (const [workers, inline] of [
-      [WORKERS, true],
-      [WORKERS, false],
-      [0, false],
-    ]) {
-      process.stderr.write(`${m.name}, ${rows} rows, workers=${workers}, inline=${inline}\n`);
-      const srv = await startPyfunc(path.join(m.dir, "model"), m.flavor, workers, inline);
-      const stats = await measure(srv.url, body);
-      await srv.close();
+    for (const config of CONFIGS) {
+      process.stderr.write(`${m.name}, ${rows} rows, ${config.label}\n`);
+      const raw = [];
+      const ours = [];
+      for (let round = 0; round < ROUNDS; round++) {
+        raw.push(await measure(await startProcess("profile-raw.mjs", kind, {}), body));
+        ours.push(await measure(await startProcess("profile-server.mjs", kind, config.env), body));
+      }
+      const sum = (a, k) => a.reduce((s, x) => s + x[k], 0);
+      const max = (a, k) => Math.max(...a.map((x) => x[k]));
+      const avg = (a, k) => sum(a, k) / a.length;
       results.push({
         model: m.name,
         rows,
-        server:
-          workers === 0
-            ? "in-thread only"
-            : `${workers} workers${inline ? " + fast path (default)" : ", no fast path"}`,
-        "req/s": Math.round(stats.rps),
-        "rows/s": Math.round(stats.rps * rows),
-        "p50 ms": stats.p50,
-        "p99 ms": stats.p99,
-        "raw req/s": Math.round(rawStats.rps),
-        "raw p99 ms": rawStats.p99,
-        "ratio vs raw": Number((stats.rps / rawStats.rps).toFixed(2)),
+        server: config.label,
+        "req/s": Math.round(avg(ours, "rps")),
+        "rows/s": Math.round(avg(ours, "rps") * rows),
+        "p50 ms": max(ours, "p50"),
+        "p99 ms": max(ours, "p99"),
+        "cpu µs/req": Number(avg(ours, "cpu").toFixed(1)),
+        "raw req/s": Math.round(avg(raw, "rps")),
+        "raw p99 ms": max(raw, "p99"),
+        "raw cpu µs/req": Number(avg(raw, "cpu").toFixed(1)),
+        "ratio vs raw": Number((sum(ours, "rps") / sum(raw, "rps")).toFixed(2)),
+        "per round": ours.map((o, i) => (o.rps / raw[i].rps).toFixed(2)).join(" "),
       });
     }
   }
-  await model.close();
 }
 console.log(
-  `autocannon, ${CONNECTIONS} connections, ${SECONDS} s per run, loopback, ${os.availableParallelism()} CPUs`,
+  `autocannon, ${CONNECTIONS} connections, ${SECONDS} s per run, ${ROUNDS} rounds, loopback, ${os.availableParallelism()} CPUs, load average ${os.loadavg()[0].toFixed(1)}`,
 );
 console.table(results);

@@ -106,36 +106,78 @@ export function schemasOf(model: ServableModel): { inputs?: string | null; param
   return sig ? { inputs: sig.inputs ?? null, params: sig.params ?? null } : {};
 }
 
+function isPromise<T>(value: unknown): value is Promise<T> {
+  return typeof (value as { then?: unknown } | null)?.then === "function";
+}
+
 /**
  * Answer one `POST /invocations`: parse the body, call the model (streaming through `sink` when the body
- * asks for it and the model can), and serialize the predictions. Never throws.
+ * asks for it and the model can), and serialize the predictions. Never throws, never rejects.
+ * A JSON body for a model that predicts synchronously is answered synchronously (no promise at all): that is
+ * most of a small request's cost on a fast model. Everything else returns a promise.
  */
-export async function handleInvocation(
+export function handleInvocation(
   model: ServableModel,
   body: Uint8Array,
   contentType: string | undefined,
   sink: StreamSink | undefined,
   options: InvocationOptions = {},
-): Promise<InvocationResponse> {
+): InvocationResponse | Promise<InvocationResponse> {
+  // JSON (the common case) is parsed synchronously; Parquet needs the async parser
+  if (contentType !== "application/json") return handleParsedLater(model, body, contentType, sink, options);
   let parsed: ParsedScoringRequest;
   try {
-    // JSON (the common case) is parsed synchronously; Parquet needs the async parser
-    parsed =
-      contentType === "application/json"
-        ? parseScoringRequest(body, contentType, schemasOf(model))
-        : await parseScoringRequestAsync(body, contentType, schemasOf(model));
+    parsed = parseScoringRequest(body, contentType, schemasOf(model));
   } catch (error) {
     return parseErrorResponse(error);
   }
+  return respond(model, parsed, sink, options);
+}
+
+async function handleParsedLater(
+  model: ServableModel,
+  body: Uint8Array,
+  contentType: string | undefined,
+  sink: StreamSink | undefined,
+  options: InvocationOptions,
+): Promise<InvocationResponse> {
+  let parsed: ParsedScoringRequest;
+  try {
+    parsed = await parseScoringRequestAsync(body, contentType, schemasOf(model));
+  } catch (error) {
+    return parseErrorResponse(error);
+  }
+  return respond(model, parsed, sink, options);
+}
+
+function respond(
+  model: ServableModel,
+  parsed: ParsedScoringRequest,
+  sink: StreamSink | undefined,
+  options: InvocationOptions,
+): InvocationResponse | Promise<InvocationResponse> {
   if (parsed.stream && sink !== undefined && model.isStreamable === true && model.predictStream) {
     return streamInvocation(model, parsed, sink);
   }
   let output: unknown;
   try {
-    output = await model.predict(parsed.input, parsed.params);
+    output =
+      model.predictEager !== undefined
+        ? model.predictEager(parsed.input, parsed.params)
+        : model.predict(parsed.input, parsed.params);
   } catch (error) {
     return modelErrorResponse(error, parsed.input, options);
   }
+  if (isPromise(output)) {
+    return output.then(
+      (value) => serializeResponse(value, parsed),
+      (error: unknown) => modelErrorResponse(error, parsed.input, options),
+    );
+  }
+  return serializeResponse(output, parsed);
+}
+
+function serializeResponse(output: unknown, parsed: ParsedScoringRequest): InvocationResponse {
   try {
     return {
       status: 200,

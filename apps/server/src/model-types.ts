@@ -10,6 +10,8 @@ export interface RawSignature {
 /** What the server needs from a loaded model: core's PyFuncModel satisfies it. */
 export interface ServableModel {
   predict(input: PyFuncInput, params?: Params): Promise<PyFuncOutput>;
+  /** The output itself when the model computes synchronously (core's PyFuncModel.predictEager). */
+  predictEager?(input: PyFuncInput, params?: Params): PyFuncOutput | Promise<PyFuncOutput>;
   predictStream?(input: PyFuncInput, params?: Params): AsyncIterable<unknown>;
   readonly isStreamable?: boolean;
   readonly loaderModule?: string;

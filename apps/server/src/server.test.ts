@@ -248,7 +248,12 @@ describe("MLflow scoring protocol over real HTTP (worker pool)", () => {
     const given = await post(inv, JSON.stringify(SPLIT_3), "application/json", { "x-request-id": "req-42" });
     expect(given.headers.get("x-request-id")).toBe("req-42");
     const generated = await fetch(`${srv.url}/ping`);
-    expect(generated.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+    const again = await fetch(`${srv.url}/ping`);
+    const [a, b] = [generated.headers.get("x-request-id"), again.headers.get("x-request-id")];
+    expect(a).toMatch(/^[0-9a-f]{8}-[0-9a-z]+$/);
+    expect(b).toMatch(/^[0-9a-f]{8}-[0-9a-z]+$/);
+    expect(a).not.toBe(b);
+    expect(a!.slice(0, 9)).toBe(b!.slice(0, 9));
   });
 
   it("exposes Prometheus metrics: request counts by status, latency histogram, in-flight gauge", async () => {

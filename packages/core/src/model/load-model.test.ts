@@ -60,6 +60,15 @@ async function loadError(uri: string, options: LoadModelOptions = opts()): Promi
 }
 
 describe("loadModel", () => {
+  it("predictEager returns a synchronous flavor's output itself and throws enforcement errors", async () => {
+    const model = await loadModel(withParams, opts());
+    const out = model.predictEager([{ x: 1 }, { x: 2.5 }], { offset: 1 });
+    expect(out).not.toBeInstanceOf(Promise);
+    expect(out).toEqual(await model.predict([{ x: 1 }, { x: 2.5 }], { offset: 1 }));
+    expect(() => model.predictEager([{ x: "not a number" }])).toThrow(MlflowException);
+    await expect(model.predict([{ x: "not a number" }])).rejects.toBeInstanceOf(MlflowException);
+  });
+
   it("loads a local directory and predicts through the flavor", async () => {
     const model = await loadModel(plain, opts());
     expect(await model.predict([{ x: 1 }, { x: 2.5 }])).toEqual([2, 5]);

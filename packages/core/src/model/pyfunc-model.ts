@@ -69,10 +69,20 @@ export class PyFuncModel {
 
   /** Enforce the signature, then predict (MLflow `PyFuncModel.predict(data, params)`). */
   async predict(input: PyFuncInput, params?: Params): Promise<PyFuncOutput> {
+    return await this.predictEager(input, params);
+  }
+
+  /**
+   * The same prediction, returned as the flavor produces it: the output itself when the flavor computed it
+   * synchronously (most tree and small tensor models), else the flavor's promise. Enforcement errors are
+   * thrown, not returned as a rejected promise. For hot paths (the scoring server answers a small request
+   * without a promise or microtask of its own); everything else should use `predict`.
+   */
+  predictEager(input: PyFuncInput, params?: Params): PyFuncOutput | Promise<PyFuncOutput> {
     const prepared = this.#prepare(input, params);
     return prepared.params === undefined
-      ? await this.#impl.predict(prepared.data)
-      : await this.#impl.predict(prepared.data, prepared.params);
+      ? this.#impl.predict(prepared.data)
+      : this.#impl.predict(prepared.data, prepared.params);
   }
 
   /**
