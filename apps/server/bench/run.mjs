@@ -5,7 +5,7 @@
 // in the order raw, server, raw, server (BENCH_ROUNDS=2), and the ratio is taken of the summed rates.
 // Reports req/s, rows/s, p50/p99 latency, the server process's CPU time per request and the server/raw ratios.
 //   pnpm -F @pyfunc/server bench   (BENCH_SECONDS=5 BENCH_CONNECTIONS=16 BENCH_WORKERS=2 BENCH_ROUNDS=2
-//                                   BENCH_MODELS=xgboost|onnx by default both)
+//                                   BENCH_MODELS=xgboost|onnx by default both, BENCH_ROWS=1,1000)
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import os from "node:os";
@@ -19,6 +19,7 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const WORKERS = Number(process.env.BENCH_WORKERS ?? Math.min(2, os.availableParallelism()));
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const ROWS = (process.env.BENCH_ROWS ?? "1,1000").split(",").map(Number);
 
 function bodyFor(dir, rows) {
   const input = JSON.parse(readFileSync(path.join(dir, "input.json"), "utf8"));
@@ -94,7 +95,7 @@ const CONFIGS = [
 const results = [];
 const only = process.env.BENCH_MODELS;
 for (const [kind, m] of Object.entries(MODELS).filter(([k]) => only === undefined || only.includes(k))) {
-  for (const rows of [1, 1000]) {
+  for (const rows of ROWS) {
     const body = bodyFor(m.dir, rows);
     for (const config of CONFIGS) {
       process.stderr.write(`${m.name}, ${rows} rows, ${config.label}\n`);

@@ -1,7 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
+import type { Readable } from "node:stream";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import type { Logger, LoggerOptions } from "pino";
+import { readBody } from "./body.js";
 import {
   createInProcessEngineFromUri,
   HybridEngine,
@@ -212,7 +214,9 @@ export async function createServer(options: CreateServerOptions): Promise<Pyfunc
 
   // Bodies reach the protocol parser as raw bytes, whatever the content type (it decides 415 itself).
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser("*", { parseAs: "buffer" }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser("*", (request, payload, done) =>
+    readBody(payload as Readable, request.headers["content-length"], bodyLimit, done),
+  );
 
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
     const status = error.statusCode ?? 500;

@@ -272,6 +272,21 @@ describe("serializePredictions", () => {
       '{"predictions":[0.9531188011169434]}',
     );
   });
+
+  it("writes 1-D numeric tensors (the short path) exactly as the generic path writes them", () => {
+    const values = [0.1, -0, Number.NaN, Number.POSITIVE_INFINITY, -1e-30, 3.5e38, 7];
+    for (const data of [new Float32Array(values), new Float64Array(values), new Int32Array([1, -2, 0])]) {
+      const dtype =
+        data instanceof Int32Array ? "int32" : data instanceof Float32Array ? "float32" : "float64";
+      const tensor = { dtype, shape: [data.length], data } as never;
+      // wrapped in a dict, the same tensor takes the generic path
+      const generic = JSON.parse(serializePredictions({ t: tensor }) as string).predictions.t;
+      expect(serializePredictions(tensor)).toBe(JSON.stringify({ predictions: generic }));
+    }
+    expect(
+      serializePredictions({ dtype: "float32", shape: [2], data: new Float32Array([0.5, Number.NaN]) }),
+    ).toBe('{"predictions":[0.5,null]}');
+  });
 });
 
 describe("untrusted bodies (property-based)", () => {

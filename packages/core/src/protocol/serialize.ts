@@ -21,6 +21,21 @@ const MAX_DEPTH = 256;
  * every JSON client can read the answer. Integers beyond 2^53 are written exactly.
  */
 export function serializePredictions(output: PyFuncOutput, options: SerializeOptions = {}): string {
+  // the common answer of tree and regression models, a 1-D numeric tensor, without the generic walk
+  if (
+    options.unwrapped !== true &&
+    isTensor(output) &&
+    output.shape.length === 1 &&
+    output.dtype !== "bool"
+  ) {
+    const d = output.data;
+    if (
+      (d instanceof Float32Array || d instanceof Float64Array || d instanceof Int32Array) &&
+      d.length === output.shape[0]
+    ) {
+      return JSON.stringify({ predictions: typedToList(d) });
+    }
+  }
   const value = toJsonable(output, 0, new Set());
   const body = options.unwrapped ? value : { predictions: value };
   return JSON.stringify(body);
