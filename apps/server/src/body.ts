@@ -47,7 +47,10 @@ export function readBody(
       return;
     }
     if (first === undefined) first = bytes;
-    else (more ??= [first]).push(bytes);
+    else {
+      if (more === undefined) more = [first];
+      more.push(bytes);
+    }
   }
   function onEnd() {
     cleanup();
