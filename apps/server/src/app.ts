@@ -194,15 +194,18 @@ export async function createServer(options: CreateServerOptions): Promise<Pyfunc
    * not fastify's `request.routeOptions`, which builds an object per access). Unmatched requests are counted
    * by the not-found handler.
    */
+  const track = (request: FastifyRequest, reply: FastifyReply, route: string) => {
+    reply.header("x-request-id", request.id);
+    const start = performance.now();
+    metrics.start();
+    // "close" (not fastify's onResponse) so aborted and timed-out requests are counted and leave the gauge too
+    reply.raw.on("close", () => {
+      metrics.finish(request.method, route, reply.raw.statusCode, (performance.now() - start) / 1000);
+    });
+  };
   const observe =
     (route: string) => (request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => {
-      reply.header("x-request-id", request.id);
-      const start = performance.now();
-      metrics.start();
-      // "close" (not fastify's onResponse) so aborted and timed-out requests are counted and leave the gauge too
-      reply.raw.on("close", () => {
-        metrics.finish(request.method, route, reply.raw.statusCode, (performance.now() - start) / 1000);
-      });
+      track(request, reply, route);
       done();
     };
   app.addHook("onRoute", (route) => {
@@ -238,12 +241,7 @@ export async function createServer(options: CreateServerOptions): Promise<Pyfunc
   });
 
   app.setNotFoundHandler((request, reply) => {
-    reply.header("x-request-id", request.id);
-    metrics.start();
-    const start = performance.now();
-    reply.raw.on("close", () =>
-      metrics.finish(request.method, "unmatched", reply.raw.statusCode, (performance.now() - start) / 1000),
-    );
+    track(request, reply, "unmatched");
     const path = request.url.split("?")[0]!;
     const allowed = KNOWN_ROUTES[path];
     if (allowed !== undefined && !allowed.includes(request.method)) {

@@ -166,27 +166,32 @@ export interface HeapForest {
 export const MAX_HEAP_DEPTH = 12;
 const MAX_HEAP_SLOTS = 1 << 25;
 
+/** Depth of the tree rooted at `root` in the pointer layout, or -1 when it is deeper than `maxDepth`. */
+export function treeDepth(I: Int32Array, root: number, maxDepth: number): number {
+  let md = 0;
+  const stack = [root, 0];
+  while (stack.length > 0) {
+    const d = stack.pop()!;
+    const n = stack.pop()!;
+    if (I[n]! < 0) {
+      if (d > md) md = d;
+    } else {
+      if (d + 1 > maxDepth) return -1;
+      stack.push(I[n + 1]!, d + 1, I[n + 1]! + 4, d + 1);
+    }
+  }
+  return md;
+}
+
 export function buildHeapForest(fo: Forest): HeapForest | null {
   if (fo.hasCategorical) return null;
   const T = fo.numTrees;
   const depth = new Int32Array(new SharedArrayBuffer(Math.max(1, T) * 4));
-  const stack: number[] = [];
   let internal = 0;
   let leaves = 0;
   for (let t = 0; t < T; t++) {
-    let md = 0;
-    stack.length = 0;
-    stack.push(fo.roots[t]!, 0);
-    while (stack.length > 0) {
-      const d = stack.pop()!;
-      const n = stack.pop()!;
-      if (fo.I[n]! < 0) {
-        if (d > md) md = d;
-        continue;
-      }
-      if (d + 1 > MAX_HEAP_DEPTH) return null;
-      stack.push(fo.I[n + 1]!, d + 1, fo.I[n + 1]! + 4, d + 1);
-    }
+    const md = treeDepth(fo.I, fo.roots[t]!, MAX_HEAP_DEPTH);
+    if (md < 0) return null;
     depth[t] = md;
     internal += (1 << md) - 1;
     leaves += 1 << md;

@@ -1,4 +1,4 @@
-import type { Forest } from "./forest.js";
+import { type Forest, MAX_HEAP_DEPTH, treeDepth } from "./forest.js";
 import { FOREST_WASM_BASE64 } from "./wasm/forest-wasm.js";
 
 /*
@@ -16,8 +16,6 @@ import { FOREST_WASM_BASE64 } from "./wasm/forest-wasm.js";
 /** Trees per lockstep group (16 measured faster than 8 or 32); must equal GROUP in scripts/wasm-kernel.mjs. */
 const GROUP = 16;
 const SHIFT = Math.log2(GROUP * 4);
-/** Deepest tree the complete-tree layout accepts (2^13 slots per tree). */
-const MAX_DEPTH = 12;
 /** Largest image built (bytes); bigger models use the typed-array kernels. */
 const MAX_IMAGE_BYTES = 512 * 1024 * 1024;
 /** Threshold ranks are 16-bit and 0xffff is the "always left" padding rank. */
@@ -80,22 +78,6 @@ function align64(n: number): number {
   return Math.ceil(n / 64) * 64;
 }
 
-function treeDepth(I: Int32Array, root: number): number {
-  let md = 0;
-  const stack = [root, 0];
-  while (stack.length > 0) {
-    const d = stack.pop()!;
-    const n = stack.pop()!;
-    if (I[n]! < 0) {
-      if (d > md) md = d;
-    } else {
-      if (d + 1 > MAX_DEPTH) return -1;
-      stack.push(I[n + 1]!, d + 1, I[n + 1]! + 4, d + 1);
-    }
-  }
-  return md;
-}
-
 /**
  * Lays the forest out for the wasm kernel, or returns null when the model does not fit the layout
  * (categorical splits, a tree deeper than 12, too many features or distinct thresholds, too big).
@@ -106,7 +88,7 @@ export function buildWasmForest(fo: Forest, numFeature: number, nGroups: number)
   const { I, F } = fo;
   const depth = new Int32Array(T);
   for (let t = 0; t < T; t++) {
-    depth[t] = treeDepth(I, fo.roots[t]!);
+    depth[t] = treeDepth(I, fo.roots[t]!, MAX_HEAP_DEPTH);
     if (depth[t]! < 0) return null;
   }
   // a whole group walks in lockstep, so it shares the depth of its deepest tree (shallower ones are padded)
