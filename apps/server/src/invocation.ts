@@ -1,18 +1,15 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
+import { isTensor, MlflowException, type Params, type PyFuncInput } from "@pyfunc/core";
 import {
   isDataFrameInstance,
-  isTensor,
-  MlflowException,
-  type Params,
   type ParsedScoringRequest,
-  type PyFuncInput,
   parseScoringRequest,
   parseScoringRequestAsync,
   predictionsToJsonable,
   serializePredictions,
   UnsupportedContentTypeError,
-} from "@pyfunc/core";
+} from "@pyfunc/core/protocol";
 import type { ModelInfo, ServableModel } from "./model-types.js";
 
 /** An HTTP answer computed away from the HTTP layer (possibly in a worker thread). */
