@@ -1,0 +1,39 @@
+import { readdirSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { caseFrame, numbers, readCase, worstExcess } from "./__tests__/fixture-case.js";
+import { Booster, type PredictOptions } from "./booster.js";
+
+const fixtures = resolve(dirname(fileURLToPath(import.meta.url)), "../fixtures");
+const caseDirs = readdirSync(fixtures, { withFileTypes: true })
+  .filter((d) => d.isDirectory() && d.name !== "mlflow-2.17.2")
+  .map((d) => join(fixtures, d.name));
+
+/** Booster.predict keywords behind each expected entry. */
+const OPTIONS: Record<string, PredictOptions> = {
+  raw_score: { rawScore: true },
+  pred_leaf: { predLeaf: true },
+  predict_num_iteration_4: { numIteration: 4 },
+  raw_score_num_iteration_4: { numIteration: 4, rawScore: true },
+  raw_score_start_iteration_1_num_iteration_4: { startIteration: 1, numIteration: 4, rawScore: true },
+  predict_all_trees: { numIteration: -1 },
+};
+
+describe.each(caseDirs.map((d) => [d.split("/").pop()!, d]))("Booster on the %s fixture", (_name, dir) => {
+  const c = readCase(dir);
+  const booster = Booster.fromString(c.modelText, {
+    bestIteration: c.manifest.pickle?.booster_best_iteration ?? 0,
+  });
+  const frame = caseFrame(c.input);
+  const entries = Object.keys(OPTIONS).filter((k) => c.expected[k] !== undefined);
+  if (c.manifest.api.startsWith("Booster")) entries.push("predict");
+  it.each(entries)("%s matches LightGBM", (key) => {
+    const want = c.expected[key]!;
+    const got = booster.predict(frame, OPTIONS[key] ?? {});
+    expect(got.shape).toEqual(want.shape);
+    if (key === "pred_leaf") expect(Array.from(got.data)).toEqual(numbers(want.data));
+    else if (c.manifest.tolerance.exact.includes(key)) expect(Array.from(got.data)).toEqual(numbers(want.data));
+    else expect(worstExcess(got.data, numbers(want.data), 1e-12, 1e-12)).toBe(0);
+  });
+});
