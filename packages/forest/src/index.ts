@@ -14,6 +14,15 @@ export {
   ZERO_THRESHOLD,
 } from "./model.js";
 export {
+  type AsyncPredictOptions,
+  type CompileOptions,
+  compileForest,
+  type ForestLayout,
+  type ForestOutput,
+  ForestPredictor,
+  float32Threshold,
+} from "./predictor.js";
+export {
   inCategorySet,
   leafOf,
   leafOutput,

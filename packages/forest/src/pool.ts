@@ -1,6 +1,7 @@
 import { Worker } from "node:worker_threads";
-import type { Forest, HeapForest } from "./forest.js";
-import { findLeafCat, heapKernel, linearKernel, marginKernel, marginKernelCat } from "./kernels.js";
+import { type GenericForest, genericKernel, genericLeaf } from "./generic.js";
+import { findLeafCat, heapKernel, marginKernel, marginKernelCat } from "./kernels.js";
+import type { Forest, HeapForest } from "./layout.js";
 import {
   type CompiledForestModule,
   instantiateWasmForest,
@@ -10,13 +11,13 @@ import {
 
 /** Work for one worker: rows [rowStart, rowEnd) of the shared input, written into the shared output. */
 export interface Job {
-  X: Float32Array;
+  X: Float32Array | Float64Array;
   nCols: number;
   rowStart: number;
   rowEnd: number;
   treeStart: number;
   treeEnd: number;
-  out: Float32Array;
+  out: Float32Array | Float64Array;
   nGroups: number;
 }
 
@@ -24,7 +25,7 @@ export interface PoolModel {
   forest: Forest | null;
   heap: HeapForest | null;
   wasm: { module: CompiledForestModule; image: WasmForestImage } | null;
-  linear: { W: Float32Array; numFeature: number; base: Float32Array } | null;
+  generic: GenericForest | null;
 }
 
 // The worker gets the kernels' source text, so it runs exactly the code the main thread runs.
@@ -34,7 +35,8 @@ const { parentPort, workerData } = require("node:worker_threads");
 ${marginKernel.toString()}
 ${findLeafCat.toString()}
 ${marginKernelCat.toString()}
-${linearKernel.toString()}
+${genericLeaf.toString()}
+${genericKernel.toString()}
 ${heapKernel.toString()}
 ${instantiateWasmForest.toString()}
 ${wasmMargins.toString()}
@@ -49,9 +51,9 @@ parentPort.on("message", (job) => {
     } else if (h !== null && fo !== null) {
       heapKernel(h.feat, h.thr, h.missRight, h.leaf, h.nodeBase, h.leafBase, h.depth, fo.treeGroup, fo.treeWeight,
         job.X, job.nCols, job.rowStart, job.rowEnd, job.treeStart, job.treeEnd, job.out, job.nGroups);
-    } else if (fo === null) {
-      const l = model.linear;
-      linearKernel(l.W, l.numFeature, job.X, job.nCols, job.rowStart, job.rowEnd, job.out, job.nGroups, l.base);
+    } else if (model.generic !== null) {
+      genericKernel(model.generic, job.X, job.nCols, job.rowStart, job.rowEnd, job.treeStart, job.treeEnd, job.out,
+        job.nGroups);
     } else if (fo.hasCategorical) {
       marginKernelCat(fo.I, fo.F, fo.roots, fo.treeGroup, fo.treeWeight, job.X, job.nCols, job.rowStart, job.rowEnd,
         job.treeStart, job.treeEnd, job.out, job.nGroups, fo.catStart, fo.catWords, fo.catBits);

@@ -1,4 +1,4 @@
-import { type Forest, MAX_HEAP_DEPTH, treeDepth } from "./forest.js";
+import { type Forest, MAX_HEAP_DEPTH, treeDepth } from "./layout.js";
 import { FOREST_WASM_BASE64 } from "./wasm/forest-wasm.js";
 
 /*

@@ -1,7 +1,11 @@
-import { modelError } from "./errors.js";
-import type { RawModel } from "./model.js";
+import { forestError } from "./errors.js";
+import type { Tree } from "./model.js";
 
-/** The trees of a model flattened once at load into shared typed arrays (see kernels.ts for the layout). */
+/**
+ * The float32 pointer layout: trees flattened once at load into shared typed arrays (see kernels.ts for the
+ * layout). Used for models whose splits are all "x >= float32 threshold goes right" on float32 inputs, whose
+ * missing values are NaN and whose leaves are summed in float32 (XGBoost's arithmetic).
+ */
 export interface Forest {
   numTrees: number;
   /** node buffer: Int32 view and Float32 view of the same SharedArrayBuffer */
@@ -12,7 +16,7 @@ export interface Forest {
   treeGroup: Int32Array;
   /** DART weights (null for gbtree) */
   treeWeight: Float32Array | null;
-  /** original XGBoost node id per slot (slot = offset >> 2), for pred_leaf */
+  /** the model form's node id per slot (slot = offset >> 2), for pred_leaf */
   nodeIds: Int32Array;
   hasCategorical: boolean;
   catStart: Int32Array;
@@ -24,8 +28,17 @@ function sharedInt32(n: number): Int32Array {
   return new Int32Array(new SharedArrayBuffer(Math.max(1, n) * 4));
 }
 
-export function flattenForest(model: RawModel, nGroups: number): Forest {
-  const trees = model.trees;
+/**
+ * Flattens trees into the float32 pointer layout. `thresholds[t]` and `leaves[t]` are per node of tree t (float32
+ * values: the caller has already turned every split into "x >= threshold goes right").
+ */
+export function flattenForest(
+  trees: readonly Tree[],
+  thresholds: readonly Float32Array[],
+  leaves: readonly Float32Array[],
+  treeOutput: Int32Array,
+  treeWeight: Float64Array | null,
+): Forest {
   const numTrees = trees.length;
   let totalNodes = 0;
   let hasCategorical = false;
@@ -33,15 +46,16 @@ export function flattenForest(model: RawModel, nGroups: number): Forest {
   for (const t of trees) {
     totalNodes += t.numNodes;
     if (t.numNodes > maxNodes) maxNodes = t.numNodes;
-    if (t.splitType !== null) hasCategorical = true;
+    if (t.categories !== undefined && t.categories.size > 0) hasCategorical = true;
   }
-  if (totalNodes * 4 > 2 ** 31 - 1) throw modelError("model too large");
+  if (totalNodes * 4 > 2 ** 31 - 1) throw forestError("model too large");
   const buf = new SharedArrayBuffer(Math.max(1, totalNodes) * 16);
   const I = new Int32Array(buf);
   const F = new Float32Array(buf);
   const nodeIds = sharedInt32(totalNodes);
   const roots = sharedInt32(numTrees);
   const treeGroup = sharedInt32(numTrees);
+  treeGroup.set(treeOutput);
   let catStart: Int32Array = new Int32Array(0);
   let catWords: Int32Array = new Int32Array(0);
   let bits: number[] = [];
@@ -53,20 +67,15 @@ export function flattenForest(model: RawModel, nGroups: number): Forest {
   const queue = new Int32Array(maxNodes * 2);
   for (let ti = 0; ti < numTrees; ti++) {
     const t = trees[ti]!;
-    const g = model.treeInfo[ti]!;
-    if (!(g >= 0 && g < nGroups))
-      throw modelError(`tree ${ti}: tree_info ${g} is not an output group (0..${nGroups - 1})`);
-    treeGroup[ti] = g;
-    const n = t.numNodes;
-    const seen = new Uint8Array(n);
+    const th = thresholds[ti]!;
+    const lv = leaves[ti]!;
     const base = next;
     roots[ti] = base * 4;
-    // queue of (original node, slot)
+    // queue of (node, slot), breadth first so that the two children of a node are adjacent
     let qh = 0;
     let qt = 0;
     queue[qt++] = 0;
     queue[qt++] = base;
-    seen[0] = 1;
     next = base + 1;
     while (qh < qt) {
       const o = queue[qh++]!;
@@ -77,56 +86,39 @@ export function flattenForest(model: RawModel, nGroups: number): Forest {
       if (l === -1) {
         I[p] = -1;
         I[p + 1] = 0;
-        F[p + 2] = t.splitCondition[o]!;
+        F[p + 2] = lv[o]!;
         I[p + 3] = 0;
         continue;
       }
       const r = t.right[o]!;
-      if (!(l > 0 && l < n && r > 0 && r < n) || l === r || seen[l] || seen[r]) {
-        throw modelError(`tree ${ti}: node ${o} has invalid children (${l}, ${r})`);
-      }
-      seen[l] = 1;
-      seen[r] = 1;
-      const feat = t.splitIndex[o]!;
-      if (!(feat >= 0 && feat < model.numFeature)) {
-        throw modelError(
-          `tree ${ti}: node ${o} splits on feature ${feat} but the model has ${model.numFeature}`,
-        );
-      }
+      const feat = t.feature[o]!;
       const ls = next;
       next += 2;
-      const isCat = t.splitType !== null && t.splitType[o] === 1;
-      I[p] = isCat ? -2 - feat : feat;
+      const split = t.categories?.get(o);
+      I[p] = split !== undefined ? -2 - feat : feat;
       I[p + 1] = ls * 4;
-      F[p + 2] = t.splitCondition[o]!;
-      I[p + 3] = t.defaultLeft[o] ? ls * 4 : ls * 4 + 4;
-      if (isCat) {
-        const cats = t.categories?.get(o) ?? new Int32Array(0);
-        let mx = -1;
-        for (const c of cats) {
-          if (c < 0 || c >= 16777216) throw modelError(`tree ${ti}: category ${c} out of range`);
-          if (c > mx) mx = c;
-        }
-        const words = mx < 0 ? 0 : (mx >>> 5) + 1;
+      F[p + 2] = th[o]!;
+      // a categorical node keeps "not in the set" in the first slot and "in the set" in the second
+      const swap = split?.inSetGoesLeft === true;
+      I[p + 3] = (t.defaultLeft[o] === 1) !== swap ? ls * 4 : ls * 4 + 4;
+      if (split !== undefined) {
         catStart[s] = bits.length;
-        catWords[s] = words;
-        const startLen = bits.length;
-        for (let w = 0; w < words; w++) bits.push(0);
-        for (const c of cats) bits[startLen + (c >>> 5)]! |= 1 << (c & 31);
+        catWords[s] = split.bits.length;
+        for (const w of split.bits) bits.push(w | 0);
       }
-      queue[qt++] = l;
+      queue[qt++] = swap ? r : l;
       queue[qt++] = ls;
-      queue[qt++] = r;
+      queue[qt++] = swap ? l : r;
       queue[qt++] = ls + 1;
     }
   }
   const catBits = new Uint32Array(new SharedArrayBuffer(Math.max(1, bits.length) * 4));
-  catBits.set(bits);
+  catBits.set(bits.map((w) => w >>> 0));
   bits = [];
-  let treeWeight: Float32Array | null = null;
-  if (model.weightDrop !== null) {
-    treeWeight = new Float32Array(new SharedArrayBuffer(Math.max(1, numTrees) * 4));
-    treeWeight.set(model.weightDrop.subarray(0, numTrees));
+  let weight: Float32Array | null = null;
+  if (treeWeight !== null) {
+    weight = new Float32Array(new SharedArrayBuffer(Math.max(1, numTrees) * 4));
+    weight.set(treeWeight);
   }
   return {
     numTrees,
@@ -134,7 +126,7 @@ export function flattenForest(model: RawModel, nGroups: number): Forest {
     F: F.subarray(0, Math.max(1, next) * 4),
     roots,
     treeGroup,
-    treeWeight,
+    treeWeight: weight,
     nodeIds,
     hasCategorical,
     catStart,
