@@ -33,7 +33,8 @@ describe.each(caseDirs.map((d) => [d.split("/").pop()!, d]))("Booster on the %s 
     const got = booster.predict(frame, OPTIONS[key] ?? {});
     expect(got.shape).toEqual(want.shape);
     if (key === "pred_leaf") expect(Array.from(got.data)).toEqual(numbers(want.data));
-    else if (c.manifest.tolerance.exact.includes(key)) expect(Array.from(got.data)).toEqual(numbers(want.data));
+    else if (c.manifest.tolerance.exact.includes(key))
+      expect(Array.from(got.data)).toEqual(numbers(want.data));
     else expect(worstExcess(got.data, numbers(want.data), 1e-12, 1e-12)).toBe(0);
   });
 });

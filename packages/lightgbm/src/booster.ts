@@ -47,7 +47,9 @@ export class Booster {
   constructor(model: LgbModel, options: BoosterOptions = {}) {
     this.objective = parseObjective(model.objective, model.numTreePerIteration);
     this.model =
-      options.pandasCategorical !== undefined ? { ...model, pandasCategorical: options.pandasCategorical } : model;
+      options.pandasCategorical !== undefined
+        ? { ...model, pandasCategorical: options.pandasCategorical }
+        : model;
     this.categories = PandasCategories.of(this.model);
     this.forest = toForest(this.model);
     validateForest(this.forest);
@@ -90,7 +92,8 @@ export class Booster {
   /** The iterations [start, start + num) a predict call uses, as `Booster.predict` and GBDT::InitPredict pick them. */
   iterationRange(options: PredictOptions = {}): { start: number; num: number } {
     const startOpt = options.startIteration ?? 0;
-    if (!Number.isSafeInteger(startOpt)) throw inputError(`start_iteration must be an integer, got ${startOpt}`);
+    if (!Number.isSafeInteger(startOpt))
+      throw inputError(`start_iteration must be an integer, got ${startOpt}`);
     let num = options.numIteration;
     if (num === null || num === undefined) num = startOpt <= 0 ? this.bestIteration : -1;
     if (!Number.isSafeInteger(num)) throw inputError(`num_iteration must be an integer, got ${num}`);
@@ -121,7 +124,8 @@ export class Booster {
     if (options.predLeaf === true) {
       const leaves = predictLeafReference(this.forest, m.X, m.numRows, range);
       const nt = range.end - range.start;
-      for (let i = 0; i < leaves.length; i++) leaves[i] = leaves[i]! - this.#leafBase[range.start + (i % nt)]!;
+      for (let i = 0; i < leaves.length; i++)
+        leaves[i] = leaves[i]! - this.#leafBase[range.start + (i % nt)]!;
       return { dtype: "int32", shape: [m.numRows, nt], data: leaves };
     }
     const raw = predictReference(this.forest, m.X, m.numRows, range);

@@ -116,7 +116,8 @@ function fromFrame(df: FrameLike, numFeatures: number, cats: PandasCategories | 
 function fromDense(data: ArrayLike<unknown>, rows: number, cols: number, numFeatures: number): FeatureMatrix {
   if (cols !== numFeatures) shapeError(cols, numFeatures);
   const X = allocate(rows, cols);
-  const typed = ArrayBuffer.isView(data) && !(data instanceof BigInt64Array) && !(data instanceof BigUint64Array);
+  const typed =
+    ArrayBuffer.isView(data) && !(data instanceof BigInt64Array) && !(data instanceof BigUint64Array);
   const n = rows * cols;
   if (typed) {
     const a = data as ArrayLike<number>;
@@ -187,7 +188,9 @@ export function toFeatureMatrix(
   if (isSparse(input)) return fromSparse(input, numFeatures);
   if (Array.isArray(input)) {
     if (input.length === 0) return { X: new Float64Array(0), numRows: 0, numCols: numFeatures };
-    if (input.every((r) => typeof r === "object" && r !== null && !Array.isArray(r) && !ArrayBuffer.isView(r))) {
+    if (
+      input.every((r) => typeof r === "object" && r !== null && !Array.isArray(r) && !ArrayBuffer.isView(r))
+    ) {
       return fromFrame(DataFrame.fromRecords(input as Record<string, unknown>[]), numFeatures, cats);
     }
     if (input.every((r) => Array.isArray(r) || ArrayBuffer.isView(r))) {

@@ -48,18 +48,26 @@ function parameter(words: string[], key: string): string | undefined {
 function sigmoidOf(words: string[], line: string): number {
   const s = parameter(words, "sigmoid");
   const v = s === undefined ? -1 : Number(s);
-  if (!(v > 0)) throw modelError(`objective '${line}': sigmoid parameter ${s ?? "(missing)"} should be greater than zero`);
+  if (!(v > 0))
+    throw modelError(
+      `objective '${line}': sigmoid parameter ${s ?? "(missing)"} should be greater than zero`,
+    );
   return v;
 }
 
 /** Parse the `objective=` line (null when the model has none: a custom objective, raw output). */
 export function parseObjective(line: string | null, numTreePerIteration: number): Objective {
   if (line === null || line.trim() === "") return { name: "none", transform: { kind: "identity" } };
-  const words = line.trim().split(" ").filter((w) => w.length > 0);
+  const words = line
+    .trim()
+    .split(" ")
+    .filter((w) => w.length > 0);
   const name = words[0]!;
   const multi = name === "multiclass" || name === "multiclassova";
   if (!multi && numTreePerIteration !== 1 && !NO_OBJECTIVE.has(name)) {
-    throw modelError(`objective '${name}' has one output but num_tree_per_iteration is ${numTreePerIteration}`);
+    throw modelError(
+      `objective '${name}' has one output but num_tree_per_iteration is ${numTreePerIteration}`,
+    );
   }
   if (L2_FAMILY.has(name)) {
     return { name, transform: words.includes("sqrt") ? { kind: "square" } : { kind: "identity" } };
@@ -67,12 +75,16 @@ export function parseObjective(line: string | null, numTreePerIteration: number)
   if (IDENTITY.has(name) || NO_OBJECTIVE.has(name)) return { name, transform: { kind: "identity" } };
   if (EXP.has(name)) return { name, transform: { kind: "exp" } };
   if (name === "binary") return { name, transform: { kind: "sigmoid", sigmoid: sigmoidOf(words, line) } };
-  if (name === "cross_entropy" || name === "xentropy") return { name, transform: { kind: "sigmoid", sigmoid: 1 } };
-  if (name === "cross_entropy_lambda" || name === "xentlambda") return { name, transform: { kind: "log1p-exp" } };
+  if (name === "cross_entropy" || name === "xentropy")
+    return { name, transform: { kind: "sigmoid", sigmoid: 1 } };
+  if (name === "cross_entropy_lambda" || name === "xentlambda")
+    return { name, transform: { kind: "log1p-exp" } };
   if (multi) {
     const k = Number(parameter(words, "num_class"));
     if (!(Number.isSafeInteger(k) && k === numTreePerIteration)) {
-      throw modelError(`objective '${line}': num_class does not match num_tree_per_iteration=${numTreePerIteration}`);
+      throw modelError(
+        `objective '${line}': num_class does not match num_tree_per_iteration=${numTreePerIteration}`,
+      );
     }
     if (name === "multiclass") return { name, transform: { kind: "softmax" } };
     return { name, transform: { kind: "ova-sigmoid", sigmoid: sigmoidOf(words, line) } };

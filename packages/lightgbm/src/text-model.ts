@@ -74,7 +74,8 @@ function tokens(s: string): string[] {
 function parseIntToken(tok: string, what: string, min: number, max: number): number {
   if (!INT.test(tok)) throw modelError(`${what}: '${tok.slice(0, 40)}' is not an integer`);
   const v = Number(tok);
-  if (!(v >= min && v <= max)) throw modelError(`${what}: ${tok.slice(0, 40)} is out of range [${min}, ${max}]`);
+  if (!(v >= min && v <= max))
+    throw modelError(`${what}: ${tok.slice(0, 40)} is out of range [${min}, ${max}]`);
   return v;
 }
 
@@ -130,8 +131,8 @@ function parseTree(fields: Map<string, string>, index: number, numFeatures: numb
   const decisionType = Int8Array.from(dt);
   const leftChild = ints(fields.get("left_child"), n, `${what} left_child`, -L, n - 1);
   const rightChild = ints(fields.get("right_child"), n, `${what} right_child`, -L, n - 1);
-  let catBoundaries = new Int32Array(0);
-  let catThreshold = new Uint32Array(0);
+  let catBoundaries: Int32Array = new Int32Array(0);
+  let catThreshold: Uint32Array = new Uint32Array(0);
   if (numCat > 0) {
     const thr = tokens(fields.get("cat_threshold") ?? "");
     catBoundaries = ints(fields.get("cat_boundaries"), numCat + 1, `${what} cat_boundaries`, 0, thr.length);
@@ -148,7 +149,8 @@ function parseTree(fields: Map<string, string>, index: number, numFeatures: numb
   }
   for (let i = 0; i < n; i++) {
     const d = decisionType[i]!;
-    if (((d >> 2) & 3) === 3) throw modelError(`${what}: node ${i} has an unknown missing type (decision_type ${d})`);
+    if (((d >> 2) & 3) === 3)
+      throw modelError(`${what}: node ${i} has an unknown missing type (decision_type ${d})`);
     if ((d & 1) !== 0) {
       const t = threshold[i]!;
       if (!(Number.isInteger(t) && t >= 0 && t < numCat)) {
@@ -209,7 +211,12 @@ function checkShape(left: Int32Array, right: Int32Array, L: number, what: string
   if (tail !== n || leaves !== L) throw modelError(`${what}: some nodes are not reachable from the root`);
 }
 
-function parseLinear(fields: Map<string, string>, L: number, numFeatures: number, what: string): LinearLeaves {
+function parseLinear(
+  fields: Map<string, string>,
+  L: number,
+  numFeatures: number,
+  what: string,
+): LinearLeaves {
   const leafConst = doubles(fields.get("leaf_const"), L, `${what} leaf_const`);
   const featTokens = tokens(fields.get("leaf_features") ?? "");
   const counts = ints(fields.get("num_features"), L, `${what} num_features`, 0, featTokens.length);
@@ -327,7 +334,8 @@ export function parseModelText(text: string): LgbModel {
     if (line.startsWith("Tree=")) {
       finish();
       const id = line.slice(5).trim();
-      if (id !== String(trees.length)) throw modelError(`expected Tree=${trees.length}, found '${line.slice(0, 40)}'`);
+      if (id !== String(trees.length))
+        throw modelError(`expected Tree=${trees.length}, found '${line.slice(0, 40)}'`);
       fields = new Map();
       continue;
     }

@@ -1,7 +1,7 @@
 import {
   type CategorySplit,
-  type ForestModel,
   type LinearLeaves as ForestLinear,
+  type ForestModel,
   MissingRule,
   type Tree,
 } from "@pyfunc/forest";
@@ -42,7 +42,7 @@ function convertTree(t: LgbTree): Tree {
       defaultLeft[i] = 0;
     } else {
       threshold[i] = t.threshold[i]!;
-      missing[i] = MISSING_OF_TYPE[(d >> 2) & 3 as 0 | 1 | 2];
+      missing[i] = MISSING_OF_TYPE[(d >> 2) & (3 as 0 | 1 | 2)];
       defaultLeft[i] = (d & 2) !== 0 ? 1 : 0;
     }
   }

@@ -52,8 +52,10 @@ export function caseFrame(input: CaseInput): DataFrame {
   input.columns.forEach((name, j) => {
     const values = input.data.map((row) => row[j]);
     const dtype = input.dtypes[j];
-    if (dtype === "float64") cols[name] = Float64Array.from(values, (v) => (v === null ? Number.NaN : (v as number)));
-    else if (dtype === "float32") cols[name] = Float32Array.from(values, (v) => (v === null ? Number.NaN : (v as number)));
+    if (dtype === "float64")
+      cols[name] = Float64Array.from(values, (v) => (v === null ? Number.NaN : (v as number)));
+    else if (dtype === "float32")
+      cols[name] = Float32Array.from(values, (v) => (v === null ? Number.NaN : (v as number)));
     else if (dtype === "int64") cols[name] = BigInt64Array.from(values, (v) => BigInt(v as number));
     else cols[name] = values;
   });
@@ -71,7 +73,12 @@ export function numbers(data: unknown): number[] {
 }
 
 /** The worst violation of |a - b| <= abs + rel * |b| (0 when all are within), NaN matching NaN. */
-export function worstExcess(got: ArrayLike<number>, want: readonly number[], abs: number, rel: number): number {
+export function worstExcess(
+  got: ArrayLike<number>,
+  want: readonly number[],
+  abs: number,
+  rel: number,
+): number {
   if (got.length !== want.length) return Number.POSITIVE_INFINITY;
   let worst = 0;
   for (let i = 0; i < want.length; i++) {

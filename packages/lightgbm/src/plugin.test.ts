@@ -1,0 +1,85 @@
+import { readdirSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import * as core from "@pyfunc/core";
+import { describe, expect, it } from "vitest";
+import { caseFrame, flat, numbers, readCase, worstExcess } from "./__tests__/fixture-case.js";
+import { type Booster, LightGBMPyFuncModel, lightgbmFlavor } from "./index.js";
+import { LGBMEstimator } from "./sklearn.js";
+
+const fixtures = resolve(dirname(fileURLToPath(import.meta.url)), "../fixtures");
+const caseDirs = [
+  ...readdirSync(fixtures, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && d.name !== "mlflow-2.17.2")
+    .map((d) => join(fixtures, d.name)),
+  ...readdirSync(join(fixtures, "mlflow-2.17.2")).map((d) => join(fixtures, "mlflow-2.17.2", d)),
+];
+
+describe("the lightgbm flavor plugin", () => {
+  it("is registered for mlflow.lightgbm when the package is imported", () => {
+    expect(core.defaultFlavorRegistry.resolve("mlflow.lightgbm")).toBe(lightgbmFlavor);
+    expect(core.defaultFlavorRegistry.resolve("@pyfunc/lightgbm")).toBe(lightgbmFlavor);
+  });
+
+  it.each(caseDirs.map((d) => [d.slice(fixtures.length + 1), d]))(
+    "%s: loadModel + predict returns what mlflow.pyfunc returned",
+    async (_name, dir) => {
+      const c = readCase(dir);
+      const want = c.expected.pyfunc_predict!;
+      const model = await core.loadModel(join(dir, "model"), { suppressWarnings: true });
+      const out = (await model.predict(caseFrame(c.input))) as core.Tensor;
+      expect(out.shape).toEqual(want.shape);
+      if (want.dtype === "object" || want.dtype?.startsWith("<U")) {
+        expect(out.dtype).toBe(want.dtype === "object" ? "object" : "str");
+        expect(out.data).toEqual(flat(want.data));
+      } else {
+        expect(out.dtype).toBe(want.dtype);
+        const got = Array.from(out.data as Float64Array);
+        if (c.manifest.tolerance.exact.includes("pyfunc_predict")) expect(got).toEqual(numbers(want.data));
+        else expect(worstExcess(got, numbers(want.data), 1e-12, 1e-12)).toBe(0);
+      }
+      await model.close();
+    },
+  );
+
+  it("a pickled classifier's predict_proba matches LGBMClassifier.predict_proba", async () => {
+    for (const name of ["sklearn-classifier-binary", "sklearn-classifier-multiclass"]) {
+      const c = readCase(join(fixtures, name));
+      const model = await core.loadModel(join(c.dir, "model"), { suppressWarnings: true });
+      const est = model.unwrap() as LGBMEstimator;
+      expect(est).toBeInstanceOf(LGBMEstimator);
+      const p = est.predictProba(caseFrame(c.input));
+      expect(p.shape).toEqual(c.expected.predict_proba!.shape);
+      expect(worstExcess(p.data as Float64Array, numbers(c.expected.predict_proba!.data), 1e-12, 1e-12)).toBe(
+        0,
+      );
+      const raw = est.predict(caseFrame(c.input), { rawScore: true });
+      expect(Array.from(raw.data as Float64Array)).toEqual(numbers(c.expected.raw_score!.data));
+    }
+  });
+
+  it("pyfunc params select Booster.predict keywords; unknown params are warned about and ignored", async () => {
+    const c = readCase(join(fixtures, "early-stopping"));
+    const warnings: string[] = [];
+    const model = await core.loadModel(join(c.dir, "model"), { suppressWarnings: true });
+    const wrapper = new LightGBMPyFuncModel(model.unwrap() as Booster, "lightgbm.basic.Booster", (m) =>
+      warnings.push(m),
+    );
+    const frame = caseFrame(c.input);
+    const raw = wrapper.predict(frame, { raw_score: true, start_iteration: 1, num_iteration: 4, foo: 1 });
+    expect(Array.from(raw.data as Float64Array)).toEqual(
+      numbers(c.expected.raw_score_start_iteration_1_num_iteration_4!.data),
+    );
+    expect(warnings.join("\n")).toMatch(/'foo'/);
+    const leaf = wrapper.predict(frame, { pred_leaf: true });
+    expect(leaf.dtype).toBe("int32");
+    expect(Array.from(leaf.data as Int32Array)).toEqual(numbers(c.expected.pred_leaf!.data));
+    expect(() => wrapper.predict(frame, { num_iteration: "four" })).toThrow(core.MlflowException);
+  });
+
+  it("a frame with the wrong number of columns fails as LightGBM does", async () => {
+    const model = await core.loadModel(join(fixtures, "binary", "model"), { suppressWarnings: true });
+    const impl = model.unwrap() as { predict(x: unknown): unknown };
+    expect(() => impl.predict([[1, 2, 3]])).toThrow(/number of features in data \(3\).*training data \(6\)/);
+  });
+});
