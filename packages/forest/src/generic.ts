@@ -232,7 +232,8 @@ export function genericLeaf(
       n = GI[n + 2]!;
     } else if (f >= 0) {
       const t = GT[n >> 2]!;
-      n = GI[n + 1]! + ((g.le === 1 ? x > t : x >= t) ? 4 : 0);
+      // written as the negated left test, so that a NaN threshold sends every value right, as the form says
+      n = GI[n + 1]! + ((g.le === 1 ? x <= t : x < t) ? 0 : 4);
     } else {
       let inSet = false;
       if (g.truncate === 1 ? x > -1 && x < 2147483648 : x >= 0 && x < 16777216) {
