@@ -1,10 +1,10 @@
-import { readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as core from "@pyfunc/core";
 import { describe, expect, it } from "vitest";
 import { caseFrame, flat, numbers, readCase, worstExcess } from "./__tests__/fixture-case.js";
-import { type Booster, LightGBMPyFuncModel, lightgbmFlavor } from "./index.js";
+import { type Booster, LightGBMPyFuncModel, lightgbmFlavor, readEstimator } from "./index.js";
 import { LGBMEstimator } from "./sklearn.js";
 
 const fixtures = resolve(dirname(fileURLToPath(import.meta.url)), "../fixtures");
@@ -81,5 +81,34 @@ describe("the lightgbm flavor plugin", () => {
     const model = await core.loadModel(join(fixtures, "binary", "model"), { suppressWarnings: true });
     const impl = model.unwrap() as { predict(x: unknown): unknown };
     expect(() => impl.predict([[1, 2, 3]])).toThrow(/number of features in data \(3\).*training data \(6\)/);
+  });
+});
+
+describe("pickles are read as data against the lightgbm allowlist", () => {
+  const bytes = (s: string) => Uint8Array.from(s, (ch) => ch.charCodeAt(0));
+
+  it("a pickle that calls os.system is refused with a typed error naming it", () => {
+    const evil = bytes("cos\nsystem\n(S'echo pwned'\ntR.");
+    expect(() => readEstimator(evil, "pickle")).toThrow(core.MlflowException);
+    expect(() => readEstimator(evil, "pickle")).toThrow(/os\.system/);
+  });
+
+  it("a class outside the allowlist is refused, naming the class", () => {
+    const other = bytes("\x80\x02csklearn.linear_model._base\nLinearRegression\nq\x00)\x81q\x01}q\x02b.");
+    expect(() => readEstimator(other, "pickle")).toThrow(/sklearn\.linear_model\._base\.LinearRegression/);
+  });
+
+  it("an allowlisted object that is not an estimator is refused", () => {
+    const dict = bytes("\x80\x02}q\x00.");
+    expect(() => readEstimator(dict, "pickle")).toThrow(/expected a lightgbm scikit-learn estimator/);
+  });
+
+  it("truncated pickles fail with a typed error", () => {
+    const good = new Uint8Array(
+      readFileSync(join(fixtures, "sklearn-classifier-binary", "model", "model.pkl")),
+    );
+    for (const cut of [1, 10, 100, 1000, good.length - 1]) {
+      expect(() => readEstimator(good.subarray(0, cut), "cloudpickle")).toThrow(core.MlflowException);
+    }
   });
 });
