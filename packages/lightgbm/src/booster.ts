@@ -1,5 +1,5 @@
 import type { PyFuncInput } from "@pyfunc/core";
-import { type ForestModel, predictLeafReference, predictReference, validateForest } from "@pyfunc/forest";
+import { type ForestModel, ForestPredictor } from "@pyfunc/forest";
 import { PandasCategories } from "./categorical.js";
 import { type FeatureMatrix, toFeatureMatrix } from "./convert.js";
 import { inputError } from "./errors.js";
@@ -42,6 +42,8 @@ export class Booster {
   readonly forest: ForestModel;
   readonly categories: PandasCategories | null;
   readonly bestIteration: number;
+  /** the compiled trees (kernel layout chosen by @pyfunc/forest; worker pool on first parallel batch) */
+  readonly predictor: ForestPredictor;
   readonly #leafBase: Int32Array;
 
   constructor(model: LgbModel, options: BoosterOptions = {}) {
@@ -52,7 +54,7 @@ export class Booster {
         : model;
     this.categories = PandasCategories.of(this.model);
     this.forest = toForest(this.model);
-    validateForest(this.forest);
+    this.predictor = ForestPredictor.compile(this.forest);
     this.#leafBase = leafBase(this.model);
     const best = options.bestIteration ?? 0;
     this.bestIteration = Number.isSafeInteger(best) && best > 0 ? best : 0;
@@ -113,6 +115,28 @@ export class Booster {
   }
 
   predictMatrix(m: FeatureMatrix, options: PredictOptions = {}): Prediction {
+    const { range, num } = this.#prepare(m, options);
+    if (options.predLeaf === true) return this.#leaves(m, range);
+    const raw = this.predictor.predict(m.X, m.numRows, range) as Float64Array;
+    return this.finish(raw, m.numRows, num, options.rawScore === true);
+  }
+
+  /** The same prediction with a large batch spread over `workers` threads (rows split into equal parts). */
+  async predictMatrixAsync(
+    m: FeatureMatrix,
+    options: PredictOptions & { workers?: number } = {},
+  ): Promise<Prediction> {
+    const { range, num } = this.#prepare(m, options);
+    if (options.predLeaf === true) return this.#leaves(m, range);
+    const workers = options.workers ?? 0;
+    const raw = (await this.predictor.predictAsync(m.X, m.numRows, { range, workers })) as Float64Array;
+    return this.finish(raw, m.numRows, num, options.rawScore === true);
+  }
+
+  #prepare(
+    m: FeatureMatrix,
+    options: PredictOptions,
+  ): { range: { start: number; end: number }; num: number } {
     if (m.numCols !== this.numFeatures) {
       throw inputError(
         `The number of features in data (${m.numCols}) is not the same as it was in training data (${this.numFeatures}).`,
@@ -120,16 +144,19 @@ export class Booster {
     }
     const { start, num } = this.iterationRange(options);
     const K = this.numOutputs;
-    const range = { start: start * K, end: (start + num) * K };
-    if (options.predLeaf === true) {
-      const leaves = predictLeafReference(this.forest, m.X, m.numRows, range);
-      const nt = range.end - range.start;
-      for (let i = 0; i < leaves.length; i++)
-        leaves[i] = leaves[i]! - this.#leafBase[range.start + (i % nt)]!;
-      return { dtype: "int32", shape: [m.numRows, nt], data: leaves };
-    }
-    const raw = predictReference(this.forest, m.X, m.numRows, range);
-    return this.finish(raw, m.numRows, num, options.rawScore === true);
+    return { range: { start: start * K, end: (start + num) * K }, num };
+  }
+
+  #leaves(m: FeatureMatrix, range: { start: number; end: number }): Prediction {
+    const leaves = this.predictor.predictLeaf(m.X, m.numRows, range);
+    const nt = range.end - range.start;
+    for (let i = 0; i < leaves.length; i++) leaves[i] = leaves[i]! - this.#leafBase[range.start + (i % nt)]!;
+    return { dtype: "int32", shape: [m.numRows, nt], data: leaves };
+  }
+
+  /** Stop the worker threads, if a parallel prediction started them. */
+  close(): Promise<void> {
+    return this.predictor.close();
   }
 
   /** Raw sums → predictions: rf averaging over the `num` iterations used, then the objective's transform. */

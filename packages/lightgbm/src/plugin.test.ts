@@ -3,7 +3,8 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as core from "@pyfunc/core";
 import { describe, expect, it } from "vitest";
-import { caseFrame, flat, numbers, readCase, worstExcess } from "./__tests__/fixture-case.js";
+import { caseFrame, numbers, readCase, worstExcess } from "./__tests__/fixture-case.js";
+import { runCase } from "./__tests__/run-case.js";
 import { type Booster, LightGBMPyFuncModel, lightgbmFlavor, readEstimator } from "./index.js";
 import { LGBMEstimator } from "./sklearn.js";
 
@@ -22,23 +23,10 @@ describe("the lightgbm flavor plugin", () => {
   });
 
   it.each(caseDirs.map((d) => [d.slice(fixtures.length + 1), d]))(
-    "%s: loadModel + predict returns what mlflow.pyfunc returned",
+    "%s: loadModel gives every output LightGBM and mlflow.pyfunc recorded",
     async (_name, dir) => {
-      const c = readCase(dir);
-      const want = c.expected.pyfunc_predict!;
-      const model = await core.loadModel(join(dir, "model"), { suppressWarnings: true });
-      const out = (await model.predict(caseFrame(c.input))) as core.Tensor;
-      expect(out.shape).toEqual(want.shape);
-      if (want.dtype === "object" || want.dtype?.startsWith("<U")) {
-        expect(out.dtype).toBe(want.dtype === "object" ? "object" : "str");
-        expect(out.data).toEqual(flat(want.data));
-      } else {
-        expect(out.dtype).toBe(want.dtype);
-        const got = Array.from(out.data as Float64Array);
-        if (c.manifest.tolerance.exact.includes("pyfunc_predict")) expect(got).toEqual(numbers(want.data));
-        else expect(worstExcess(got, numbers(want.data), 1e-12, 1e-12)).toBe(0);
-      }
-      await model.close();
+      const keys = await runCase(dir);
+      expect(keys).toContain("pyfunc_predict");
     },
   );
 
