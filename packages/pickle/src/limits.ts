@@ -19,7 +19,8 @@ export interface Limits {
   workFactor: number;
   /** skops: most zip members. Default 100,000. */
   maxZipEntries: number;
-  /** skops: largest inflated/stored size ÷ compressed size of one member. Default 1,100 (deflate's maximum is ~1,032). */
+  /** skops: largest inflated size ÷ compressed size, for each member and for the whole archive (then plus
+   *  1 MiB). Default 200: skops stores its members uncompressed, and deflated numeric arrays rarely pass 20. */
   maxZipRatio: number;
   /** skops: most bytes all members may inflate to, whatever the ratio. Default 2 GiB. */
   maxZipTotal: number;
@@ -34,7 +35,7 @@ export const DEFAULT_LIMITS: Limits = Object.freeze({
   allocationSlack: 1 << 20,
   workFactor: 64,
   maxZipEntries: 100_000,
-  maxZipRatio: 1_100,
+  maxZipRatio: 200,
   maxZipTotal: 2 ** 31,
 });
 
