@@ -21,7 +21,10 @@ export function sklearnAllowlist(): Allowlist {
 
 /** How a refusal reads for a scikit-learn user: the class, and what to do instead. */
 export function describeRefusal(r: Refusal): string | undefined {
-  const where = r.owner !== undefined ? ` (in ${r.owner.slice(r.owner.lastIndexOf(".") + 1)}${r.key !== undefined ? `.${String(r.key)}` : ""})` : "";
+  const where =
+    r.owner !== undefined
+      ? ` (in ${r.owner.slice(r.owner.lastIndexOf(".") + 1)}${r.key !== undefined ? `.${String(r.key)}` : ""})`
+      : "";
   if (r.reason === "python-code") {
     const owner = r.owner?.slice(r.owner.lastIndexOf(".") + 1) ?? "The model";
     return `${owner}(${r.key ?? "func"}=${r.functionName ?? "<function>"}) holds Python code (a function pickled by value); it cannot be loaded outside Python. Use a numpy ufunc such as numpy.log1p, or convert the model to ONNX with skl2onnx.`;

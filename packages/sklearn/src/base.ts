@@ -56,8 +56,10 @@ export abstract class Estimator {
         const missing = fit.filter((n) => !names.includes(n));
         let msg = "The feature names should match those that were passed during fit.\n";
         if (unseen.length > 0) msg += `Feature names unseen at fit time:\n- ${unseen.join("\n- ")}\n`;
-        if (missing.length > 0) msg += `Feature names seen at fit time, yet now missing:\n- ${missing.join("\n- ")}\n`;
-        if (unseen.length === 0 && missing.length === 0) msg += "Feature names must be in the same order as they were in fit.\n";
+        if (missing.length > 0)
+          msg += `Feature names seen at fit time, yet now missing:\n- ${missing.join("\n- ")}\n`;
+        if (unseen.length === 0 && missing.length === 0)
+          msg += "Feature names must be in the same order as they were in fit.\n";
         throw inputError(msg.trimEnd());
       }
     }
@@ -112,7 +114,8 @@ export function cellToFloat(v: unknown): number {
     if (FLOAT_TEXT.test(t)) {
       const lower = t.toLowerCase().replace(/_/g, "");
       if (lower.endsWith("nan")) return Number.NaN;
-      if (lower.endsWith("inf") || lower.endsWith("infinity")) return lower.startsWith("-") ? -Infinity : Infinity;
+      if (lower.endsWith("inf") || lower.endsWith("infinity"))
+        return lower.startsWith("-") ? -Infinity : Infinity;
       return Number(lower);
     }
     throw inputError(`could not convert string to float: '${v}'`);
@@ -126,7 +129,8 @@ export function toDense(x: Data): Dense {
   if (x.kind === "csr") {
     const out = dense(x.rows, x.cols);
     for (let r = 0; r < x.rows; r++)
-      for (let k = x.indptr[r]!; k < x.indptr[r + 1]!; k++) out.data[r * x.cols + x.indices[k]!] += x.data[k]!;
+      for (let k = x.indptr[r]!; k < x.indptr[r + 1]!; k++)
+        out.data[r * x.cols + x.indices[k]!] += x.data[k]!;
     return out;
   }
   const cols = x.kind === "series" ? [x.column] : x.columns;
@@ -135,7 +139,12 @@ export function toDense(x: Data): Dense {
   const d = out.data;
   for (let j = 0; j < nc; j++) {
     const v = cols[j]!.values;
-    if (v instanceof Float64Array || v instanceof Float32Array || v instanceof Int32Array || v instanceof Uint8Array) {
+    if (
+      v instanceof Float64Array ||
+      v instanceof Float32Array ||
+      v instanceof Int32Array ||
+      v instanceof Uint8Array
+    ) {
       for (let r = 0; r < x.rows; r++) d[r * nc + j] = v[r]!;
     } else {
       for (let r = 0; r < x.rows; r++) d[r * nc + j] = cellToFloat(v[r]);

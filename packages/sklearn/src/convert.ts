@@ -1,5 +1,4 @@
-import { DataFrame, type PyFuncInput, type Tensor } from "@pyfunc/core";
-import { toDataFrame } from "@pyfunc/core";
+import { DataFrame, type PyFuncInput, type Tensor, toDataFrame } from "@pyfunc/core";
 import { inputError } from "./errors.js";
 import type { Data, Dense, Frame } from "./matrix.js";
 import type { NdArray } from "./ndarray.js";
@@ -20,8 +19,12 @@ export function toSklearnInput(input: PyFuncInput): Data {
     const shape = input.shape;
     if (shape.length !== 2 && shape.length !== 1)
       throw inputError(`Expected 2D array, got a ${shape.length}-D tensor of shape (${shape.join(", ")})`);
-    if (shape.length === 1) throw inputError("Expected 2D array, got 1D array instead: reshape your data (-1, 1) or (1, -1).");
-    const data = input.data instanceof Float64Array ? input.data : Float64Array.from(input.data as ArrayLike<number | bigint>, Number);
+    if (shape.length === 1)
+      throw inputError("Expected 2D array, got 1D array instead: reshape your data (-1, 1) or (1, -1).");
+    const data =
+      input.data instanceof Float64Array
+        ? input.data
+        : Float64Array.from(input.data as ArrayLike<number | bigint>, Number);
     return { kind: "dense", rows: shape[0]!, cols: shape[1]!, data } satisfies Dense;
   }
   const df = input instanceof DataFrame ? input : toDataFrame(input);

@@ -13,7 +13,10 @@ export function estimatorFromBytes(bytes: Uint8Array, format: SerializationForma
   if (format === "skops") {
     const readSkops = (pickle as unknown as Record<string, unknown>).readSkops;
     if (typeof readSkops !== "function")
-      throw new MlflowException("Reading skops files needs a @pyfunc/pickle with skops support.", "NOT_IMPLEMENTED");
+      throw new MlflowException(
+        "Reading skops files needs a @pyfunc/pickle with skops support.",
+        "NOT_IMPLEMENTED",
+      );
     root = (readSkops as (b: Uint8Array, o: pickle.ReadPickleOptions) => unknown)(bytes, {
       allowlist: sklearnAllowlist(),
       describeRefusal,
@@ -36,7 +39,11 @@ export async function readEstimatorFile(path: string, format: SerializationForma
   try {
     bytes = new Uint8Array(await readFile(path));
   } catch (e) {
-    throw new MlflowException(`Could not read the scikit-learn model file '${path}': ${(e as Error).message}`, "RESOURCE_DOES_NOT_EXIST", { cause: e });
+    throw new MlflowException(
+      `Could not read the scikit-learn model file '${path}': ${(e as Error).message}`,
+      "RESOURCE_DOES_NOT_EXIST",
+      { cause: e },
+    );
   }
   return estimatorFromBytes(bytes, format);
 }

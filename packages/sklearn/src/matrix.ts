@@ -66,7 +66,8 @@ export function hstackDense(blocks: readonly Dense[], rows: number): Dense {
   const out = dense(rows, cols);
   let off = 0;
   for (const b of blocks) {
-    for (let r = 0; r < rows; r++) out.data.set(b.data.subarray(r * b.cols, (r + 1) * b.cols), r * cols + off);
+    for (let r = 0; r < rows; r++)
+      out.data.set(b.data.subarray(r * b.cols, (r + 1) * b.cols), r * cols + off);
     off += b.cols;
   }
   return out;

@@ -100,9 +100,21 @@ export const INERT_CLASSES: readonly string[] = [
   "sklearn._loss.link.LogitLink",
   "sklearn._loss.link.MultinomialLogit",
   "sklearn._loss.link.Interval",
-  ...["HalfSquaredError", "HalfBinomialLoss", "HalfMultinomialLoss", "HalfPoissonLoss", "HalfGammaLoss", "HalfTweedieLoss", "HalfTweedieLossIdentity", "AbsoluteError", "PinballLoss"].flatMap(
-    (n) => [`sklearn._loss.loss.${n}`, `sklearn._loss._loss.Cy${n}`, `sklearn._loss._loss.__pyx_unpickle_Cy${n}`],
-  ),
+  ...[
+    "HalfSquaredError",
+    "HalfBinomialLoss",
+    "HalfMultinomialLoss",
+    "HalfPoissonLoss",
+    "HalfGammaLoss",
+    "HalfTweedieLoss",
+    "HalfTweedieLossIdentity",
+    "AbsoluteError",
+    "PinballLoss",
+  ].flatMap((n) => [
+    `sklearn._loss.loss.${n}`,
+    `sklearn._loss._loss.Cy${n}`,
+    `sklearn._loss._loss.__pyx_unpickle_Cy${n}`,
+  ]),
   "sklearn.linear_model._sgd_fast.Hinge",
   "sklearn.linear_model._sgd_fast.Log",
   "sklearn.linear_model._sgd_fast.ModifiedHuber",
@@ -147,7 +159,10 @@ export class EstimatorBuilder implements Builder {
 
   estimator(value: unknown, where: string): Estimator {
     if (!isPyObject(value)) {
-      throw badState(where.slice(0, where.lastIndexOf(".")) || where, `'${where}' should be an estimator, got ${describe(value)}`);
+      throw badState(
+        where.slice(0, where.lastIndexOf(".")) || where,
+        `'${where}' should be an estimator, got ${describe(value)}`,
+      );
     }
     const hit = this.#built.get(value);
     if (hit) return hit;

@@ -131,7 +131,8 @@ export class State {
   /** A structured numpy array (its fields read by name). */
   records(key: string): RecordArray {
     const a = this.array(key) as Partial<RecordArray> & NdArray;
-    if (a.dtype !== "void" || typeof a.field !== "function") throw badState(this.cls, `'${key}' should be a structured array`);
+    if (a.dtype !== "void" || typeof a.field !== "function")
+      throw badState(this.cls, `'${key}' should be a structured array`);
     return a as RecordArray;
   }
 
@@ -141,7 +142,10 @@ export class State {
     if (a.dtype === "object" || a.dtype.startsWith("str") || a.dtype.startsWith("<U"))
       throw badState(this.cls, `'${key}' should be a numeric array, not ${a.dtype}`);
     if (ndim !== undefined && a.shape.length !== ndim)
-      throw badState(this.cls, `'${key}' should have ${ndim} dimension(s), not shape (${a.shape.join(", ")})`);
+      throw badState(
+        this.cls,
+        `'${key}' should have ${ndim} dimension(s), not shape (${a.shape.join(", ")})`,
+      );
     return { data: toFloat64(a.data), shape: a.shape };
   }
 

@@ -1,4 +1,10 @@
-import { MlflowException, type Params, type PyFuncImplementation, type PyFuncInput, type Tensor } from "@pyfunc/core";
+import {
+  MlflowException,
+  type Params,
+  type PyFuncImplementation,
+  type PyFuncInput,
+  type Tensor,
+} from "@pyfunc/core";
 import type { Estimator } from "./base.js";
 import { denseToTensor, toSklearnInput, toTensor } from "./convert.js";
 
@@ -24,7 +30,10 @@ export class SklearnPyFuncModel implements PyFuncImplementation {
 
   constructor(estimator: Estimator, predictFn: string = "predict") {
     if (!Object.hasOwn(PREDICT_FNS, predictFn)) {
-      throw new MlflowException(`Model implementation is missing required ${predictFn} method.`, "INVALID_PARAMETER_VALUE");
+      throw new MlflowException(
+        `Model implementation is missing required ${predictFn} method.`,
+        "INVALID_PARAMETER_VALUE",
+      );
     }
     const fn = predictFn as PredictFn;
     if (fn !== "score" && !estimator.hasMethod(PREDICT_FNS[fn])) {

@@ -30,7 +30,8 @@ function tupleOf(s: State, v: unknown, n: number, where: string): unknown[] {
 
 export function asFrame(x: Data): Frame {
   if (x.kind === "frame") return x;
-  if (x.kind === "series") return { kind: "frame", rows: x.rows, names: x.name === null ? null : [x.name], columns: [x.column] };
+  if (x.kind === "series")
+    return { kind: "frame", rows: x.rows, names: x.name === null ? null : [x.name], columns: [x.column] };
   const m = x.kind === "dense" ? x : toDense(x);
   const columns: FrameColumn[] = [];
   for (let j = 0; j < m.cols; j++) {
@@ -96,7 +97,8 @@ export class Pipeline extends Estimator {
   /** Which methods the pipeline really has (those of its final step), as `hasattr(pipeline, m)`. */
   override hasMethod(method: string): boolean {
     const f = this.final;
-    if (method === "transform") return f === null || f === "passthrough" || (f instanceof Estimator && hasOwnMethod(f, "transform"));
+    if (method === "transform")
+      return f === null || f === "passthrough" || (f instanceof Estimator && hasOwnMethod(f, "transform"));
     return f instanceof Estimator && hasOwnMethod(f, method);
   }
 }
@@ -122,12 +124,14 @@ interface ColumnSpec {
 
 function specOf(s: State, v: unknown, nIn: number, where: string): ColumnSpec {
   if (typeof v === "string") return { scalar: true, names: [v], positions: null };
-  if (typeof v === "number" || typeof v === "bigint") return { scalar: true, names: null, positions: [toNumber(v)] };
+  if (typeof v === "number" || typeof v === "bigint")
+    return { scalar: true, names: null, positions: [toNumber(v)] };
   const arr = adaptArray(v);
   const items: unknown[] | null = Array.isArray(v) ? v : arr !== undefined ? Array.from(arr.data) : null;
   if (items !== null) {
     if (items.length === 0) return { scalar: false, names: [], positions: [] };
-    if (items.every((i) => typeof i === "string")) return { scalar: false, names: items as string[], positions: null };
+    if (items.every((i) => typeof i === "string"))
+      return { scalar: false, names: items as string[], positions: null };
     if (items.every((i) => typeof i === "boolean") || arr?.dtype === "bool") {
       const pos: number[] = [];
       items.forEach((b, i) => {
@@ -163,7 +167,8 @@ function selectColumns(x: Data, spec: ColumnSpec, forceNames: string[] | null): 
   let idx: number[];
   const names = forceNames ?? spec.names;
   if (names !== null) {
-    if (f.names === null) throw inputError("Specifying the columns using strings is only supported for pandas DataFrames");
+    if (f.names === null)
+      throw inputError("Specifying the columns using strings is only supported for pandas DataFrames");
     const pos = new Map(f.names.map((n, i) => [n, i]));
     idx = names.map((n) => {
       const p = pos.get(n);
@@ -172,9 +177,16 @@ function selectColumns(x: Data, spec: ColumnSpec, forceNames: string[] | null): 
     });
   } else {
     idx = spec.positions!.map((p) => (p < 0 ? f.columns.length + p : p));
-    for (const p of idx) if (p < 0 || p >= f.columns.length) throw inputError(`column index ${p} is out of bounds`);
+    for (const p of idx)
+      if (p < 0 || p >= f.columns.length) throw inputError(`column index ${p} is out of bounds`);
   }
-  if (spec.scalar) return { kind: "series", rows: f.rows, name: f.names ? f.names[idx[0]!]! : null, column: f.columns[idx[0]!]! };
+  if (spec.scalar)
+    return {
+      kind: "series",
+      rows: f.rows,
+      name: f.names ? f.names[idx[0]!]! : null,
+      column: f.columns[idx[0]!]!,
+    };
   return {
     kind: "frame",
     rows: f.rows,
@@ -216,10 +228,12 @@ export class ColumnTransformer extends Estimator {
     const t2i = s.opt("_transformer_to_input_indices");
     if (t2i !== null && isDict(t2i)) {
       const entries = t2i instanceof Map ? [...t2i.entries()] : Object.entries(t2i);
-      for (const [k, v] of entries)
-        {
+      for (const [k, v] of entries) {
         const a = adaptArray(v);
-        toIdx.set(String(k), a !== undefined ? Array.from(a.data, (e) => toNumber(e)) : Array.isArray(v) ? v.map(toNumber) : []);
+        toIdx.set(
+          String(k),
+          a !== undefined ? Array.from(a.data, (e) => toNumber(e)) : Array.isArray(v) ? v.map(toNumber) : [],
+        );
       }
     }
     const fittedPassthrough = s.opt("_name_to_fitted_passthrough");
@@ -227,8 +241,14 @@ export class ColumnTransformer extends Estimator {
       const [name, est, cols] = tupleOf(s, t, 3, `transformers_[${i}]`);
       const n = String(name);
       let step = stepOf(s, est, `transformers_[${i}]`);
-      if (step === "passthrough" && fittedPassthrough instanceof Map && fittedPassthrough.has(n)) step = "passthrough";
-      return { name: n, step, spec: specOf(s, cols, nIn, `transformers_[${i}]`), inputIdx: toIdx.get(n) ?? null };
+      if (step === "passthrough" && fittedPassthrough instanceof Map && fittedPassthrough.has(n))
+        step = "passthrough";
+      return {
+        name: n,
+        step,
+        spec: specOf(s, cols, nIn, `transformers_[${i}]`),
+        inputIdx: toIdx.get(n) ?? null,
+      };
     });
     this.sparseOutput = s.bool("sparse_output_");
     this.weights = weightsOf(s, "transformer_weights");
@@ -244,11 +264,14 @@ export class ColumnTransformer extends Estimator {
         if (p.step === "drop" || p.inputIdx === null) continue;
         for (const i of p.inputIdx) if (!have.has(fitNames![i]!)) missing.add(fitNames![i]!);
       }
-      if (missing.size > 0) throw inputError(`columns are missing: {${[...missing].map((m) => `'${m}'`).join(", ")}}`);
+      if (missing.size > 0)
+        throw inputError(`columns are missing: {${[...missing].map((m) => `'${m}'`).join(", ")}}`);
     } else {
       const n = x.kind === "frame" ? x.columns.length : x.kind === "series" ? 1 : x.cols;
       if (this.nFeaturesIn !== null && n !== this.nFeaturesIn)
-        throw inputError(`X has ${n} features, but ColumnTransformer is expecting ${this.nFeaturesIn} features as input.`);
+        throw inputError(
+          `X has ${n} features, but ColumnTransformer is expecting ${this.nFeaturesIn} features as input.`,
+        );
     }
     const blocks: (Dense | Csr)[] = [];
     for (const p of this.parts) {

@@ -24,10 +24,14 @@ export class PCA extends Estimator {
     if (this.mean) {
       centered = dense(m.rows, m.cols);
       for (let r = 0; r < m.rows; r++)
-        for (let j = 0; j < m.cols; j++) centered.data[r * m.cols + j] = m.data[r * m.cols + j]! - this.mean[j]!;
+        for (let j = 0; j < m.cols; j++)
+          centered.data[r * m.cols + j] = m.data[r * m.cols + j]! - this.mean[j]!;
     }
     const out = affine(centered, this.comp, this.k, null);
-    if (this.whiten) for (let r = 0; r < out.rows; r++) for (let c = 0; c < this.k; c++) out.data[r * this.k + c] = out.data[r * this.k + c]! / this.whiten[c]!;
+    if (this.whiten)
+      for (let r = 0; r < out.rows; r++)
+        for (let c = 0; c < this.k; c++)
+          out.data[r * this.k + c] = out.data[r * this.k + c]! / this.whiten[c]!;
     return out;
   }
 }
@@ -120,7 +124,9 @@ export class SelectKBest extends Estimator {
   override transform(x: Data): Dense {
     const m = this.denseInput(x, { allowNaN: true, allowInf: true });
     const out = dense(m.rows, this.support.length);
-    for (let r = 0; r < m.rows; r++) for (let j = 0; j < this.support.length; j++) out.data[r * this.support.length + j] = m.data[r * m.cols + this.support[j]!]!;
+    for (let r = 0; r < m.rows; r++)
+      for (let j = 0; j < this.support.length; j++)
+        out.data[r * this.support.length + j] = m.data[r * m.cols + this.support[j]!]!;
     return out;
   }
 }

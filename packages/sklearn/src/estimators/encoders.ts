@@ -52,7 +52,9 @@ abstract class BaseEncoder extends Estimator {
     const rows = x.rows;
     const nf = cols.length;
     if (nf !== this.categories.length)
-      throw inputError(`X has ${nf} features, but ${this.shortName} is expecting ${this.categories.length} features as input.`);
+      throw inputError(
+        `X has ${nf} features, but ${this.shortName} is expecting ${this.categories.length} features as input.`,
+      );
     const codes = new Int32Array(rows * nf);
     const known = new Uint8Array(rows * nf);
     for (let j = 0; j < nf; j++) {
@@ -99,7 +101,10 @@ export class OneHotEncoder extends BaseEncoder {
     this.handleUnknown = s.str("handle_unknown");
     this.dropIdx = optIntList(s.opt("drop_idx_"));
     const enabled = s.has("_infrequent_enabled") && s.bool("_infrequent_enabled");
-    const ints = (v: unknown) => (v === null ? null : Int32Array.from(s.arrayOf(v, "_infrequent_indices").data as ArrayLike<number>, Number));
+    const ints = (v: unknown) =>
+      v === null
+        ? null
+        : Int32Array.from(s.arrayOf(v, "_infrequent_indices").data as ArrayLike<number>, Number);
     this.infrequent = enabled ? s.list("_infrequent_indices").map(ints) : null;
     this.mappings = enabled ? s.list("_default_to_infrequent_mappings").map(ints) : null;
     this.outs = s.list("_n_features_outs").map(Number);
@@ -151,7 +156,8 @@ export class OneHotEncoder extends BaseEncoder {
     const data = new Float64Array(indices.length).fill(1);
     if (this.sparse) return { kind: "csr", rows, cols, indptr, indices: Int32Array.from(indices), data };
     const out = dense(rows, cols);
-    for (let r = 0; r < rows; r++) for (let k = indptr[r]!; k < indptr[r + 1]!; k++) out.data[r * cols + indices[k]!] = 1;
+    for (let r = 0; r < rows; r++)
+      for (let k = indptr[r]!; k < indptr[r + 1]!; k++) out.data[r * cols + indices[k]!] = 1;
     return out;
   }
 }
@@ -166,7 +172,9 @@ export class OrdinalEncoder extends BaseEncoder {
     super(s);
     this.handleUnknown = s.str("handle_unknown");
     this.unknownValue = s.optNum("unknown_value") ?? Number.NaN;
-    this.encodedMissing = s.has("encoded_missing_value") ? (s.optNum("encoded_missing_value") ?? Number.NaN) : Number.NaN;
+    this.encodedMissing = s.has("encoded_missing_value")
+      ? (s.optNum("encoded_missing_value") ?? Number.NaN)
+      : Number.NaN;
     this.missingIdx = new Map();
     const mi = s.opt("_missing_indices");
     if (mi instanceof Map) for (const [k, v] of mi) this.missingIdx.set(toNumber(k), toNumber(v));
@@ -178,7 +186,8 @@ export class OrdinalEncoder extends BaseEncoder {
     const out = dense(rows, nf);
     for (let i = 0; i < codes.length; i++) out.data[i] = codes[i]!;
     for (const [j, idx] of this.missingIdx) {
-      for (let r = 0; r < rows; r++) if (codes[r * nf + j] === idx && known[r * nf + j]) out.data[r * nf + j] = this.encodedMissing;
+      for (let r = 0; r < rows; r++)
+        if (codes[r * nf + j] === idx && known[r * nf + j]) out.data[r * nf + j] = this.encodedMissing;
     }
     if (this.handleUnknown === "use_encoded_value") {
       for (let i = 0; i < codes.length; i++) if (!known[i]) out.data[i] = this.unknownValue;

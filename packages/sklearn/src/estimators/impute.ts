@@ -133,7 +133,9 @@ export class KBinsDiscretizer extends Estimator {
   constructor(s: State) {
     super(s);
     const be = s.array("bin_edges_");
-    this.edges = Array.from(be.data, (e, j) => Float64Array.from(s.arrayOf(e, `bin_edges_[${j}]`).data as ArrayLike<number>, Number));
+    this.edges = Array.from(be.data, (e, j) =>
+      Float64Array.from(s.arrayOf(e, `bin_edges_[${j}]`).data as ArrayLike<number>, Number),
+    );
     this.nBins = Int32Array.from(s.array("n_bins_").data as ArrayLike<number>, Number);
     this.encode = s.str("encode");
     this.encoder = this.encode === "ordinal" ? null : s.est<Estimator>("_encoder");

@@ -12,9 +12,7 @@ function coefOf(s: State): { w: Float64Array; k: number; flat: boolean; b: Float
   const k = flat ? 1 : shape[0]!;
   const ic = s.raw("intercept_");
   const b =
-    typeof ic === "number" || typeof ic === "bigint"
-      ? Float64Array.of(Number(ic))
-      : s.f64("intercept_").data;
+    typeof ic === "number" || typeof ic === "bigint" ? Float64Array.of(Number(ic)) : s.f64("intercept_").data;
   // LinearSVC keeps a Fortran-ordered coef_; the reader gives C order either way
   return { w: data, k, flat, b };
 }
@@ -110,13 +108,16 @@ export class SGDClassifier extends LinearClassifier {
     this.loss = s.str("loss");
   }
   override hasMethod(m: string): boolean {
-    if (m === "predictProba" || m === "predictLogProba") return ["log_loss", "log", "modified_huber"].includes(this.loss);
+    if (m === "predictProba" || m === "predictLogProba")
+      return ["log_loss", "log", "modified_huber"].includes(this.loss);
     return super.hasMethod(m);
   }
   override predictProba(x: Data): Dense {
     if (this.loss === "log_loss" || this.loss === "log") return this.probaOvr(x);
     if (this.loss !== "modified_huber")
-      throw new Error(`predict_(log_)proba only supported when loss='log_loss' or loss='modified_huber' ('${this.loss}' given)`);
+      throw new Error(
+        `predict_(log_)proba only supported when loss='log_loss' or loss='modified_huber' ('${this.loss}' given)`,
+      );
     const s = this.scores(x);
     const clip = (v: number) => (Math.min(Math.max(v, -1), 1) + 1) / 2;
     if (this.k === 1) {
@@ -135,7 +136,8 @@ export class SGDClassifier extends LinearClassifier {
         s.data[r * s.cols + c] = p;
         t += p;
       }
-      for (let c = 0; c < s.cols; c++) s.data[r * s.cols + c] = t === 0 ? 1 / s.cols : s.data[r * s.cols + c]! / t;
+      for (let c = 0; c < s.cols; c++)
+        s.data[r * s.cols + c] = t === 0 ? 1 / s.cols : s.data[r * s.cols + c]! / t;
     }
     return s;
   }
@@ -178,7 +180,8 @@ export class GeneralizedLinearRegressor extends LinearRegressor {
     super(s);
     const loss = s.object("_base_loss");
     const link = loss.dictState()?.get("link");
-    const linkClass = typeof link === "object" && link !== null && "className" in link ? String(link.className) : "";
+    const linkClass =
+      typeof link === "object" && link !== null && "className" in link ? String(link.className) : "";
     if (linkClass === "sklearn._loss.link.LogLink") this.inverse = Math.exp;
     else if (linkClass === "sklearn._loss.link.IdentityLink") this.inverse = (v) => v;
     else if (linkClass === "sklearn._loss.link.LogitLink") this.inverse = expit;

@@ -101,7 +101,10 @@ export class VotingClassifier extends Estimator {
   }
   override transform(x: Data): Dense {
     if (this.soft) {
-      if (!this.flatten) throw inputError("transform with flatten_transform=False returns a 3-D array, which is not supported");
+      if (!this.flatten)
+        throw inputError(
+          "transform with flatten_transform=False returns a 3-D array, which is not supported",
+        );
       const ps = this.probas(x);
       return hstackDense(ps, ps[0]!.rows);
     }
@@ -248,7 +251,9 @@ export class CalibratedClassifierCV extends Estimator {
   constructor(s: State) {
     super(s);
     this.classes = new Labels(s.array("classes_"));
-    this.members = s.list("calibrated_classifiers_").map((c, i) => new CalibratedMember(s, c, `calibrated_classifiers_[${i}]`, this.classes));
+    this.members = s
+      .list("calibrated_classifiers_")
+      .map((c, i) => new CalibratedMember(s, c, `calibrated_classifiers_[${i}]`, this.classes));
   }
   override predictProba(x: Data): Dense {
     const nc = this.classes.length;
@@ -310,7 +315,8 @@ export class DummyClassifier extends Estimator {
     this.prior = s.f64("class_prior_").data;
     this.classes = new Labels(s.array("classes_"));
     this.strategy = s.str("strategy");
-    if (this.strategy !== "prior" && this.strategy !== "most_frequent") s.fail(`strategy '${this.strategy}' is not supported`);
+    if (this.strategy !== "prior" && this.strategy !== "most_frequent")
+      s.fail(`strategy '${this.strategy}' is not supported`);
   }
   override predictProba(x: Data): Dense {
     const k = this.prior.length;

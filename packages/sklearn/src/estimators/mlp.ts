@@ -3,8 +3,8 @@ import type { Data, Dense } from "../matrix.js";
 import { dense } from "../matrix.js";
 import type { NdArray } from "../ndarray.js";
 import type { State } from "../state.js";
-import { expit, matmul, softmaxRows } from "./linalg.js";
 import { LabelBinarizer } from "./encoders.js";
+import { expit, matmul, softmaxRows } from "./linalg.js";
 
 const ACTIVATIONS: Record<string, ((m: Dense) => void) | undefined> = {
   identity: () => {},
@@ -33,7 +33,11 @@ abstract class BaseMLP extends Estimator {
     this.layers = coefs.map((c, i) => {
       const w = s.arrayOf(c, `coefs_[${i}]`);
       const b = s.arrayOf(ints[i], `intercepts_[${i}]`);
-      return { w: Float64Array.from(w.data as ArrayLike<number>), b: Float64Array.from(b.data as ArrayLike<number>), out: w.shape[1]! };
+      return {
+        w: Float64Array.from(w.data as ArrayLike<number>),
+        b: Float64Array.from(b.data as ArrayLike<number>),
+        out: w.shape[1]!,
+      };
     });
     const h = ACTIVATIONS[s.str("activation")];
     const o = ACTIVATIONS[s.str("out_activation_")];
@@ -46,7 +50,8 @@ abstract class BaseMLP extends Estimator {
     let a = this.denseInput(x);
     this.layers.forEach((l, i) => {
       const z = matmul(a, l.w, l.out);
-      for (let r = 0; r < z.rows; r++) for (let c = 0; c < l.out; c++) z.data[r * l.out + c] = z.data[r * l.out + c]! + l.b[c]!;
+      for (let r = 0; r < z.rows; r++)
+        for (let c = 0; c < l.out; c++) z.data[r * l.out + c] = z.data[r * l.out + c]! + l.b[c]!;
       if (i < this.layers.length - 1) this.hidden(z);
       else this.output(z);
       a = z;
@@ -68,7 +73,8 @@ export class MLPClassifier extends BaseMLP {
     super(s);
     const lb = s.est<LabelBinarizer>("_label_binarizer");
     if (!(lb instanceof LabelBinarizer)) s.fail("_label_binarizer should be a LabelBinarizer");
-    if (lb.yType !== "binary" && lb.yType !== "multiclass") s.fail(`multilabel MLPClassifier (${lb.yType}) is not supported`);
+    if (lb.yType !== "binary" && lb.yType !== "multiclass")
+      s.fail(`multilabel MLPClassifier (${lb.yType}) is not supported`);
     this.classes = new Labels(lb.classes);
   }
   override predict(x: Data): NdArray {

@@ -22,7 +22,8 @@ abstract class BaseNB extends Estimator {
   override predictLogProba(x: Data): Dense {
     const j = this.jll(x);
     const lse = logsumexpRows(j);
-    for (let r = 0; r < j.rows; r++) for (let c = 0; c < j.cols; c++) j.data[r * j.cols + c] = j.data[r * j.cols + c]! - lse[r]!;
+    for (let r = 0; r < j.rows; r++)
+      for (let c = 0; c < j.cols; c++) j.data[r * j.cols + c] = j.data[r * j.cols + c]! - lse[r]!;
     return j;
   }
   override predictProba(x: Data): Dense {

@@ -28,7 +28,8 @@ abstract class BaseNeighbors extends Estimator {
     this.weights = w === null ? "uniform" : (w as string);
     const metric = s.str("effective_metric_");
     const params = s.opt("effective_metric_params_");
-    const p = params instanceof Map && params.has("p") ? Number(params.get("p")) : s.has("p") ? s.num("p") : 2;
+    const p =
+      params instanceof Map && params.has("p") ? Number(params.get("p")) : s.has("p") ? s.num("p") : 2;
     this.dist = metricOf(s, metric, p);
   }
 
@@ -45,7 +46,9 @@ abstract class BaseNeighbors extends Estimator {
         order[i] = i;
       }
       // partial selection: k smallest, stable on index
-      const sel = Array.from(order).sort((a, b) => all[a]! - all[b]! || a - b).slice(0, k);
+      const sel = Array.from(order)
+        .sort((a, b) => all[a]! - all[b]! || a - b)
+        .slice(0, k);
       for (let t = 0; t < k; t++) {
         idx[r * k + t] = sel[t]!;
         dist[r * k + t] = all[sel[t]!]!;
@@ -73,11 +76,13 @@ abstract class BaseNeighbors extends Estimator {
 
 function metricOf(s: State, metric: string, p: number) {
   type F = (a: Float64Array, ao: number, b: Float64Array, bo: number, d: number) => number;
-  const minkowski = (q: number): F => (a, ao, b, bo, d) => {
-    let t = 0;
-    for (let j = 0; j < d; j++) t += Math.abs(a[ao + j]! - b[bo + j]!) ** q;
-    return t ** (1 / q);
-  };
+  const minkowski =
+    (q: number): F =>
+    (a, ao, b, bo, d) => {
+      let t = 0;
+      for (let j = 0; j < d; j++) t += Math.abs(a[ao + j]! - b[bo + j]!) ** q;
+      return t ** (1 / q);
+    };
   const euclid: F = (a, ao, b, bo, d) => {
     let t = 0;
     for (let j = 0; j < d; j++) {
@@ -97,7 +102,13 @@ function metricOf(s: State, metric: string, p: number) {
     return t;
   };
   if (metric === "euclidean" || (metric === "minkowski" && p === 2)) return euclid;
-  if (metric === "manhattan" || metric === "cityblock" || metric === "l1" || (metric === "minkowski" && p === 1)) return manhattan;
+  if (
+    metric === "manhattan" ||
+    metric === "cityblock" ||
+    metric === "l1" ||
+    (metric === "minkowski" && p === 1)
+  )
+    return manhattan;
   if (metric === "chebyshev" || metric === "infinity") return chebyshev;
   if (metric === "minkowski" && p > 0) return minkowski(p);
   return s.fail(`metric '${metric}' is not supported`);

@@ -217,7 +217,10 @@ export class SVC extends BaseLibSVM {
       let p = 0;
       for (let i = 0; i < nc; i++)
         for (let j = i + 1; j < nc; j++) {
-          const v = Math.min(Math.max(sigmoidPredict(dec.data[r * dec.cols + p]!, this.probA[p]!, this.probB[p]!), minProb), 1 - minProb);
+          const v = Math.min(
+            Math.max(sigmoidPredict(dec.data[r * dec.cols + p]!, this.probA[p]!, this.probB[p]!), minProb),
+            1 - minProb,
+          );
           rmat[i * nc + j] = v;
           rmat[j * nc + i] = 1 - v;
           p++;

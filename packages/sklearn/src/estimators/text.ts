@@ -16,7 +16,10 @@ export function pythonRegex(pattern: string, cls: string): RegExp {
   let p = pattern;
   p = p.replace(/^\(\?u\)/, "");
   if (/\(\?[aiLmsux]/.test(p) || /\(\?P/.test(p) || /\\[AZGzp]/.test(p))
-    throw badState(cls, `token_pattern ${JSON.stringify(pattern)} uses regex syntax @pyfunc/sklearn does not translate`);
+    throw badState(
+      cls,
+      `token_pattern ${JSON.stringify(pattern)} uses regex syntax @pyfunc/sklearn does not translate`,
+    );
   let out = "";
   for (let i = 0; i < p.length; i++) {
     const c = p[i]!;
@@ -35,7 +38,10 @@ export function pythonRegex(pattern: string, cls: string): RegExp {
   try {
     return new RegExp(out, "gu");
   } catch (e) {
-    throw badState(cls, `token_pattern ${JSON.stringify(pattern)} is not a valid regex: ${(e as Error).message}`);
+    throw badState(
+      cls,
+      `token_pattern ${JSON.stringify(pattern)} is not a valid regex: ${(e as Error).message}`,
+    );
   }
 }
 
@@ -47,7 +53,9 @@ function stripAccentsUnicode(s: string): string {
 
 function stripAccentsAscii(s: string): string {
   // NFKD, then encode("ASCII", "ignore")
-  return s.normalize("NFKD").replace(/[^\x00-\x7f]/g, "");
+  let out = "";
+  for (const ch of s.normalize("NFKD")) if (ch.charCodeAt(0) < 128) out += ch;
+  return out;
 }
 
 export class CountVectorizer extends Estimator {
@@ -69,13 +77,22 @@ export class CountVectorizer extends Estimator {
     }
     this.nFeatures = max + 1;
     this.binary = s.bool("binary");
-    for (const k of ["preprocessor", "tokenizer"]) if (s.opt(k) !== null) s.fail(`a custom ${k} is Python code`);
+    for (const k of ["preprocessor", "tokenizer"])
+      if (s.opt(k) !== null) s.fail(`a custom ${k} is Python code`);
     const analyzer = s.raw("analyzer");
     if (typeof analyzer !== "string") s.fail("a callable analyzer is Python code");
-    if (s.optStr("input") !== null && s.str("input") !== "content") s.fail(`input='${s.str("input")}' is not supported`);
+    if (s.optStr("input") !== null && s.str("input") !== "content")
+      s.fail(`input='${s.str("input")}' is not supported`);
     const lower = s.bool("lowercase");
     const sa = s.opt("strip_accents");
-    const accents = sa === null ? null : sa === "unicode" ? stripAccentsUnicode : sa === "ascii" ? stripAccentsAscii : s.fail(`strip_accents=${String(sa)} is not supported`);
+    const accents =
+      sa === null
+        ? null
+        : sa === "unicode"
+          ? stripAccentsUnicode
+          : sa === "ascii"
+            ? stripAccentsAscii
+            : s.fail(`strip_accents=${String(sa)} is not supported`);
     const pre = (d: string) => {
       let t = lower ? d.toLowerCase() : d;
       if (accents) t = accents(t);
@@ -124,7 +141,14 @@ export class CountVectorizer extends Estimator {
       }
       indptr[r + 1] = idx.length;
     });
-    return { kind: "csr", rows: docs.length, cols: this.nFeatures, indptr, indices: Int32Array.from(idx), data: Float64Array.from(val) };
+    return {
+      kind: "csr",
+      rows: docs.length,
+      cols: this.nFeatures,
+      indptr,
+      indices: Int32Array.from(idx),
+      data: Float64Array.from(val),
+    };
   }
 
   override transform(x: Data): Csr {
@@ -203,7 +227,8 @@ export class TfidfTransformer extends Estimator {
       const data = m && typeof m === "object" ? adaptArray(m.data) : undefined;
       const ip = m && typeof m === "object" ? adaptArray(m.indptr) : undefined;
       const ix = m && typeof m === "object" ? adaptArray(m.indices) : undefined;
-      if (!data || !ip || !ix || data.data.length !== ip.data.length - 1) s.fail("_idf_diag should be a full diagonal csr_matrix");
+      if (!data || !ip || !ix || data.data.length !== ip.data.length - 1)
+        s.fail("_idf_diag should be a full diagonal csr_matrix");
       if (Array.from(ix.data, Number).some((c, i) => c !== i)) s.fail("_idf_diag should be diagonal");
       this.idf = toFloat64(data.data);
     } else this.idf = null;
@@ -216,7 +241,8 @@ export class TfidfTransformer extends Estimator {
     if (this.norm !== null) {
       for (let r = 0; r < x.rows; r++) {
         let n = 0;
-        for (let k = x.indptr[r]!; k < x.indptr[r + 1]!; k++) n += this.norm === "l1" ? Math.abs(data[k]!) : data[k]! * data[k]!;
+        for (let k = x.indptr[r]!; k < x.indptr[r + 1]!; k++)
+          n += this.norm === "l1" ? Math.abs(data[k]!) : data[k]! * data[k]!;
         if (this.norm === "l2") n = Math.sqrt(n);
         if (n === 0) continue;
         for (let k = x.indptr[r]!; k < x.indptr[r + 1]!; k++) data[k] = data[k]! / n;

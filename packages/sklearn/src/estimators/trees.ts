@@ -45,10 +45,15 @@ function readTree(owner: State, key: string): SkTree {
 }
 
 /** The forest form of one sklearn tree: float32 input, x <= threshold goes left, NaN never reaches it. */
-function formTree(t: SkTree, leaf: "proba" | "value" | ((n: number) => number), featureMap?: Int32Array): Tree {
+function formTree(
+  t: SkTree,
+  leaf: "proba" | "value" | ((n: number) => number),
+  featureMap?: Int32Array,
+): Tree {
   const n = t.nodeCount;
   const feature = new Int32Array(n);
-  for (let i = 0; i < n; i++) feature[i] = t.left[i] === -1 ? 0 : featureMap ? featureMap[t.feature[i]!]! : t.feature[i]!;
+  for (let i = 0; i < n; i++)
+    feature[i] = t.left[i] === -1 ? 0 : featureMap ? featureMap[t.feature[i]!]! : t.feature[i]!;
   const tree: Tree = {
     numNodes: n,
     left: t.left,
@@ -74,7 +79,12 @@ function formTree(t: SkTree, leaf: "proba" | "value" | ((n: number) => number), 
   return tree;
 }
 
-function forestOf(trees: Tree[], numFeatures: number, numOutputs: number, extra: Partial<ForestModel> = {}): ForestPredictor {
+function forestOf(
+  trees: Tree[],
+  numFeatures: number,
+  numOutputs: number,
+  extra: Partial<ForestModel> = {},
+): ForestPredictor {
   const model: ForestModel = {
     numFeatures,
     numOutputs,
@@ -119,13 +129,21 @@ abstract class TreeModel extends Estimator {
   raw(x: Data): Dense {
     const m = this.treeX(x);
     const out = this.predictor.predict(m.data, m.rows);
-    return dense(m.rows, this.predictor.numOutputs, out instanceof Float64Array ? out : Float64Array.from(out));
+    return dense(
+      m.rows,
+      this.predictor.numOutputs,
+      out instanceof Float64Array ? out : Float64Array.from(out),
+    );
   }
   /** Large batches on worker threads (same numbers as raw). */
   async rawAsync(x: Data, workers: number): Promise<Dense> {
     const m = this.treeX(x);
     const out = await this.predictor.predictAsync(m.data, m.rows, { workers });
-    return dense(m.rows, this.predictor.numOutputs, out instanceof Float64Array ? out : Float64Array.from(out));
+    return dense(
+      m.rows,
+      this.predictor.numOutputs,
+      out instanceof Float64Array ? out : Float64Array.from(out),
+    );
   }
   close(): Promise<void> {
     return this.#predictor?.close() ?? Promise.resolve();
@@ -138,14 +156,18 @@ class TreeClassifier extends TreeModel {
   constructor(s: State) {
     super(s);
     this.classes = new Labels(s.array("classes_"));
-    const members = s.has("estimators_") ? s.list("estimators_").map((e, i) => s.estOf<TreeLeafSource>(e, `estimators_[${i}]`)) : null;
+    const members = s.has("estimators_")
+      ? s.list("estimators_").map((e, i) => s.estOf<TreeLeafSource>(e, `estimators_[${i}]`))
+      : null;
     const trees = members ? members.map((m) => m.tree) : [readTree(s, "tree_")];
-    if (trees.some((t) => t.nClasses !== this.classes.length)) s.fail("tree class counts do not match classes_");
-    this.make = () => forestOf(
-      trees.map((t) => formTree(t, "proba")),
-      s.int("n_features_in_"),
-      this.classes.length,
-    );
+    if (trees.some((t) => t.nClasses !== this.classes.length))
+      s.fail("tree class counts do not match classes_");
+    this.make = () =>
+      forestOf(
+        trees.map((t) => formTree(t, "proba")),
+        s.int("n_features_in_"),
+        this.classes.length,
+      );
   }
   override predictProba(x: Data): Dense {
     return this.raw(x);
@@ -163,13 +185,16 @@ class TreeClassifier extends TreeModel {
 class TreeRegressor extends TreeModel {
   constructor(s: State) {
     super(s);
-    const members = s.has("estimators_") ? s.list("estimators_").map((e, i) => s.estOf<TreeLeafSource>(e, `estimators_[${i}]`)) : null;
+    const members = s.has("estimators_")
+      ? s.list("estimators_").map((e, i) => s.estOf<TreeLeafSource>(e, `estimators_[${i}]`))
+      : null;
     const trees = members ? members.map((m) => m.tree) : [readTree(s, "tree_")];
-    this.make = () => forestOf(
-      trees.map((t) => formTree(t, "value")),
-      s.int("n_features_in_"),
-      1,
-    );
+    this.make = () =>
+      forestOf(
+        trees.map((t) => formTree(t, "value")),
+        s.int("n_features_in_"),
+        1,
+      );
   }
   override predict(x: Data): NdArray {
     return vector(this.raw(x).data);
@@ -310,13 +335,19 @@ function hgbForest(s: State): { predictor: ForestPredictor; k: number } {
   const k = base.length;
   const bm = s.stateOf(s.object("_bin_mapper"));
   const known = bm.opt("known_categories") === null ? [] : bm.list("known_categories");
-  const knownSets = known.map((a) => (a === null ? null : new Set(Array.from(bm.arrayOf(a, "known_categories").data, Number))));
+  const knownSets = known.map((a) =>
+    a === null ? null : new Set(Array.from(bm.arrayOf(a, "known_categories").data, Number)),
+  );
   const trees: Tree[] = [];
   const outs: number[] = [];
   iters.forEach((row, i) => {
     if (!Array.isArray(row)) s.fail(`_predictors[${i}] should be a list`);
     row.forEach((p, j) => {
-      const rec = s.objectOf(p, `_predictors[${i}][${j}]`, "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor");
+      const rec = s.objectOf(
+        p,
+        `_predictors[${i}][${j}]`,
+        "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
+      );
       trees.push(hgbTree(s.stateOf(rec), knownSets));
       outs.push(j);
     });
@@ -370,7 +401,7 @@ function hgbTree(st: State, known: (Set<number> | null)[]): Tree {
       const ks = known[feat[i]!] ?? null;
       for (let c = 0; c < 256; c++) {
         const inRaw = ((rawBits[b * 8 + (c >>> 5)]! >>> (c & 31)) & 1) === 1;
-        const goLeft = ks !== null && ks.has(c) ? inRaw : missLeft[i] === 1;
+        const goLeft = ks?.has(c) ? inRaw : missLeft[i] === 1;
         if (goLeft) bits[c >>> 5] = bits[c >>> 5]! | (1 << (c & 31));
       }
       cats.set(i, { bits, inSetGoesLeft: true });
@@ -441,7 +472,11 @@ class IsolationForest extends TreeModel {
   constructor(s: State) {
     super(s);
     const members = s.list("estimators_").map((e, i) => s.estOf<TreeLeafSource>(e, `estimators_[${i}]`));
-    const feats = s.list("estimators_features_").map((f, i) => Int32Array.from(s.arrayOf(f, `estimators_features_[${i}]`).data as ArrayLike<bigint>, Number));
+    const feats = s
+      .list("estimators_features_")
+      .map((f, i) =>
+        Int32Array.from(s.arrayOf(f, `estimators_features_[${i}]`).data as ArrayLike<bigint>, Number),
+      );
     const trees = members.map((m, t) => {
       const tr = m.tree;
       // leaf value: nodes on the path (depth + 1) + c(n_node_samples) - 1, as _compute_score_samples adds it
@@ -483,7 +518,8 @@ class AdaBoostClassifier extends Estimator {
     super(s);
     this.classes = new Labels(s.array("classes_"));
     this.members = s.list("estimators_").map((e, i) => s.estOf<TreeClassifier>(e, `estimators_[${i}]`));
-    if (this.members.some((m) => !(m instanceof TreeClassifier))) s.fail("only tree base estimators are supported");
+    if (this.members.some((m) => !(m instanceof TreeClassifier)))
+      s.fail("only tree base estimators are supported");
     this.weights = s.f64("estimator_weights_").data;
     this.real = s.str("algorithm") === "SAMME.R";
   }
@@ -511,7 +547,7 @@ class AdaBoostClassifier extends Estimator {
           for (let c = 0; c < nc; c++) contrib.data[r * nc + c] = (nc - 1) * (lp[c]! - (1 / nc) * sum);
         }
       } else {
-        const idx = m.classes.indexOf((m.predict(x).data as ArrayLike<unknown>));
+        const idx = m.classes.indexOf(m.predict(x).data as ArrayLike<unknown>);
         contrib = dense(x.rows, nc);
         for (let r = 0; r < x.rows; r++) contrib.data[r * nc + idx[r]!] = this.weights[e]!;
       }
@@ -568,8 +604,10 @@ export const TREE_ESTIMATORS = {
   "sklearn.ensemble._forest.ExtraTreesRegressor": TreeRegressor,
   "sklearn.ensemble._gb.GradientBoostingRegressor": GradientBoostingRegressor,
   "sklearn.ensemble._gb.GradientBoostingClassifier": GradientBoostingClassifier,
-  "sklearn.ensemble._hist_gradient_boosting.gradient_boosting.HistGradientBoostingRegressor": HistGradientBoostingRegressor,
-  "sklearn.ensemble._hist_gradient_boosting.gradient_boosting.HistGradientBoostingClassifier": HistGradientBoostingClassifier,
+  "sklearn.ensemble._hist_gradient_boosting.gradient_boosting.HistGradientBoostingRegressor":
+    HistGradientBoostingRegressor,
+  "sklearn.ensemble._hist_gradient_boosting.gradient_boosting.HistGradientBoostingClassifier":
+    HistGradientBoostingClassifier,
   "sklearn.ensemble._iforest.IsolationForest": IsolationForest,
   "sklearn.ensemble._weight_boosting.AdaBoostClassifier": AdaBoostClassifier,
 } as const;

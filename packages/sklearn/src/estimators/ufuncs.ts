@@ -46,12 +46,16 @@ export const UFUNC_NAMES = Object.keys(UFUNCS);
 export function ufuncOf(s: State, key: string): Ufunc | null {
   const v = s.opt(key);
   if (v === null) return null;
-  const q = typeof v === "object" && v !== null && "qualifiedName" in v ? String((v as { qualifiedName: unknown }).qualifiedName) : null;
+  const q =
+    typeof v === "object" && v !== null && "qualifiedName" in v
+      ? String((v as { qualifiedName: unknown }).qualifiedName)
+      : null;
   if (q === null) throw badState(s.cls, `'${key}' should be a numpy ufunc referenced by name`);
   const dot = q.lastIndexOf(".");
   const mod = q.slice(0, dot);
   const name = q.slice(dot + 1);
   const f = UFUNCS[name === "abs" ? "absolute" : name];
-  if (!UFUNC_MODULES.includes(mod) || f === undefined) throw badState(s.cls, `${key}=${q} is not a supported numpy ufunc`);
+  if (!UFUNC_MODULES.includes(mod) || f === undefined)
+    throw badState(s.cls, `${key}=${q} is not a supported numpy ufunc`);
   return f;
 }

@@ -1,13 +1,13 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { DataFrame, loadModel, type Tensor } from "@pyfunc/core";
-import type { Estimator } from "../src/base.js";
-import { toSklearnInput } from "../src/convert.js";
-import { Pipeline } from "../src/estimators/compose.js";
-import { toDense } from "../src/base.js";
-import type { NdArray } from "../src/ndarray.js";
-import { SklearnPyFuncModel } from "../src/wrapper.js";
-import "../src/index.js";
+import type { Estimator } from "../base.js";
+import { toDense } from "../base.js";
+import { toSklearnInput } from "../convert.js";
+import { Pipeline } from "../estimators/compose.js";
+import type { NdArray } from "../ndarray.js";
+import { SklearnPyFuncModel } from "../wrapper.js";
+import "../index.js";
 
 export interface CaseJson {
   serialization_format: string;
@@ -32,9 +32,12 @@ export function inputFrame(dir: string): DataFrame {
     inp.columns.map((name, j) => {
       const dtype = inp.dtypes[name]!;
       const col = inp.data.map((r) => r[j]);
-      if (dtype === "float64") return { name, dtype, values: Float64Array.from(col, (v) => (v === null ? Number.NaN : Number(v))) };
-      if (dtype === "float32") return { name, dtype, values: Float32Array.from(col, (v) => (v === null ? Number.NaN : Number(v))) };
-      if (dtype === "int64") return { name, dtype, values: BigInt64Array.from(col, (v) => BigInt(v as number)) };
+      if (dtype === "float64")
+        return { name, dtype, values: Float64Array.from(col, (v) => (v === null ? Number.NaN : Number(v))) };
+      if (dtype === "float32")
+        return { name, dtype, values: Float32Array.from(col, (v) => (v === null ? Number.NaN : Number(v))) };
+      if (dtype === "int64")
+        return { name, dtype, values: BigInt64Array.from(col, (v) => BigInt(v as number)) };
       if (dtype === "int32") return { name, dtype, values: Int32Array.from(col as number[]) };
       return { name, dtype: "object", values: col.map((v) => (v === null ? Number.NaN : v)) };
     }),
@@ -46,7 +49,12 @@ function flat(v: unknown): unknown[] {
 }
 
 /** Compare one output: floats within abs + rel * |expected|; labels exactly. */
-export function compare(name: string, got: NdArray | Tensor, exp: Expected, tol: { abs: number; rel: number }): string | null {
+export function compare(
+  name: string,
+  got: NdArray | Tensor,
+  exp: Expected,
+  tol: { abs: number; rel: number },
+): string | null {
   const want = flat(exp.data);
   const have = Array.from(got.data as ArrayLike<unknown>);
   if (JSON.stringify(got.shape) !== JSON.stringify(exp.shape))
@@ -79,7 +87,8 @@ const METHODS: Record<string, (e: Estimator, x: ReturnType<typeof toSklearnInput
   predict: (e, x) => e.predict?.(x),
   predict_proba: (e, x) => (e.hasMethod("predictProba") ? dense2(e.predictProba!(x)) : undefined),
   predict_log_proba: (e, x) => (e.hasMethod("predictLogProba") ? dense2(e.predictLogProba!(x)) : undefined),
-  predict_joint_log_proba: (e, x) => (e.hasMethod("predictJointLogProba") ? dense2(e.predictJointLogProba!(x)) : undefined),
+  predict_joint_log_proba: (e, x) =>
+    e.hasMethod("predictJointLogProba") ? dense2(e.predictJointLogProba!(x)) : undefined,
   decision_function: (e, x) => (e.hasMethod("decisionFunction") ? e.decisionFunction!(x) : undefined),
   score_samples: (e, x) => (e.hasMethod("scoreSamples") ? e.scoreSamples!(x) : undefined),
   transform: (e, x) => {

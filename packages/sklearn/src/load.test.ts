@@ -1,0 +1,45 @@
+import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { MlflowException } from "@pyfunc/core";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { estimatorFromBytes } from "./load.js";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "../fixtures/models");
+const pkl = new Uint8Array(readFileSync(join(root, "titanic-random-forest/model/model.pkl")));
+
+describe("estimatorFromBytes on untrusted bytes", () => {
+  it("rebuilds the pipeline from the real pickle", () => {
+    expect(estimatorFromBytes(pkl).shortName).toBe("Pipeline");
+  });
+
+  it("mutated and truncated pickles build or throw an MlflowException, never crash", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: pkl.length - 1 }),
+        fc.integer({ min: 0, max: 255 }),
+        fc.boolean(),
+        (pos, byte, cut) => {
+          const b = cut ? pkl.slice(0, pos) : Uint8Array.from(pkl);
+          if (!cut) b[pos] = byte;
+          try {
+            estimatorFromBytes(b);
+          } catch (e) {
+            expect(e).toBeInstanceOf(MlflowException);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it("random bytes are refused with a typed error", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 512 }), (b) => {
+        expect(() => estimatorFromBytes(b)).toThrow(MlflowException);
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
