@@ -20,21 +20,24 @@ export function forestWat() {
   ) => `(local.set $v (i32.load offset=${k * 4} (i32.add (local.get $p) (i32.shl (local.get $n${k}) (i32.const ${SHIFT})))))
 (local.set $n${k} (i32.or (i32.shl (local.get $n${k}) (i32.const 1))
   (i32.ge_s (i32.load (i32.shr_u (local.get $v) (i32.const 16))) (i32.and (local.get $v) (i32.const 0xffff)))))`;
-  // single: every tree adds to output 0, so the sum stays in an f32 local (same additions, same order)
-  const treesFunc = (single) => {
+  // single: every tree adds to output 0, so the sum stays in a local (same additions, same order)
+  // f64: the sums are doubles and a leaf slot holds the byte address of its f64 value (LightGBM, scikit-learn)
+  const treesFunc = (single, f64) => {
+    const T = f64 ? "f64" : "f32";
     const add = (value) =>
       single
-        ? `(local.set $acc (f32.add (local.get $acc) ${value}))`
-        : `(f32.store (local.get $o) (f32.add (f32.load (local.get $o)) ${value}))`;
+        ? `(local.set $acc (${T}.add (local.get $acc) ${value}))`
+        : `(${T}.store (local.get $o) (${T}.add (${T}.load (local.get $o)) ${value}))`;
+    const leaf = (addr) => (f64 ? `(f64.load (i32.load ${addr}))` : `(f32.load ${addr})`);
     const leafK = (k) =>
       `${single ? "" : `(local.set $o (i32.add (local.get $out) (i32.load offset=${k * 16 + 12} (local.get $row))))\n`}${add(
-        `(f32.load offset=${k * 4} (i32.add (local.get $p) (i32.shl (local.get $n${k}) (i32.const ${SHIFT}))))`,
+        leaf(`offset=${k * 4} (i32.add (local.get $p) (i32.shl (local.get $n${k}) (i32.const ${SHIFT})))`),
       )}`;
-    return `  ;; ${single ? "single-output models: out[0]" : "out[group of t]"} += leaf of t, for trees [$t0, $t1), for the row whose bins are at 0
-  (func $trees${single ? "1" : "N"} (param $t0 i32) (param $t1 i32) (param $out i32)
-    (local $t i32) (local $row i32) (local $p i32) (local $s i32) (local $D i32) (local $d i32) (local $v i32) (local $o i32) (local $acc f32)
+    return `  ;; ${single ? "single-output models: out[0]" : "out[group of t]"} += leaf of t (${T}), for trees [$t0, $t1), for the row whose bins are at 0
+  (func $trees${single ? "1" : "N"}${f64 ? "d" : ""} (param $t0 i32) (param $t1 i32) (param $out i32)
+    (local $t i32) (local $row i32) (local $p i32) (local $s i32) (local $D i32) (local $d i32) (local $v i32) (local $o i32) (local $acc ${T})
     ${K.map((k) => `(local $n${k} i32)`).join(" ")}
-    ${single ? "(local.set $acc (f32.load (local.get $out)))" : ""}
+    ${single ? `(local.set $acc (${T}.load (local.get $out)))` : ""}
     (local.set $t (local.get $t0))
     (block $done (loop $next
       (br_if $done (i32.ge_u (local.get $t) (local.get $t1)))
@@ -69,27 +72,66 @@ export function forestWat() {
             (local.set $d (i32.add (local.get $d) (i32.const 1)))
             (br $level1)))
           ${single ? "" : "(local.set $o (i32.add (local.get $out) (i32.load offset=12 (local.get $row))))"}
-          ${add("(f32.load (i32.add (local.get $p) (i32.shl (local.get $n0) (local.get $s))))")}
+          ${add(leaf("(i32.add (local.get $p) (i32.shl (local.get $n0) (local.get $s)))"))}
           (local.set $t (i32.add (local.get $t) (i32.const 1)))))
       (br $next)))
-    ${single ? "(f32.store (local.get $out) (local.get $acc))" : ""})`;
+    ${single ? `(${T}.store (local.get $out) (local.get $acc))` : ""})`;
   };
+  // bins for f64 rows; strict: count thresholds < x (for "x <= t goes left"), else thresholds <= x ("x < t").
+  // Per feature a missing rule (the rule table at $rt): 0 NaN is missing; 1 NaN reads as 0 and |x| <= 1e-35f is
+  // missing; 2 NaN reads as 0 and nothing is missing.
+  const bins64 = (strict) => `  (func $bins64${strict ? "le" : "lt"} (param $x i32)
+    (local $f i32) (local $v f64) (local $th i32) (local $step i32) (local $pos i32) (local $nan i32) (local $a i32) (local $rule i32)
+    (block $done (loop $feat
+      (br_if $done (i32.ge_u (local.get $f) (global.get $nf)))
+      (local.set $v (f64.load (i32.add (local.get $x) (i32.shl (local.get $f) (i32.const 3)))))
+      (local.set $rule (i32.load (i32.add (global.get $rt) (i32.shl (local.get $f) (i32.const 2)))))
+      (local.set $nan (f64.ne (local.get $v) (local.get $v)))
+      (if (i32.and (local.get $nan) (i32.ne (local.get $rule) (i32.const 0)))
+        (then (local.set $v (f64.const 0)) (local.set $nan (i32.const 0))))
+      (if (i32.eq (local.get $rule) (i32.const 1))
+        (then (local.set $nan (i32.and
+          (f64.ge (local.get $v) (f64.const -0x1.a95a5cp-117))
+          (f64.le (local.get $v) (f64.const 0x1.a95a5cp-117))))))
+      (local.set $a (i32.add (global.get $ft) (i32.shl (local.get $f) (i32.const 3))))
+      (local.set $th (i32.load (local.get $a)))
+      (local.set $step (i32.load offset=4 (local.get $a)))
+      (local.set $pos (i32.const 0))
+      (block $found (loop $search
+        (br_if $found (i32.eqz (local.get $step)))
+        (local.set $pos (select
+          (i32.add (local.get $pos) (local.get $step))
+          (local.get $pos)
+          (f64.${strict ? "lt" : "le"} (f64.load (i32.add (local.get $th) (i32.shl (i32.sub (i32.add (local.get $pos) (local.get $step)) (i32.const 1)) (i32.const 3))))
+                  (local.get $v))))
+        (local.set $step (i32.shr_u (local.get $step) (i32.const 1)))
+        (br $search)))
+      (local.set $pos (i32.add (local.get $pos)
+        (f64.${strict ? "lt" : "le"} (f64.load (i32.add (local.get $th) (i32.shl (local.get $pos) (i32.const 3)))) (local.get $v))))
+      (i32.store (i32.shl (local.get $f) (i32.const 2)) (select (i32.const -1) (local.get $pos) (local.get $nan)))
+      (i32.store (i32.shl (i32.add (local.get $f) (global.get $nf)) (i32.const 2))
+        (select (i32.const 0x7fffffff) (local.get $pos) (local.get $nan)))
+      (local.set $f (i32.add (local.get $f) (i32.const 1)))
+      (br $feat))))`;
   return `;; GENERATED by scripts/wasm-kernel.mjs: edit the generator, not this file.
 ;;
-;; XGBoost forest kernel over the layout built by src/wasm-forest.ts. Memory:
+;; Tree-ensemble kernel over the layout built by src/wasm-forest.ts. Memory:
 ;;   [0, 8 * numFeature)  per-row bins, i32: bins[f] = number of the model's thresholds for feature f that are
-;;                        <= x[f] (-1 when x[f] is missing); bins[numFeature + f] = the same, but 0x7fffffff when missing
-;;   $ft                  per feature: (byte address of its sorted thresholds, padded with +Inf to a power of two;
-;;                        half of that padded length)
+;;                        <= x[f] (< x[f] for "x <= t" models; -1 when x[f] is missing); bins[numFeature + f] = the
+;;                        same, but 0x7fffffff when missing
+;;   $ft                  per feature: (byte address of its sorted thresholds (f32, or f64 for f64 rows), padded with
+;;                        +Inf to a power of two; half of that padded length)
+;;   $rt                  f64 rows only: per feature its missing rule (i32)
 ;;   $tt                  per tree, 16 bytes: byte address of heap slot 0, log2 of the slot stride in bytes, depth,
 ;;                        byte offset of its output group
 ;; Trees are complete binary trees in 1-based heap order (children of n are 2n and 2n + 1), internal slots
 ;; [1, 2^depth) then leaves [2^depth, 2^(depth + 1)). An internal slot is one i32: (byte offset of the bins entry
 ;; << 16) | threshold rank, so "x >= threshold" is "bins >= rank" and a missing value goes to the side the
-;; entry chosen (left half or right half of bins) sends it. A leaf slot is the f32 leaf value (DART weight applied).
+;; entry chosen (left half or right half of bins) sends it. A leaf slot is the f32 leaf value (tree weight applied),
+;; or with f64 sums the byte address of the f64 leaf value (tree weight applied).
 ;; Each aligned group of ${GROUP} trees has one depth and interleaved slots (slot n of tree k at base + n * ${GROUP * 4} + 4k),
 ;; so the group walk keeps one base address and ${GROUP} independent node indices, whose loads overlap. Leaves are added
-;; in tree order with f32 additions, which is XGBoost's summation.
+;; in tree order with f32 additions (XGBoost's summation) or f64 additions (LightGBM's, scikit-learn's).
 (module
   (import "env" "memory" (memory 1))
   (global $nf (mut i32) (i32.const 0))
@@ -97,8 +139,16 @@ export function forestWat() {
   (global $tt (mut i32) (i32.const 0))
   (global $grouped (mut i32) (i32.const 0))
   (global $single (mut i32) (i32.const 0))
+  (global $binsKind (mut i32) (i32.const 0))
+  (global $sum64 (mut i32) (i32.const 0))
+  (global $rt (mut i32) (i32.const 0))
 
+  ;; binsKind: 0 f32 rows, "x < t" (XGBoost); 1 f64 rows, "x < t"; 2 f64 rows, "x <= t". sum64: f64 sums and leaves.
   (func (export "init") (param $nf i32) (param $ft i32) (param $tt i32) (param $grouped i32) (param $single i32)
+    (param $binsKind i32) (param $sum64 i32) (param $rt i32)
+    (global.set $binsKind (local.get $binsKind))
+    (global.set $sum64 (local.get $sum64))
+    (global.set $rt (local.get $rt))
     (global.set $single (local.get $single))
     (global.set $nf (local.get $nf))
     (global.set $ft (local.get $ft))
@@ -133,9 +183,17 @@ export function forestWat() {
       (local.set $f (i32.add (local.get $f) (i32.const 1)))
       (br $feat))))
 
-${treesFunc(false)}
+${bins64(false)}
 
-${treesFunc(true)}
+${bins64(true)}
+
+${treesFunc(false, false)}
+
+${treesFunc(true, false)}
+
+${treesFunc(false, true)}
+
+${treesFunc(true, true)}
 
   ;; $n rows of f32 features at $x ($xStride bytes apart): add trees [$t0, $t1) into the margins at $out
   ;; ($outStride bytes apart), which the caller has set to the base margins.
@@ -143,10 +201,18 @@ ${treesFunc(true)}
     (param $t0 i32) (param $t1 i32)
     (block $done (loop $row
       (br_if $done (i32.eqz (local.get $n)))
-      (call $bins (local.get $x))
-      (if (global.get $single)
-        (then (call $trees1 (local.get $t0) (local.get $t1) (local.get $out)))
-        (else (call $treesN (local.get $t0) (local.get $t1) (local.get $out))))
+      (if (i32.eqz (global.get $binsKind))
+        (then (call $bins (local.get $x)))
+        (else (if (i32.eq (global.get $binsKind) (i32.const 1))
+          (then (call $bins64lt (local.get $x)))
+          (else (call $bins64le (local.get $x))))))
+      (if (global.get $sum64)
+        (then (if (global.get $single)
+          (then (call $trees1d (local.get $t0) (local.get $t1) (local.get $out)))
+          (else (call $treesNd (local.get $t0) (local.get $t1) (local.get $out)))))
+        (else (if (global.get $single)
+          (then (call $trees1 (local.get $t0) (local.get $t1) (local.get $out)))
+          (else (call $treesN (local.get $t0) (local.get $t1) (local.get $out))))))
       (local.set $x (i32.add (local.get $x) (local.get $xStride)))
       (local.set $out (i32.add (local.get $out) (local.get $outStride)))
       (local.set $n (i32.sub (local.get $n) (i32.const 1)))

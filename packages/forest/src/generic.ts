@@ -213,7 +213,7 @@ export function genericLeaf(
 ): number {
   const GI = g.GI;
   const GT = g.GT;
-  const Z = 9.99994610111476e-36; // Math.fround(1e-35), LightGBM's kZeroThreshold
+  const Z = 1.0000000180025095e-35; // Math.fround(1e-35), LightGBM's kZeroThreshold (ZERO_THRESHOLD)
   let n = root;
   let f = GI[n]!;
   while (f !== -1) {

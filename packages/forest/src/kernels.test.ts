@@ -1,6 +1,12 @@
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
-import type { Aggregation, CategorySplit, ForestModel, Tree } from "./model.js";
+import {
+  type Aggregation,
+  type CategorySplit,
+  type ForestModel,
+  type Tree,
+  ZERO_THRESHOLD,
+} from "./model.js";
 import { type CompileOptions, type ForestLayout, ForestPredictor, float32Threshold } from "./predictor.js";
 import { predictLeafReference, predictReference } from "./reference.js";
 
@@ -21,6 +27,8 @@ interface Spec {
   maxDepth: number;
   /** XGBoost-like: float32 inputs and sums, NaN missing, scalar leaves (the float32 kernels take these) */
   float32Family: boolean;
+  /** scikit-learn-like: NaN is the only missing value, no categorical splits, no linear leaves */
+  nanOnly: boolean;
   aggregation: Aggregation;
 }
 
@@ -57,7 +65,7 @@ function randomModel(spec: Spec): ForestModel {
   const trees: Tree[] = [];
   const treeOutput = new Int32Array(spec.numTrees);
   for (let t = 0; t < spec.numTrees; t++) {
-    const kind = f32 ? 0 : Math.floor(rnd() * 3); // 0 scalar, 1 vector, 2 linear
+    const kind = f32 ? 0 : Math.floor(rnd() * (spec.nanOnly ? 2 : 3)); // 0 scalar, 1 vector, 2 linear
     const out = Math.floor(rnd() * spec.numOutputs);
     const width = kind === 1 ? 1 + Math.floor(rnd() * (spec.numOutputs - out)) : 1;
     treeOutput[t] = out;
@@ -69,7 +77,7 @@ function randomModel(spec: Spec): ForestModel {
     const missing: number[] = [];
     const value: number[] = [];
     const categories = new Map<number, CategorySplit>();
-    const catTrees = rnd() < 0.3;
+    const catTrees = !spec.nanOnly && rnd() < 0.3;
     const grow = (depth: number): number => {
       const id = left.length;
       left.push(-1);
@@ -77,7 +85,7 @@ function randomModel(spec: Spec): ForestModel {
       feature.push(0);
       threshold.push(0);
       defaultLeft.push(rnd() < 0.5 ? 1 : 0);
-      missing.push(f32 ? 0 : Math.floor(rnd() * 3));
+      missing.push(f32 || spec.nanOnly ? 0 : Math.floor(rnd() * 3));
       value.push(f32 ? Math.fround((rnd() - 0.5) * 2) : (rnd() - 0.5) * 2);
       if (!(depth < spec.maxDepth && rnd() < (depth < 2 ? 0.9 : 0.6))) return id;
       feature[id] = Math.floor(rnd() * spec.numFeatures);
@@ -148,7 +156,7 @@ function randomModel(spec: Spec): ForestModel {
     treeWeight,
     baseScore,
     comparison,
-    inputPrecision: f32 || rnd() < 0.3 ? "float32" : "float64",
+    inputPrecision: f32 || rnd() < (spec.nanOnly ? 0.5 : 0.2) ? "float32" : "float64",
     aggregation: f32 ? "sum-float32" : spec.aggregation,
     categoryRule: f32 || rnd() < 0.5 ? "nonnegative" : "truncate",
   };
@@ -166,7 +174,29 @@ function edgeRows(rows: number, numFeatures: number, seed: number): Float64Array
     u32[0] = u32[0]! + (f32[0]! > 0 === up ? 1 : -1);
     return f32[0]!;
   };
-  const extra = [-0.5, -1, -1.5, 2.7, 3, 31, 32, 40, 63.9, 16777216, 2147483648, 5e-36, -5e-36];
+  // LightGBM's zero band edge (1e-35f) and the doubles either side of it
+  const z = ZERO_THRESHOLD;
+  const zUp = z + 2 ** -168;
+  const extra = [
+    -0.5,
+    -1,
+    -1.5,
+    2.7,
+    3,
+    31,
+    32,
+    40,
+    63.9,
+    16777216,
+    2147483648,
+    5e-36,
+    -5e-36,
+    z,
+    -z,
+    zUp,
+    -zUp,
+    1e-35,
+  ];
   const X = new Float64Array(rows * numFeatures);
   for (let i = 0; i < X.length; i++) {
     const r = rnd();
@@ -187,6 +217,8 @@ const bits = (a: ArrayLike<number>) =>
   Array.from(a, (v) => Buffer.from(Float64Array.of(v).buffer).toString("hex"));
 
 const seen = new Set<ForestLayout>();
+/** kernel / row precision / sum precision combinations the property reached */
+const combos = new Set<string>();
 const predictors: ForestPredictor[] = [];
 afterAll(async () => {
   for (const p of predictors) await p.close();
@@ -199,6 +231,7 @@ const specArb = fc.record({
   numOutputs: fc.integer({ min: 1, max: 3 }),
   maxDepth: fc.integer({ min: 0, max: 7 }),
   float32Family: fc.boolean(),
+  nanOnly: fc.boolean(),
   aggregation: fc.constantFrom<Aggregation>("sum-float32", "sum-float64", "mean"),
 });
 
@@ -218,6 +251,7 @@ describe("every kernel against the reference walker", () => {
         for (const layout of ["auto", "heap", "pointer", "generic"] as CompileOptions["layout"][]) {
           const p = ForestPredictor.compile(model, { layout });
           seen.add(p.layout);
+          combos.add(`${p.layout} ${model.inputPrecision} ${p.outputType}`);
           for (const range of ranges) {
             const want = bits(predictReference(model, X, rows, range));
             expect(bits(p.predict(X, rows, range))).toEqual(want);
@@ -234,6 +268,14 @@ describe("every kernel against the reference walker", () => {
     );
     // the generator reaches every kernel
     expect([...seen].sort()).toEqual(["generic", "heap", "pointer", "wasm"]);
+    for (const c of [
+      "wasm float32 float32",
+      "wasm float64 float64",
+      "wasm float32 float64",
+      "generic float64 float64",
+    ]) {
+      expect(combos).toContain(c);
+    }
   });
 
   it("gives the single-thread numbers on worker threads, for every kernel", async () => {

@@ -15,10 +15,12 @@ import { resolveRange } from "./reference.js";
 import { validateForest } from "./validate.js";
 import {
   buildWasmForest,
+  float32Source,
   forestModule,
   instantiateWasmForest,
   type WasmForestImage,
   type WasmForestState,
+  type WasmSource,
   wasmMargins,
 } from "./wasm-forest.js";
 
@@ -26,7 +28,8 @@ export interface CompileOptions {
   /**
    * Kernel choice: "auto" (default) takes the fastest kernel the model fits (WebAssembly, then the typed-array
    * complete-tree "heap" kernel, then the pointer kernel, then the general one); "heap", "pointer" and
-   * "generic" force those typed-array kernels (where the model fits them). All give identical results.
+   * "generic" force those typed-array kernels ("heap" and "pointer" exist for float32 models only; other
+   * models use the general kernel). All give identical results.
    */
   layout?: "auto" | "heap" | "pointer" | "generic";
 }
@@ -124,6 +127,8 @@ export class ForestPredictor {
   readonly #wasmImage: WasmForestImage | null;
   readonly #wasm: WasmForestState | null;
   readonly #generic: GenericForest | null;
+  /** general models on the wasm kernel: first kernel tree of each tree (vector leaves are one per output) */
+  readonly #kernelTree: Int32Array | null;
   #pool: WorkerPool | null = null;
 
   private constructor(model: ForestModel, options: CompileOptions) {
@@ -144,7 +149,10 @@ export class ForestPredictor {
         model.treeWeight,
       );
       this.#wasmImage =
-        want === "auto" ? buildWasmForest(this.#forest, model.numFeatures, model.numOutputs) : null;
+        want === "auto"
+          ? buildWasmForest(float32Source(this.#forest), model.numFeatures, model.numOutputs)
+          : null;
+      this.#kernelTree = null;
       this.#wasm = this.#wasmImage === null ? null : instantiateWasmForest(forestModule(), this.#wasmImage);
       this.#heap = want === "pointer" || this.#wasm !== null ? null : buildHeapForest(this.#forest);
       this.#generic = null;
@@ -152,10 +160,13 @@ export class ForestPredictor {
     } else {
       this.#forest = null;
       this.#heap = null;
-      this.#wasmImage = null;
-      this.#wasm = null;
       this.#generic = buildGenericForest(model);
-      this.layout = "generic";
+      const src = want === "auto" ? wasmSource(model, this.#generic) : null;
+      this.#wasmImage =
+        src === null ? null : buildWasmForest(src.source, model.numFeatures, model.numOutputs);
+      this.#kernelTree = src === null ? null : src.kernelTree;
+      this.#wasm = this.#wasmImage === null ? null : instantiateWasmForest(forestModule(), this.#wasmImage);
+      this.layout = this.#wasm !== null ? "wasm" : "generic";
     }
   }
 
@@ -175,7 +186,7 @@ export class ForestPredictor {
    */
   inputArray(X: ArrayLike<number>): Float32Array | Float64Array {
     if (this.model.inputPrecision === "float32") return X instanceof Float32Array ? X : Float32Array.from(X);
-    return X instanceof Float64Array || X instanceof Float32Array ? X : Float64Array.from(X);
+    return X instanceof Float64Array ? X : Float64Array.from(X);
   }
 
   #check(X: ArrayLike<number>, numRows: number): void {
@@ -210,6 +221,11 @@ export class ForestPredictor {
     const nCols = this.numFeatures;
     const { start, end } = range;
     const g = this.#generic;
+    if (g !== null && this.#wasm !== null) {
+      const kt = this.#kernelTree!;
+      wasmMargins(this.#wasm, X, rowStart, rowEnd, kt[start]!, kt[end]!, out, K);
+      return;
+    }
     if (g !== null) {
       genericKernel(g, X, nCols, rowStart, rowEnd, start, end, out, K);
       return;
@@ -363,6 +379,7 @@ export class ForestPredictor {
     const pool = this.#ensurePool(workers);
     const out = this.#initOutputs(numRows, true);
     const jobs: Job[] = [];
+    const kt = this.#kernelTree;
     const step = Math.ceil(numRows / parts);
     for (let p = 0; p < parts; p++) {
       const rowStart = p * step;
@@ -373,8 +390,8 @@ export class ForestPredictor {
         nCols: this.numFeatures,
         rowStart,
         rowEnd,
-        treeStart: range.start,
-        treeEnd: range.end,
+        treeStart: kt === null ? range.start : kt[range.start]!,
+        treeEnd: kt === null ? range.end : kt[range.end]!,
         out,
         nGroups: this.numOutputs,
       });
@@ -412,4 +429,68 @@ export class ForestPredictor {
 /** Validates and compiles a model (ForestPredictor.compile). */
 export function compileForest(model: ForestModel, options: CompileOptions = {}): ForestPredictor {
   return ForestPredictor.compile(model, options);
+}
+
+/**
+ * General models on the wasm kernel: numerical splits only, scalar or vector leaves, one missing rule per
+ * feature (NaN only for float32 rows). Returns null when the model does not fit.
+ */
+function wasmSource(
+  model: ForestModel,
+  g: GenericForest,
+): { source: WasmSource; kernelTree: Int32Array } | null {
+  const f32Rows = model.inputPrecision === "float32";
+  const rule = new Int32Array(model.numFeatures).fill(-1);
+  for (const t of model.trees) {
+    if (t.linear !== undefined || (t.categories !== undefined && t.categories.size > 0)) return null;
+  }
+  const GI = g.GI;
+  const th = new Float64Array(g.GT.length);
+  for (let s = 0; s < GI.length; s += 4) {
+    const f = GI[s]!;
+    if (f < 0) continue;
+    const r = GI[s + 3]! & 3;
+    if (rule[f] === -1) rule[f] = r;
+    else if (rule[f] !== r) return null;
+    if (f32Rows && r !== 0) return null;
+    const t = g.GT[s >> 2]!;
+    if (f32Rows) {
+      const c = float32Threshold(t, model.comparison);
+      if (c === null) return null;
+      th[s >> 2] = c;
+    } else th[s >> 2] = t;
+  }
+  for (let f = 0; f < rule.length; f++) if (rule[f] === -1) rule[f] = 0;
+  // kernel trees: tree t with vector leaves of width W is W kernel trees, one per output, in output order
+  const T = model.trees.length;
+  const kernelTree = new Int32Array(T + 1);
+  for (let t = 0; t < T; t++) kernelTree[t + 1] = kernelTree[t]! + g.treeWidth[t]!;
+  const KT = kernelTree[T]!;
+  const tree = new Int32Array(KT);
+  const part = new Int32Array(KT);
+  for (let t = 0; t < T; t++) {
+    for (let j = 0; j < g.treeWidth[t]!; j++) {
+      tree[kernelTree[t]! + j] = t;
+      part[kernelTree[t]! + j] = j;
+    }
+  }
+  const sum64 = model.aggregation !== "sum-float32";
+  const source: WasmSource = {
+    numTrees: KT,
+    I: GI,
+    root: (k) => g.roots[tree[k]!]!,
+    output: (k) => g.treeOutput[tree[k]!]! + part[k]!,
+    missingGoesRight: (n) => GI[n + 2] !== GI[n + 1],
+    threshold: (n) => th[n >> 2]!,
+    leaf: (k, n) => {
+      const t = tree[k]!;
+      const v = g.treeKind[t] === 1 ? g.vecValues[g.vecStart[GI[n + 3]!]! + part[k]!]! : g.GT[n >> 2]!;
+      const w = g.treeWeight === null ? 1 : g.treeWeight[t]!;
+      return sum64 ? v * w : fr(fr(v) * fr(w));
+    },
+    featureRule: rule,
+    binsKind: f32Rows ? 0 : model.comparison === "<" ? 1 : 2,
+    sum64,
+  };
+  return { source, kernelTree };
 }

@@ -28,10 +28,15 @@ export interface WasmForestImage {
   image: SharedArrayBuffer;
   numFeature: number;
   nGroups: number;
-  /** byte addresses of the feature table and tree table; trees [0, grouped) form whole groups */
+  /** byte addresses of the feature table, tree table and rule table; trees [0, grouped) form whole groups */
   ft: number;
   tt: number;
+  rt: number;
   grouped: number;
+  /** 0: f32 rows, "x < t"; 1: f64 rows, "x < t"; 2: f64 rows, "x <= t" */
+  binsKind: number;
+  /** 1: f64 sums (out is a Float64Array) */
+  sum64: number;
 }
 
 /** A live instance: its memory views and exports (plain data so workers can rebuild one). */
@@ -46,11 +51,14 @@ export interface WasmForestState {
     t1: number,
   ) => void;
   f32: Float32Array;
+  f64: Float64Array;
   numFeature: number;
-  /** scratch: rows of features at xAddr, margins at outAddr, `chunk` rows at a time */
+  /** scratch: rows of features at xAddr, sums at outAddr, `chunk` rows at a time */
   xAddr: number;
   outAddr: number;
   chunk: number;
+  f64Rows: boolean;
+  sum64: boolean;
 }
 
 /** A compiled WebAssembly.Module (opaque here: this package's types do not depend on lib.dom). */
@@ -79,16 +87,60 @@ function align64(n: number): number {
 }
 
 /**
- * Lays the forest out for the wasm kernel, or returns null when the model does not fit the layout
- * (categorical splits, a tree deeper than 12, too many features or distinct thresholds, too big).
+ * Trees as the wasm builder reads them: pointer-layout nodes (I[n] < 0 a leaf, else the split feature; I[n + 1]
+ * the left child, the right child at + 4) and accessors for the rest. Trees here are "kernel trees": a tree with
+ * vector leaves is one kernel tree per output it adds to.
  */
-export function buildWasmForest(fo: Forest, numFeature: number, nGroups: number): WasmForestImage | null {
-  if (fo.hasCategorical || numFeature > MAX_FEATURES || numFeature < 1) return null;
-  const T = fo.numTrees;
+export interface WasmSource {
+  numTrees: number;
+  I: Int32Array;
+  root(t: number): number;
+  output(t: number): number;
+  missingGoesRight(n: number): boolean;
+  /** threshold as compared (a float32 value for binsKind 0); NaN sends every present value right */
+  threshold(n: number): number;
+  /** the leaf's contribution, tree weight applied (rounded as the sum will add it) */
+  leaf(t: number, n: number): number;
+  /** per feature missing rule (f64 rows), or null: every feature uses NaN */
+  featureRule: Int32Array | null;
+  binsKind: 0 | 1 | 2;
+  sum64: boolean;
+}
+
+/** The float32 pointer layout (XGBoost's arithmetic) as a wasm source. */
+export function float32Source(fo: Forest): WasmSource {
   const { I, F } = fo;
+  const w = fo.treeWeight;
+  return {
+    numTrees: fo.numTrees,
+    I,
+    root: (t) => fo.roots[t]!,
+    output: (t) => fo.treeGroup[t]!,
+    missingGoesRight: (n) => I[n + 3] !== I[n + 1],
+    threshold: (n) => F[n + 2]!,
+    leaf: (t, n) => (w === null || w[t] === 1 ? F[n + 2]! : Math.fround(F[n + 2]! * w[t]!)),
+    featureRule: null,
+    binsKind: 0,
+    sum64: false,
+  };
+}
+
+/**
+ * Lays the trees out for the wasm kernel, or returns null when they do not fit the layout
+ * (a tree deeper than 12, too many features or distinct thresholds, too big).
+ */
+export function buildWasmForest(
+  src: WasmSource,
+  numFeature: number,
+  nGroups: number,
+): WasmForestImage | null {
+  if (numFeature > MAX_FEATURES || numFeature < 1) return null;
+  const T = src.numTrees;
+  const I = src.I;
+  const f64Rows = src.binsKind !== 0;
   const depth = new Int32Array(T);
   for (let t = 0; t < T; t++) {
-    depth[t] = treeDepth(I, fo.roots[t]!, MAX_HEAP_DEPTH);
+    depth[t] = treeDepth(I, src.root(t), MAX_HEAP_DEPTH);
     if (depth[t]! < 0) return null;
   }
   // a whole group walks in lockstep, so it shares the depth of its deepest tree (shallower ones are padded)
@@ -98,28 +150,35 @@ export function buildWasmForest(fo: Forest, numFeature: number, nGroups: number)
     for (let k = 0; k < GROUP; k++) md = Math.max(md, depth[g + k]!);
     depth.fill(md, g, g + GROUP);
   }
-  // distinct thresholds per feature, ranked
+  // distinct thresholds per feature, ranked (a NaN threshold has rank 0: every present value is >= it)
   const sets: Set<number>[] = Array.from({ length: numFeature }, () => new Set<number>());
   for (let s = 0; s < I.length; s += 4) {
+    if (I[s]! < -1) return null; // a categorical split: the layout has none
     if (I[s]! < 0) continue;
-    const th = F[s + 2]!;
-    if (Number.isNaN(th)) return null; // a NaN threshold would break the ranks' order
+    const th = src.threshold(s);
+    if (Number.isNaN(th)) {
+      if (!f64Rows) return null; // the float32 path has no NaN thresholds (float32Threshold maps them)
+      continue;
+    }
     sets[I[s]!]!.add(th);
   }
-  const sorted: Float32Array[] = [];
+  const sorted: (Float32Array | Float64Array)[] = [];
   const ranks: Map<number, number>[] = [];
   for (const set of sets) {
     if (set.size > MAX_THRESHOLDS_PER_FEATURE) return null;
-    const a = Float32Array.from(set).sort();
+    const a = f64Rows ? Float64Array.from(set).sort() : Float32Array.from(set).sort();
     sorted.push(a);
     const m = new Map<number, number>();
     for (let i = 0; i < a.length; i++) m.set(a[i]!, i + 1);
     ranks.push(m);
   }
+  const tb = f64Rows ? 8 : 4;
   // addresses
   let size = align64(8 * numFeature); // bins
   const ft = size;
   size = align64(size + 8 * numFeature);
+  const rt = size;
+  size = align64(size + 4 * numFeature);
   const thAddr: number[] = [];
   const padded: number[] = [];
   for (const a of sorted) {
@@ -127,14 +186,16 @@ export function buildWasmForest(fo: Forest, numFeature: number, nGroups: number)
     while (p < a.length) p *= 2;
     thAddr.push(size);
     padded.push(p);
-    size += 4 * p;
+    size += tb * p;
   }
   size = align64(size);
   const tt = size;
   size = align64(size + 16 * T);
   const treeAddr = new Array<number>(T);
+  let leafSlots = 0;
   for (let t = 0; t < T; t++) {
     const slots = 2 << depth[t]!;
+    leafSlots += 1 << depth[t]!;
     if (t < grouped) {
       if (t % GROUP === 0) {
         treeAddr[t] = size;
@@ -146,17 +207,25 @@ export function buildWasmForest(fo: Forest, numFeature: number, nGroups: number)
     }
     if (size > MAX_IMAGE_BYTES) return null;
   }
+  size = align64(size);
+  // f64 sums: each bottom slot holds the byte address of its value in this table
+  let leafAddr = size;
+  if (src.sum64) size += 8 * leafSlots;
+  if (size > MAX_IMAGE_BYTES) return null;
   const image = new SharedArrayBuffer(align64(size));
   const i32 = new Int32Array(image);
   const f32 = new Float32Array(image);
+  const f64 = new Float64Array(image);
   for (let f = 0; f < numFeature; f++) {
     i32[(ft >> 2) + 2 * f] = thAddr[f]!;
     i32[(ft >> 2) + 2 * f + 1] = padded[f]! >> 1;
+    i32[(rt >> 2) + f] = src.featureRule === null ? 0 : src.featureRule[f]!;
     const a = sorted[f]!;
-    f32.fill(Number.POSITIVE_INFINITY, thAddr[f]! >> 2, (thAddr[f]! >> 2) + padded[f]!);
-    f32.set(a, thAddr[f]! >> 2);
+    const view = f64Rows ? f64 : f32;
+    const at = thAddr[f]! / tb;
+    view.fill(Number.POSITIVE_INFINITY, at, at + padded[f]!);
+    view.set(a, at);
   }
-  const w = fo.treeWeight;
   const stack: number[] = [];
   for (let t = 0; t < T; t++) {
     const D = depth[t]!;
@@ -166,18 +235,21 @@ export function buildWasmForest(fo: Forest, numFeature: number, nGroups: number)
     i32[row] = base;
     i32[row + 1] = shift;
     i32[row + 2] = D;
-    i32[row + 3] = 4 * fo.treeGroup[t]!;
-    const weight = w === null ? 1 : w[t]!;
+    i32[row + 3] = (src.sum64 ? 8 : 4) * src.output(t);
     // (pointer-layout node, heap slot, level)
     stack.length = 0;
-    stack.push(fo.roots[t]!, 1, 0);
+    stack.push(src.root(t), 1, 0);
     while (stack.length > 0) {
       const d = stack.pop()!;
       const h = stack.pop()!;
       const n = stack.pop()!;
       const at = (base + h * (1 << shift)) >> 2;
       if (d === D) {
-        f32[at] = weight === 1 ? F[n + 2]! : Math.fround(F[n + 2]! * weight);
+        if (src.sum64) {
+          f64[leafAddr >> 3] = src.leaf(t, n);
+          i32[at] = leafAddr;
+          leafAddr += 8;
+        } else f32[at] = src.leaf(t, n);
       } else if (I[n]! < 0) {
         // a leaf above the bottom: "always left" padding (any bins entry is < 0xffff), both halves end here
         i32[at] = 0xffff;
@@ -185,13 +257,24 @@ export function buildWasmForest(fo: Forest, numFeature: number, nGroups: number)
       } else {
         const f = I[n]!;
         const left = I[n + 1]!;
-        const missRight = I[n + 3] !== left;
-        i32[at] = ((4 * (missRight ? numFeature + f : f)) << 16) | ranks[f]!.get(F[n + 2]!)!;
+        const th = src.threshold(n);
+        const rank = Number.isNaN(th) ? 0 : ranks[f]!.get(th)!;
+        i32[at] = ((4 * (src.missingGoesRight(n) ? numFeature + f : f)) << 16) | rank;
         stack.push(left, 2 * h, d + 1, left + 4, 2 * h + 1, d + 1);
       }
     }
   }
-  return { image, numFeature, nGroups, ft, tt, grouped };
+  return {
+    image,
+    numFeature,
+    nGroups,
+    ft,
+    tt,
+    rt,
+    grouped,
+    binsKind: src.binsKind,
+    sum64: src.sum64 ? 1 : 0,
+  };
 }
 
 /**
@@ -201,49 +284,73 @@ export function buildWasmForest(fo: Forest, numFeature: number, nGroups: number)
 export function instantiateWasmForest(mod: CompiledForestModule, img: WasmForestImage): WasmForestState {
   const wa = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
   const nf = img.numFeature;
+  const xb = img.binsKind === 0 ? 4 : 8;
+  const ob = img.sum64 === 1 ? 8 : 4;
   // scratch after the image: up to 256 rows, at most ~1 MB of features
   const chunk = Math.max(1, Math.min(256, Math.floor(262144 / nf)));
   const xAddr = img.image.byteLength;
-  const outAddr = xAddr + Math.ceil((chunk * nf * 4) / 64) * 64;
-  const bytes = outAddr + chunk * img.nGroups * 4;
+  const outAddr = xAddr + Math.ceil((chunk * nf * xb) / 64) * 64;
+  const bytes = outAddr + chunk * img.nGroups * ob;
   const memory = new wa.Memory({ initial: Math.ceil(bytes / 65536) });
   new Uint8Array(memory.buffer).set(new Uint8Array(img.image));
   const ex = new wa.Instance(mod, { env: { memory } }).exports as {
-    init: (nf: number, ft: number, tt: number, grouped: number, single: number) => void;
+    init: (
+      nf: number,
+      ft: number,
+      tt: number,
+      grouped: number,
+      single: number,
+      binsKind: number,
+      sum64: number,
+      rt: number,
+    ) => void;
     rows: WasmForestState["rows"];
   };
-  ex.init(nf, img.ft, img.tt, img.grouped, img.nGroups === 1 ? 1 : 0);
-  return { rows: ex.rows, f32: new Float32Array(memory.buffer), numFeature: nf, xAddr, outAddr, chunk };
+  ex.init(nf, img.ft, img.tt, img.grouped, img.nGroups === 1 ? 1 : 0, img.binsKind, img.sum64, img.rt);
+  return {
+    rows: ex.rows,
+    f32: new Float32Array(memory.buffer),
+    f64: new Float64Array(memory.buffer),
+    numFeature: nf,
+    xAddr,
+    outAddr,
+    chunk,
+    f64Rows: xb === 8,
+    sum64: ob === 8,
+  };
 }
 
 /**
- * Margins for rows [rowStart, rowEnd) and trees [treeStart, treeEnd): out[r * nGroups + g] += leaves,
+ * Sums for rows [rowStart, rowEnd) and kernel trees [treeStart, treeEnd): out[r * nGroups + g] += leaves,
  * like the typed-array kernels (self-contained: also shipped to the workers as source text).
- * X must have numFeature columns.
+ * X must have numFeature columns (a Float64Array for f64 rows); out is a Float64Array for f64 sums.
  */
 export function wasmMargins(
   st: WasmForestState,
-  X: Float32Array,
+  X: Float32Array | Float64Array,
   rowStart: number,
   rowEnd: number,
   treeStart: number,
   treeEnd: number,
-  out: Float32Array,
+  out: Float32Array | Float64Array,
   nGroups: number,
 ): void {
   const nf = st.numFeature;
-  const m = st.f32;
-  const xo = st.xAddr >> 2;
-  const oo = st.outAddr >> 2;
+  const mx = st.f64Rows ? st.f64 : st.f32;
+  const mo = st.sum64 ? st.f64 : st.f32;
+  const xo = st.xAddr / (st.f64Rows ? 8 : 4);
+  const oo = st.outAddr / (st.sum64 ? 8 : 4);
+  const xs8 = st.f64Rows ? 8 : 4;
+  const os8 = st.sum64 ? 8 : 4;
   for (let r = rowStart; r < rowEnd; r += st.chunk) {
     const n = Math.min(st.chunk, rowEnd - r);
     const xs = r * nf;
     const xl = n * nf;
-    for (let i = 0; i < xl; i++) m[xo + i] = X[xs + i]!;
+    for (let i = 0; i < xl; i++) mx[xo + i] = X[xs + i]!;
     const os = r * nGroups;
     const ol = n * nGroups;
-    for (let i = 0; i < ol; i++) m[oo + i] = out[os + i]!;
-    st.rows(st.xAddr, n, nf * 4, st.outAddr, nGroups * 4, treeStart, treeEnd);
-    for (let i = 0; i < ol; i++) out[os + i] = m[oo + i]!;
+    for (let i = 0; i < ol; i++) mo[oo + i] = out[os + i]!;
+    st.rows(st.xAddr, n, nf * xs8, st.outAddr, nGroups * os8, treeStart, treeEnd);
+    for (let i = 0; i < ol; i++) out[os + i] = mo[oo + i]!;
   }
 }
