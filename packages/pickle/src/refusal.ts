@@ -53,7 +53,6 @@ const DANGEROUS_BUILTINS = new Set([
   "property",
   "super",
   "type",
-  "object.__reduce_ex__",
 ]);
 
 export function classifyGlobal(module: string, name: string): Refusal["reason"] {

@@ -131,11 +131,27 @@ describe("numpy", () => {
     });
   }
 
-  it("reads protocol 5 out-of-band buffers passed by the caller", () => {
-    const buffers = [fixture("pickles", "numpy-oob-p5.buffer0"), fixture("pickles", "numpy-oob-p5.buffer1")];
+  it("reads protocol 5 out-of-band buffers passed by the caller, as views without a copy", () => {
+    // Fresh, aligned buffers (readFileSync may hand out a slice of a shared pool).
+    const buffers = ["numpy-oob-p5.buffer0", "numpy-oob-p5.buffer1"].map(
+      (n) => new Uint8Array(fixture("pickles", n)),
+    );
     const v = read("numpy-oob-p5.pkl", std(), { buffers }) as Map<string, NdArray>;
-    expect([...(v.get("a")!.data as Float64Array)]).toEqual([0, 1, 2, 3, 4]);
+    const a = v.get("a")!.data as Float64Array;
+    expect([...a]).toEqual([0, 1, 2, 3, 4]);
+    expect(a.buffer).toBe(buffers[0]!.buffer);
     expect([...(v.get("b")!.data as Int32Array)]).toEqual([1, 2]);
+    expect((v.get("b")!.data as Int32Array).buffer).toBe(buffers[1]!.buffer);
+  });
+
+  it("copies array data that is not aligned, so the values are still right", () => {
+    const bytes = new Uint8Array(fixture("pickles", "numpy-p4.pkl"));
+    const shifted = new Uint8Array(bytes.length + 1).subarray(1);
+    shifted.set(bytes);
+    for (const input of [bytes, shifted]) {
+      const v = readPickle(input, { allowlist: std() }) as Map<string, NdArray>;
+      expect([...(v.get("f8")!.data as Float64Array)]).toEqual([0, 1 / 3, 2 / 3, 1, 4 / 3, 5 / 3]);
+    }
   });
 
   it("refuses out-of-band buffers that were not passed", () => {

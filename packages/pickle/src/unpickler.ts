@@ -265,7 +265,6 @@ class Unpickler {
       if (argv[0] instanceof RefusedCall) argv[0].later.push(call);
       return call;
     }
-    if (how === "newobj" && isRefused(argv[0])) return new RefusedCall(argv[0], argv.slice(1));
     if (!(callee instanceof PyGlobal)) {
       throw malformed(`the pickle calls a ${typeName(callee)}, which is not a class or function`, this.#pos);
     }
