@@ -13,7 +13,7 @@ export function unsupportedEstimator(cls: string, where?: string): MlflowExcepti
 /** A pickled state that does not have the layout scikit-learn 1.2 writes. */
 export function badState(cls: string, message: string): MlflowException {
   return new MlflowException(
-    `The pickled '${cls}' does not have the scikit-learn 1.2 layout @pyfunc/sklearn reads: ${message}`,
+    `The pickled ${cls.startsWith("'") ? cls : `'${cls}'`} does not have the scikit-learn 1.2 layout @pyfunc/sklearn reads: ${message}`,
     "INVALID_PARAMETER_VALUE",
     { errorClass: "UNSUPPORTED_PICKLE_LAYOUT" },
   );

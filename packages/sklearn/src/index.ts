@@ -5,7 +5,13 @@ export { describeRefusal, sklearnAllowlist } from "./allowlist.js";
 export { Estimator, type InputRules, Labels } from "./base.js";
 export { toSklearnInput, toTensor } from "./convert.js";
 export { badState, inputError, unsupportedEstimator } from "./errors.js";
-export { estimatorFromBytes, readEstimatorFile, type SerializationFormat } from "./load.js";
+export {
+  estimatorFromBytes,
+  estimatorFromPickle,
+  estimatorFromSkops,
+  readEstimatorFile,
+  type SerializationFormat,
+} from "./load.js";
 export type { Csr, Data, Dense, Frame, Series } from "./matrix.js";
 export type { NdArray } from "./ndarray.js";
 export { FLAVOR_NAME, LOADER_MODULES, loadSklearnModel, PACKAGE_NAME, sklearnFlavor } from "./plugin.js";

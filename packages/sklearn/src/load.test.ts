@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import { MlflowException } from "@pyfunc/core";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { estimatorFromBytes } from "./load.js";
+import { estimatorFromPickle as estimatorFromBytes } from "./load.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "../fixtures/models");
 const pkl = new Uint8Array(readFileSync(join(root, "titanic-random-forest/model/model.pkl")));

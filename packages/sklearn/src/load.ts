@@ -7,24 +7,27 @@ import { EstimatorBuilder } from "./registry.js";
 
 export type SerializationFormat = "pickle" | "cloudpickle" | "skops";
 
-/** Read a model.pkl / model.skops as data (never executed) and rebuild the estimator it holds. */
-export function estimatorFromBytes(bytes: Uint8Array, format: SerializationFormat = "pickle"): Estimator {
-  let root: unknown;
-  if (format === "skops") {
-    const readSkops = (pickle as unknown as Record<string, unknown>).readSkops;
-    if (typeof readSkops !== "function")
-      throw new MlflowException(
-        "Reading skops files needs a @pyfunc/pickle with skops support.",
-        "NOT_IMPLEMENTED",
-      );
-    root = (readSkops as (b: Uint8Array, o: pickle.ReadPickleOptions) => unknown)(bytes, {
-      allowlist: sklearnAllowlist(),
-      describeRefusal,
-    });
-  } else {
-    root = pickle.readPickle(bytes, { allowlist: sklearnAllowlist(), describeRefusal });
-  }
+/** Read a pickle (pickle / cloudpickle) as data, never executed, and rebuild the estimator it holds. */
+export function estimatorFromPickle(bytes: Uint8Array): Estimator {
+  const root = pickle.readPickle(bytes, { allowlist: sklearnAllowlist(), describeRefusal });
   return new EstimatorBuilder().estimator(root, "model");
+}
+
+/**
+ * Read a skops zip with the same allowlist. The MLmodel's `skops_trusted_types` is ignored on purpose:
+ * our allowlist is the only trust (MLflow's GHSA-w582-9x45-8mpx showed that list can be crafted).
+ */
+export async function estimatorFromSkops(bytes: Uint8Array): Promise<Estimator> {
+  const root = await pickle.readSkops(bytes, { allowlist: sklearnAllowlist(), describeRefusal });
+  return new EstimatorBuilder().estimator(root, "model");
+}
+
+/** Either format, by MLflow's `serialization_format`. */
+export async function estimatorFromBytes(
+  bytes: Uint8Array,
+  format: SerializationFormat = "pickle",
+): Promise<Estimator> {
+  return format === "skops" ? estimatorFromSkops(bytes) : estimatorFromPickle(bytes);
 }
 
 /** The scikit-learn version that wrote the top estimator (`_sklearn_version` of its state), if recorded. */

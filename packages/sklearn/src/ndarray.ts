@@ -81,7 +81,20 @@ export function adaptArray(v: unknown): NdArray | undefined {
   const out: NdArray | RecordArray =
     k === "V"
       ? { dtype, shape: v.shape, data: v.data, field: (name: string) => adaptArray(v.field(name))! }
-      : { dtype, shape: v.shape, data: v.cOrderData() };
+      : { dtype, shape: v.shape, data: flatObjects(v.cOrderData(), v.shape) };
   adapted.set(v, out);
+  return out;
+}
+
+/** Object arrays from skops may come as nested lists (one per row); numpy's C order is the flat walk. */
+function flatObjects(data: ArrayLike<unknown>, shape: readonly number[]): ArrayLike<unknown> {
+  if (!Array.isArray(data) || shape.length < 2 || data.length !== shape[0]) return data;
+  if (!data.every((row) => Array.isArray(row) && row.length === shape[1])) return data;
+  const out: unknown[] = [];
+  const walk = (v: unknown, depth: number) => {
+    if (depth < shape.length && Array.isArray(v)) for (const e of v) walk(e, depth + 1);
+    else out.push(v);
+  };
+  walk(data, 0);
   return out;
 }

@@ -32,7 +32,13 @@ export async function loadSklearnModel(ctx: LoadContext): Promise<SklearnPyFuncM
   }
   const estimator = await readEstimatorFile(ctx.resolvePath(rel), format as SerializationFormat);
   const fn = typeof ctx.pyfuncConfig.predict_fn === "string" ? ctx.pyfuncConfig.predict_fn : "predict";
-  return new SklearnPyFuncModel(estimator, fn);
+  return new SklearnPyFuncModel(estimator, fn, { workers: workersFromEnv() });
+}
+
+/** PYFUNC_SKLEARN_WORKERS=n: loaded tree models spread large batches over n worker threads. */
+function workersFromEnv(): number {
+  const v = Number(process.env.PYFUNC_SKLEARN_WORKERS ?? 0);
+  return Number.isSafeInteger(v) && v > 1 ? Math.min(v, 64) : 0;
 }
 
 export const sklearnFlavor: FlavorPlugin = {

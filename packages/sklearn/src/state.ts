@@ -44,6 +44,8 @@ export interface Builder {
 export class State {
   readonly cls: string;
   readonly builder: Builder;
+  /** `_sklearn_version` of the pickled estimator (BaseEstimator.__getstate__ records it) */
+  readonly version: string | undefined;
   readonly #dict: Map<string, unknown>;
 
   constructor(cls: string, dict: unknown, builder: Builder) {
@@ -51,6 +53,15 @@ export class State {
     this.builder = builder;
     this.#dict = new Map();
     for (const [k, v] of dictEntries(dict)) if (typeof k === "string") this.#dict.set(k, v);
+    const v = this.#dict.get("_sklearn_version");
+    this.version = typeof v === "string" ? v : undefined;
+  }
+
+  /** The class name, and the version that wrote it when it is not 1.2 (for refusals). */
+  get who(): string {
+    return this.version !== undefined && !this.version.startsWith("1.2.")
+      ? `'${this.cls}' (written by scikit-learn ${this.version})`
+      : `'${this.cls}'`;
   }
 
   has(key: string): boolean {
@@ -58,7 +69,7 @@ export class State {
   }
 
   raw(key: string): unknown {
-    if (!this.#dict.has(key)) throw badState(this.cls, `attribute '${key}' is missing`);
+    if (!this.#dict.has(key)) throw badState(this.who, `attribute '${key}' is missing`);
     return this.#dict.get(key);
   }
 
@@ -69,7 +80,7 @@ export class State {
   num(key: string): number {
     const v = this.raw(key);
     const n = scalarOf(v);
-    if (n === undefined) throw badState(this.cls, `'${key}' should be a number`);
+    if (n === undefined) throw badState(this.who, `'${key}' should be a number`);
     return n;
   }
 
@@ -77,13 +88,13 @@ export class State {
     const v = this.opt(key);
     if (v === null) return null;
     const n = scalarOf(v);
-    if (n === undefined) throw badState(this.cls, `'${key}' should be a number or None`);
+    if (n === undefined) throw badState(this.who, `'${key}' should be a number or None`);
     return n;
   }
 
   int(key: string): number {
     const n = this.num(key);
-    if (!Number.isSafeInteger(n)) throw badState(this.cls, `'${key}' should be an integer`);
+    if (!Number.isSafeInteger(n)) throw badState(this.who, `'${key}' should be an integer`);
     return n;
   }
 
@@ -91,25 +102,25 @@ export class State {
     const v = this.raw(key);
     if (typeof v === "boolean") return v;
     if (typeof v === "number" || typeof v === "bigint") return Number(v) !== 0;
-    throw badState(this.cls, `'${key}' should be a bool`);
+    throw badState(this.who, `'${key}' should be a bool`);
   }
 
   str(key: string): string {
     const v = this.raw(key);
-    if (typeof v !== "string") throw badState(this.cls, `'${key}' should be a str`);
+    if (typeof v !== "string") throw badState(this.who, `'${key}' should be a str`);
     return v;
   }
 
   optStr(key: string): string | null {
     const v = this.opt(key);
     if (v === null) return null;
-    if (typeof v !== "string") throw badState(this.cls, `'${key}' should be a str or None`);
+    if (typeof v !== "string") throw badState(this.who, `'${key}' should be a str or None`);
     return v;
   }
 
   array(key: string): NdArray {
     const a = adaptArray(this.raw(key));
-    if (a === undefined) throw badState(this.cls, `'${key}' should be a numpy array`);
+    if (a === undefined) throw badState(this.who, `'${key}' should be a numpy array`);
     return a;
   }
 
@@ -117,14 +128,14 @@ export class State {
     const v = this.opt(key);
     if (v === null) return null;
     const a = adaptArray(v);
-    if (a === undefined) throw badState(this.cls, `'${key}' should be a numpy array or None`);
+    if (a === undefined) throw badState(this.who, `'${key}' should be a numpy array or None`);
     return a;
   }
 
   /** A value that should be a numpy array (an item of a list attribute). */
   arrayOf(v: unknown, where: string): NdArray {
     const a = adaptArray(v);
-    if (a === undefined) throw badState(this.cls, `'${where}' should be a numpy array`);
+    if (a === undefined) throw badState(this.who, `'${where}' should be a numpy array`);
     return a;
   }
 
@@ -132,7 +143,7 @@ export class State {
   records(key: string): RecordArray {
     const a = this.array(key) as Partial<RecordArray> & NdArray;
     if (a.dtype !== "void" || typeof a.field !== "function")
-      throw badState(this.cls, `'${key}' should be a structured array`);
+      throw badState(this.who, `'${key}' should be a structured array`);
     return a as RecordArray;
   }
 
@@ -140,7 +151,7 @@ export class State {
   f64(key: string, ndim?: number): { data: Float64Array; shape: number[] } {
     const a = this.array(key);
     if (a.dtype === "object" || a.dtype.startsWith("str") || a.dtype.startsWith("<U"))
-      throw badState(this.cls, `'${key}' should be a numeric array, not ${a.dtype}`);
+      throw badState(this.who, `'${key}' should be a numeric array, not ${a.dtype}`);
     if (ndim !== undefined && a.shape.length !== ndim)
       throw badState(
         this.cls,
@@ -155,7 +166,7 @@ export class State {
     if (Array.isArray(v)) return v;
     const a = adaptArray(v);
     if (a !== undefined && a.dtype === "object") return Array.from(a.data);
-    throw badState(this.cls, `'${key}' should be a list`);
+    throw badState(this.who, `'${key}' should be a list`);
   }
 
   /** A nested estimator (a Pipeline step, a meta-estimator's member …). */
@@ -174,12 +185,12 @@ export class State {
   }
 
   objectOf(v: unknown, where: string, expectedClass?: string | RegExp): PyObjectLike {
-    if (!isPyObject(v)) throw badState(this.cls, `'${where}' should be an object`);
+    if (!isPyObject(v)) throw badState(this.who, `'${where}' should be an object`);
     if (
       expectedClass !== undefined &&
       (typeof expectedClass === "string" ? v.className !== expectedClass : !expectedClass.test(v.className))
     ) {
-      throw badState(this.cls, `'${where}' is a ${v.className}, expected ${String(expectedClass)}`);
+      throw badState(this.who, `'${where}' is a ${v.className}, expected ${String(expectedClass)}`);
     }
     return v;
   }
@@ -190,7 +201,7 @@ export class State {
   }
 
   fail(message: string): never {
-    throw badState(this.cls, message);
+    throw badState(this.who, message);
   }
 }
 

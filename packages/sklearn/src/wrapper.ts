@@ -7,6 +7,13 @@ import {
 } from "@pyfunc/core";
 import type { Estimator } from "./base.js";
 import { denseToTensor, toSklearnInput, toTensor } from "./convert.js";
+import { Pipeline } from "./estimators/compose.js";
+import { TreeModel } from "./estimators/trees.js";
+import type { Data, Dense } from "./matrix.js";
+import type { NdArray } from "./ndarray.js";
+
+/** Batches at least this large go to worker threads when workers are enabled (two halves of 2048 rows). */
+const MIN_ASYNC_ROWS = 2 * 2048;
 
 /** The pyfunc methods MLflow's _SklearnModelWrapper exposes (snake_case as in MLmodel → ours). */
 export const PREDICT_FNS = {
@@ -28,7 +35,11 @@ export class SklearnPyFuncModel implements PyFuncImplementation {
   readonly predictFn: PredictFn;
   readonly acceptsParams: boolean;
 
-  constructor(estimator: Estimator, predictFn: string = "predict") {
+  /** worker threads for large batches of tree models (0 = predict on the calling thread) */
+  readonly workers: number;
+
+  constructor(estimator: Estimator, predictFn: string = "predict", options: { workers?: number } = {}) {
+    this.workers = Math.max(0, Math.floor(options.workers ?? 0));
     if (!Object.hasOwn(PREDICT_FNS, predictFn)) {
       throw new MlflowException(
         `Model implementation is missing required ${predictFn} method.`,
@@ -48,8 +59,41 @@ export class SklearnPyFuncModel implements PyFuncImplementation {
     this.acceptsParams = fn === "predict";
   }
 
-  predict(input: PyFuncInput, _params?: Params): Tensor {
+  /**
+   * Predict as MLflow's wrapper does. Returns a Promise only for a tree model (alone or last in a Pipeline)
+   * with workers enabled and a batch of at least 4096 rows; otherwise computes synchronously.
+   */
+  predict(input: PyFuncInput, _params?: Params): Tensor | Promise<Tensor> {
     const x = toSklearnInput(input);
+    if (this.workers > 1 && x.rows >= MIN_ASYNC_ROWS && this.predictFn !== "score") {
+      const e = this.estimator;
+      const tree =
+        e instanceof TreeModel ? e : e instanceof Pipeline && e.final instanceof TreeModel ? e.final : null;
+      if (tree !== null) {
+        const xt = tree === e ? x : (e as Pipeline).preprocess(x);
+        const method = this.#method(tree);
+        return tree.callAsync(method, xt, this.workers).then(toOutput);
+      }
+    }
+    return this.predictSync(x);
+  }
+
+  #method(e: Estimator): (x: Data) => NdArray | Dense {
+    switch (this.predictFn) {
+      case "predict":
+        return e.predict!;
+      case "predict_proba":
+        return e.predictProba!;
+      case "predict_log_proba":
+        return e.predictLogProba!;
+      default:
+        return e.predictJointLogProba!;
+    }
+  }
+
+  /** The same prediction, always on the calling thread. */
+  predictSync(input: PyFuncInput | Data, _params?: Params): Tensor {
+    const x = isData(input) ? input : toSklearnInput(input);
     const e = this.estimator;
     switch (this.predictFn) {
       case "predict":
@@ -76,4 +120,13 @@ export class SklearnPyFuncModel implements PyFuncImplementation {
     const c = (this.estimator as unknown as { close?: () => Promise<void> }).close;
     if (typeof c === "function") await c.call(this.estimator);
   }
+}
+
+function isData(v: unknown): v is Data {
+  const k = (v as { kind?: unknown } | null)?.kind;
+  return k === "dense" || k === "csr" || k === "frame" || k === "series";
+}
+
+function toOutput(v: NdArray | Dense): Tensor {
+  return "kind" in v ? denseToTensor(v as Dense) : toTensor(v);
 }

@@ -99,7 +99,10 @@ export class OneHotEncoder extends BaseEncoder {
   constructor(s: State) {
     super(s);
     this.handleUnknown = s.str("handle_unknown");
-    this.dropIdx = optIntList(s.opt("drop_idx_"));
+    // scikit-learn >= 1.3 keeps the index after infrequent grouping separately; 1.2 has only drop_idx_
+    this.dropIdx = optIntList(
+      s.has("_drop_idx_after_grouping") ? s.opt("_drop_idx_after_grouping") : s.opt("drop_idx_"),
+    );
     const enabled = s.has("_infrequent_enabled") && s.bool("_infrequent_enabled");
     const ints = (v: unknown) =>
       v === null

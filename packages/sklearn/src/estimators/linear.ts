@@ -81,7 +81,8 @@ export class LogisticRegression extends LinearClassifier {
     this.ovr =
       mc === "ovr" ||
       mc === "warn" ||
-      (mc === "auto" && (this.classes.length <= 2 || solver === "liblinear" || solver === "newton-cholesky"));
+      ((mc === "auto" || mc === "deprecated") &&
+        (this.classes.length <= 2 || solver === "liblinear" || solver === "newton-cholesky"));
   }
   override predictProba(x: Data): Dense {
     if (this.ovr) return this.probaOvr(x);

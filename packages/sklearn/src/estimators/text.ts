@@ -221,7 +221,10 @@ export class TfidfTransformer extends Estimator {
     super(s);
     this.norm = s.optStr("norm");
     this.sublinear = s.bool("sublinear_tf");
-    if (s.bool("use_idf")) {
+    if (s.bool("use_idf") && !s.has("_idf_diag") && s.has("idf_")) {
+      // scikit-learn >= 1.5 keeps idf_ as an array
+      this.idf = s.f64("idf_").data;
+    } else if (s.bool("use_idf")) {
       // a scipy csr_matrix holding idf_ on its diagonal
       const m = s.raw("_idf_diag") as { data?: unknown; indptr?: unknown; indices?: unknown } | null;
       const data = m && typeof m === "object" ? adaptArray(m.data) : undefined;

@@ -126,7 +126,13 @@ abstract class TreeModel extends Estimator {
     }
     return m;
   }
+  #precomputed: Dense | null = null;
   raw(x: Data): Dense {
+    const pre = this.#precomputed;
+    if (pre !== null) {
+      this.#precomputed = null;
+      return pre;
+    }
     const m = this.treeX(x);
     const out = this.predictor.predict(m.data, m.rows);
     return dense(
@@ -145,6 +151,20 @@ abstract class TreeModel extends Estimator {
       out instanceof Float64Array ? out : Float64Array.from(out),
     );
   }
+  /**
+   * `method` (predict, predictProba, …) with the trees evaluated on worker threads: the raw sums come from
+   * the pool, then the method's own finishing runs on them synchronously, so results are identical.
+   */
+  async callAsync<T>(method: (x: Data) => T, x: Data, workers: number): Promise<T> {
+    const raw = await this.rawAsync(x, workers);
+    this.#precomputed = raw;
+    try {
+      return method.call(this, x);
+    } finally {
+      this.#precomputed = null;
+    }
+  }
+
   close(): Promise<void> {
     return this.#predictor?.close() ?? Promise.resolve();
   }
@@ -330,6 +350,9 @@ class GradientBoostingClassifier extends TreeModel {
 
 /** HistGradientBoosting predictors: packed nodes, NaN routing, categorical bitsets folded with known categories. */
 function hgbForest(s: State): { predictor: ForestPredictor; k: number } {
+  // scikit-learn >= 1.4 may encode pandas categories with an internal ColumnTransformer first
+  if (s.opt("_preprocessor") !== null)
+    s.fail("an internal _preprocessor (categorical_features='from_dtype') is not supported");
   const iters = s.list("_predictors");
   const base = s.f64("_baseline_prediction").data;
   const k = base.length;
