@@ -1,4 +1,5 @@
-import { Worker } from "node:worker_threads";
+import { fileURLToPath } from "node:url";
+import { Piscina } from "piscina";
 import { type GenericForest, genericKernel, genericLeaf } from "./generic.js";
 import { findLeafCat, heapKernel, marginKernel, marginKernelCat } from "./kernels.js";
 import type { Forest, HeapForest } from "./layout.js";
@@ -9,7 +10,7 @@ import {
   wasmMargins,
 } from "./wasm-forest.js";
 
-/** Work for one worker: rows [rowStart, rowEnd) of the shared input, written into the shared output. */
+/** Work for one task: rows [rowStart, rowEnd) of the shared input, added into the shared output. */
 export interface Job {
   X: Float32Array | Float64Array;
   nCols: number;
@@ -28,24 +29,23 @@ export interface PoolModel {
   generic: GenericForest | null;
 }
 
-// The worker gets the kernels' source text, so it runs exactly the code the main thread runs.
-const WORKER_SOURCE = `
+// The kernels as source text, so workers run exactly the code the main thread runs (they are self-contained:
+// no imports, no closures). The text returns a function from the model to a job runner.
+const KERNEL_SOURCE = `
 "use strict";
-const { parentPort, workerData } = require("node:worker_threads");
 ${marginKernel.toString()}
 ${findLeafCat.toString()}
 ${marginKernelCat.toString()}
+${heapKernel.toString()}
 ${genericLeaf.toString()}
 ${genericKernel.toString()}
-${heapKernel.toString()}
 ${instantiateWasmForest.toString()}
 ${wasmMargins.toString()}
-const model = workerData;
-const wasm = model.wasm === null ? null : instantiateWasmForest(model.wasm.module, model.wasm.image);
-parentPort.on("message", (job) => {
-  try {
-    const fo = model.forest;
-    const h = model.heap;
+return (model) => {
+  const wasm = model.wasm === null ? null : instantiateWasmForest(model.wasm.module, model.wasm.image);
+  const fo = model.forest;
+  const h = model.heap;
+  return (job) => {
     if (wasm !== null) {
       wasmMargins(wasm, job.X, job.rowStart, job.rowEnd, job.treeStart, job.treeEnd, job.out, job.nGroups);
     } else if (h !== null && fo !== null) {
@@ -61,66 +61,40 @@ parentPort.on("message", (job) => {
       marginKernel(fo.I, fo.F, fo.roots, fo.treeGroup, fo.treeWeight, job.X, job.nCols, job.rowStart, job.rowEnd,
         job.treeStart, job.treeEnd, job.out, job.nGroups);
     }
-    parentPort.postMessage({ ok: true });
-  } catch (e) {
-    parentPort.postMessage({ ok: false, message: String(e && e.message || e) });
-  }
-});
+  };
+};
 `;
 
+/** The worker file (plain CommonJS, the same path from src/ and dist/). */
+const WORKER_FILE = fileURLToPath(new URL("../worker/forest-worker.cjs", import.meta.url));
+
 /**
- * A fixed set of worker threads that hold the model's flattened arrays (shared memory, sent once
- * at start) and compute margins for row ranges of a shared input matrix.
+ * A piscina pool of `size` threads that hold one model's layout (shared memory and the compiled wasm module,
+ * sent once when each thread starts) and add tree sums for row ranges of a shared input into a shared output.
+ * Idle threads do not keep the process alive.
  */
 export class WorkerPool {
   readonly size: number;
-  readonly #workers: Worker[] = [];
-  #closed = false;
-  #tail: Promise<void> = Promise.resolve();
+  readonly #pool: Piscina;
 
   constructor(model: PoolModel, size: number) {
     this.size = size;
-    for (let i = 0; i < size; i++) {
-      const w = new Worker(WORKER_SOURCE, { eval: true, workerData: model });
-      w.unref();
-      this.#workers.push(w);
-    }
+    this.#pool = new Piscina({
+      filename: WORKER_FILE,
+      workerData: { source: KERNEL_SOURCE, model },
+      minThreads: size,
+      maxThreads: size,
+      idleTimeout: Number.POSITIVE_INFINITY,
+      concurrentTasksPerWorker: 1,
+    });
   }
 
-  /** Runs up to `size` jobs at once (one per worker); calls are serialized. */
-  run(jobs: Job[]): Promise<void> {
-    if (this.#closed) return Promise.reject(new Error("worker pool is closed"));
-    if (jobs.length > this.size) return Promise.reject(new Error("more jobs than workers"));
-    const next = this.#tail.then(() => this.#runNow(jobs));
-    this.#tail = next.catch(() => undefined);
-    return next;
-  }
-
-  #runNow(jobs: Job[]): Promise<void> {
-    return Promise.all(
-      jobs.map(
-        (job, i) =>
-          new Promise<void>((resolve, reject) => {
-            const w = this.#workers[i % this.#workers.length]!;
-            const onMessage = (msg: { ok: boolean; message?: string }) => {
-              w.off("error", onError);
-              if (msg.ok) resolve();
-              else reject(new Error(msg.message));
-            };
-            const onError = (err: Error) => {
-              w.off("message", onMessage);
-              reject(err);
-            };
-            w.once("message", onMessage);
-            w.once("error", onError);
-            w.postMessage(job);
-          }),
-      ),
-    ).then(() => undefined);
+  /** Runs the jobs (each writes its own rows of its output), resolving when all are done. */
+  async run(jobs: Job[]): Promise<void> {
+    await Promise.all(jobs.map((job) => this.#pool.run(job)));
   }
 
   async close(): Promise<void> {
-    this.#closed = true;
-    await Promise.all(this.#workers.map((w) => w.terminate()));
+    await this.#pool.destroy();
   }
 }
