@@ -1,19 +1,10 @@
-import { readFile } from "node:fs/promises";
-import type {
-  FlavorPlugin,
-  LoadContext,
-  Params,
-  PyFuncImplementation,
-  PyFuncInput,
-  Tensor,
-} from "@pyfunc/core";
-import { Booster, type Prediction, type PredictOptions } from "./booster.js";
-import { inputError, MlflowException, modelError } from "./errors.js";
-import { toFeatureMatrix } from "./inputs.js";
+import type { Params, PyFuncImplementation, PyFuncInput, Tensor } from "@pyfunc/core";
+import type { Booster, Prediction, PredictOptions } from "./booster.js";
+import { assertFiniteForDMatrix, toFeatureMatrix } from "./convert.js";
+import { inputError, MlflowException } from "./errors.js";
 import { classesFromPrediction, sklearnIterationRange } from "./sklearn.js";
 
-export const FLAVOR_NAME = "xgboost";
-export const PACKAGE_NAME = "@pyfunc/xgboost";
+/** The model_class of a plain Booster (what mlflow.xgboost writes for xgb.train models). */
 export const BOOSTER_CLASS = "xgboost.core.Booster";
 
 export type ModelKind = "booster" | "classifier" | "regressor";
@@ -106,6 +97,9 @@ export class XGBoostPyFuncModel implements PyFuncImplementation {
       );
     }
     const { matrix, names } = toFeatureMatrix(input, b.numFeature, b.featureNames);
+    // MLflow predicts a Booster through xgb.DMatrix, which refuses infinite values; the scikit-learn wrappers
+    // predict through inplace_predict, which accepts them
+    if (this.kind === "booster") assertFiniteForDMatrix(matrix);
     if (names === null && b.featureNames !== null && p.validate_features !== false && matrix.numRows > 0) {
       throw inputError(`training data did not have the following fields: ${b.featureNames.join(", ")}`);
     }
@@ -150,50 +144,3 @@ export class XGBoostPyFuncModel implements PyFuncImplementation {
     return this.booster.close();
   }
 }
-
-/** Load the model an `xgboost` flavor block points at (MLflow `_load_model`). */
-export async function loadXGBoostModel(ctx: LoadContext): Promise<XGBoostPyFuncModel> {
-  const conf = ctx.flavorConfig;
-  const rel = typeof conf?.data === "string" ? conf.data : undefined;
-  // MLflow reads the xgboost block's `data`; very old models without it used model.xgb
-  const file =
-    rel !== undefined
-      ? ctx.resolvePath(rel)
-      : typeof ctx.pyfuncConfig.data === "string"
-        ? ctx.dataPath
-        : ctx.resolvePath("model.xgb");
-  let bytes: Uint8Array;
-  try {
-    bytes = new Uint8Array(await readFile(file));
-  } catch (e) {
-    throw new MlflowException(
-      `Could not read the XGBoost model file '${rel ?? file}': ${(e as Error).message}`,
-      "RESOURCE_DOES_NOT_EXIST",
-      {
-        cause: e,
-      },
-    );
-  }
-  const modelClass = typeof conf?.model_class === "string" ? conf.model_class : BOOSTER_CLASS;
-  const booster = Booster.fromBytes(bytes);
-  const fmt = typeof conf?.model_format === "string" ? conf.model_format : undefined;
-  if (fmt !== undefined && !["xgb", "json", "ubj", "deprecated"].includes(fmt)) {
-    ctx.warn(`Unknown xgboost model_format '${fmt}'; the file was read as ${booster.format}`);
-  }
-  return new XGBoostPyFuncModel(booster, modelClass, (m) => ctx.warn(m), { workers: workersFromEnv() });
-}
-
-/** PYFUNC_XGBOOST_WORKERS=n: loaded models spread large batches over n worker threads. */
-function workersFromEnv(): number {
-  const v = Number(process.env.PYFUNC_XGBOOST_WORKERS ?? 0);
-  return Number.isSafeInteger(v) && v > 1 ? Math.min(v, 64) : 0;
-}
-
-export const xgboostFlavor: FlavorPlugin = {
-  name: FLAVOR_NAME,
-  packageName: PACKAGE_NAME,
-  loaderModules: ["mlflow.xgboost", PACKAGE_NAME],
-  load: (ctx: LoadContext) => loadXGBoostModel(ctx),
-};
-
-export { modelError };

@@ -1,4 +1,10 @@
-import { type ColumnValues, DataFrame, type PyFuncInput, type SparseMatrix } from "@pyfunc/core";
+import {
+  type ColumnValues,
+  DataFrame,
+  MlflowException,
+  type PyFuncInput,
+  type SparseMatrix,
+} from "@pyfunc/core";
 import { inputError } from "./errors.js";
 import type { DenseMatrix } from "./matrix.js";
 
@@ -205,4 +211,24 @@ export function toFeatureMatrix(
     return fromFrame(DataFrame.fromRecords([input as Record<string, unknown>]), numFeature, featureNames);
   }
   throw inputError(`Unsupported input type for an XGBoost model: ${input === null ? "null" : typeof input}`);
+}
+
+/**
+ * xgb.DMatrix's check (XGBoost data.cc: "Input data contains `inf` or `nan`"): a value that is infinite once
+ * stored as float32 (±Infinity, or a double beyond float32's range such as 1e308) is refused, NaN is missing.
+ * MLflow's scoring server answers such a request 400 BAD_REQUEST.
+ */
+export function assertFiniteForDMatrix(matrix: DenseMatrix): void {
+  const X = matrix.X;
+  for (let i = 0; i < X.length; i++) {
+    const v = X[i]!;
+    if (v === Number.POSITIVE_INFINITY || v === Number.NEGATIVE_INFINITY) {
+      const row = Math.floor(i / matrix.numCols);
+      throw new MlflowException(
+        `Input data contains \`inf\` or \`nan\`: row ${row}, column ${i - row * matrix.numCols} is ${v} as float32 ` +
+          "(xgboost.DMatrix refuses infinite values; a value beyond float32's range is infinite once stored)",
+        "BAD_REQUEST",
+      );
+    }
+  }
 }
