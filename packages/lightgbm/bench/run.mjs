@@ -48,7 +48,9 @@ for (let i = 0; i < ROWS; i++) if (!Object.is(raw[i], wantRaw[i])) rawBad++;
 const pred = booster.predictMatrix(matrix).data;
 let predBad = 0;
 for (let i = 0; i < ROWS; i++) if (Math.fround(pred[i]) !== wantPred[i]) predBad++;
-console.log(`parity: raw_score ${ROWS - rawBad}/${ROWS} bit-exact, predict ${ROWS - predBad}/${ROWS} equal after float32 rounding`);
+console.log(
+  `parity: raw_score ${ROWS - rawBad}/${ROWS} bit-exact, predict ${ROWS - predBad}/${ROWS} equal after float32 rounding`,
+);
 if (rawBad > 0 || predBad > 0) {
   console.error("parity FAILED: not timing a wrong answer");
   process.exit(1);
@@ -95,10 +97,23 @@ for (let i = 0; i < REPEATS; i++) single.push(time(() => booster.predictMatrix(m
 const ours2 = median(workers);
 await booster.close();
 
-const fmt = (s) => (s >= 1 ? `${s.toFixed(3)} s` : s >= 1e-3 ? `${(s * 1e3).toFixed(2)} ms` : `${(s * 1e6).toFixed(2)} µs`);
-console.log(`batch ${ROWS} rows, 1 thread: ${fmt(ours1)} (${Math.round(ROWS / ours1)} rows/s); recorded native num_threads=1: ${fmt(native1)}`);
-console.log(`  => ${(native1 / ours1).toFixed(2)}x native single-thread throughput (against recorded native timings; target >= 1.5x)`);
-console.log(`single row: median ${fmt(oursRow)} per call; recorded Python booster.predict one row: ${fmt(nativeRow)}`);
-console.log(`  => ${(nativeRow / oursRow).toFixed(1)}x lower latency (against recorded native timings; target >= 10x)`);
-console.log(`workers: 2 threads ${fmt(ours2)} vs 1 thread ${fmt(median(single))} (same run, matrix prebuilt) => ${(median(single) / ours2).toFixed(2)}x (target >= 1.7x)`);
-console.log(`  recorded native num_threads=2: ${fmt(native2)} => ours with 2 workers is ${(native2 / ours2).toFixed(2)}x native 2-thread throughput (against recorded native timings)`);
+const fmt = (s) =>
+  s >= 1 ? `${s.toFixed(3)} s` : s >= 1e-3 ? `${(s * 1e3).toFixed(2)} ms` : `${(s * 1e6).toFixed(2)} µs`;
+console.log(
+  `batch ${ROWS} rows, 1 thread: ${fmt(ours1)} (${Math.round(ROWS / ours1)} rows/s); recorded native num_threads=1: ${fmt(native1)}`,
+);
+console.log(
+  `  => ${(native1 / ours1).toFixed(2)}x native single-thread throughput (against recorded native timings; target >= 1.5x)`,
+);
+console.log(
+  `single row: median ${fmt(oursRow)} per call; recorded Python booster.predict one row: ${fmt(nativeRow)}`,
+);
+console.log(
+  `  => ${(nativeRow / oursRow).toFixed(1)}x lower latency (against recorded native timings; target >= 10x)`,
+);
+console.log(
+  `workers: 2 threads ${fmt(ours2)} vs 1 thread ${fmt(median(single))} (same run, matrix prebuilt) => ${(median(single) / ours2).toFixed(2)}x (target >= 1.7x)`,
+);
+console.log(
+  `  recorded native num_threads=2: ${fmt(native2)} => ours with 2 workers is ${(native2 / ours2).toFixed(2)}x native 2-thread throughput (against recorded native timings)`,
+);

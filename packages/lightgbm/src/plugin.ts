@@ -45,7 +45,7 @@ export async function loadLightGBMModel(ctx: LoadContext): Promise<LightGBMPyFun
   if (typeof fmt !== "string" || !FORMATS.includes(fmt as SerializationFormat)) {
     throw modelError(`unknown serialization_format '${String(fmt)}' (expected cloudpickle, pickle or skops)`);
   }
-  const estimator = readEstimator(bytes, fmt as SerializationFormat);
+  const estimator = await readEstimator(bytes, fmt as SerializationFormat);
   return new LightGBMPyFuncModel(estimator, modelClass, (m) => ctx.warn(m));
 }
 

@@ -59,7 +59,7 @@ export async function saveModel(target: string, options: LightGBMSaveOptions): P
   let model: LightGBMPyFuncModel;
   if (isBooster) model = new LightGBMPyFuncModel(Booster.fromBytes(bytes), modelClass);
   else {
-    const est = readEstimator(bytes, "cloudpickle");
+    const est = await readEstimator(bytes, "cloudpickle");
     if (est.className !== modelClass) {
       throw MlflowException.invalidParameter(
         `modelClass is '${modelClass}' but the pickle holds a ${est.className}`,

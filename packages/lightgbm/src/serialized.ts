@@ -1,5 +1,11 @@
-import { Allowlist, inertRecord, type Refusal, readPickle, standardAllowlist } from "@pyfunc/pickle";
-import { modelError } from "./errors.js";
+import {
+  Allowlist,
+  inertRecord,
+  type Refusal,
+  readPickle,
+  readSkops,
+  standardAllowlist,
+} from "@pyfunc/pickle";
 import { BOOSTER_PICKLE_CLASS, LGBMEstimator, SKLEARN_CLASSES } from "./sklearn.js";
 
 /** `serialization_format` values of mlflow.lightgbm (MLflow's sklearn serialization formats). */
@@ -27,8 +33,12 @@ function describeRefusal(r: Refusal): string | undefined {
   return undefined;
 }
 
-/** Read a pickled (pickle / cloudpickle) LightGBM scikit-learn estimator as data. */
-export function readEstimator(bytes: Uint8Array, format: SerializationFormat): LGBMEstimator {
-  if (format === "skops") throw modelError("skops files are not supported yet");
-  return LGBMEstimator.fromObject(readPickle(bytes, { allowlist: lightgbmAllowlist(), describeRefusal }));
+/**
+ * Read a LightGBM scikit-learn estimator saved with pickle / cloudpickle or skops, as data: only the
+ * allowlisted classes are built, nothing in the file runs.
+ */
+export async function readEstimator(bytes: Uint8Array, format: SerializationFormat): Promise<LGBMEstimator> {
+  const options = { allowlist: lightgbmAllowlist(), describeRefusal };
+  const obj = format === "skops" ? await readSkops(bytes, options) : readPickle(bytes, options);
+  return LGBMEstimator.fromObject(obj);
 }
