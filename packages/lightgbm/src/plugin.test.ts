@@ -1,9 +1,9 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as core from "@pyfunc/core";
 import { describe, expect, it } from "vitest";
-import { caseFrame, numbers, readCase, worstExcess } from "./__tests__/fixture-case.js";
+import { caseFrame, flat, numbers, readCase, worstExcess } from "./__tests__/fixture-case.js";
 import { runCase } from "./__tests__/run-case.js";
 import { type Booster, LightGBMPyFuncModel, lightgbmFlavor, readEstimator } from "./index.js";
 import { LGBMEstimator } from "./sklearn.js";
@@ -11,7 +11,7 @@ import { LGBMEstimator } from "./sklearn.js";
 const fixtures = resolve(dirname(fileURLToPath(import.meta.url)), "../fixtures");
 const caseDirs = [
   ...readdirSync(fixtures, { withFileTypes: true })
-    .filter((d) => d.isDirectory() && d.name !== "mlflow-2.17.2")
+    .filter((d) => d.isDirectory() && existsSync(join(fixtures, d.name, "case.json")))
     .map((d) => join(fixtures, d.name)),
   ...readdirSync(join(fixtures, "mlflow-2.17.2")).map((d) => join(fixtures, "mlflow-2.17.2", d)),
 ];
@@ -54,15 +54,38 @@ describe("the lightgbm flavor plugin", () => {
       warnings.push(m),
     );
     const frame = caseFrame(c.input);
-    const raw = wrapper.predict(frame, { raw_score: true, start_iteration: 1, num_iteration: 4, foo: 1 });
+    const raw = await wrapper.predict(frame, {
+      raw_score: true,
+      start_iteration: 1,
+      num_iteration: 4,
+      foo: 1,
+    });
     expect(Array.from(raw.data as Float64Array)).toEqual(
       numbers(c.expected.raw_score_start_iteration_1_num_iteration_4!.data),
     );
     expect(warnings.join("\n")).toMatch(/'foo'/);
-    const leaf = wrapper.predict(frame, { pred_leaf: true });
+    const leaf = await wrapper.predict(frame, { pred_leaf: true });
     expect(leaf.dtype).toBe("int32");
     expect(Array.from(leaf.data as Int32Array)).toEqual(numbers(c.expected.pred_leaf!.data));
     expect(() => wrapper.predict(frame, { num_iteration: "four" })).toThrow(core.MlflowException);
+  });
+
+  it("with worker threads a large batch is split over them and predicts the same labels", async () => {
+    const c = readCase(join(fixtures, "sklearn-classifier-multiclass"));
+    const model = await core.loadModel(join(c.dir, "model"), { suppressWarnings: true });
+    const est = model.unwrap() as LGBMEstimator;
+    const rows = Array.from({ length: 40 }, () => c.input.data).flat();
+    const big = caseFrame({ ...c.input, data: rows });
+    const wrapper = new LightGBMPyFuncModel(est, est.className, () => {}, { workers: 2 });
+    const pending = wrapper.predict(big);
+    expect(pending).toBeInstanceOf(Promise);
+    const got = await pending;
+    expect(got.data).toEqual(Array.from({ length: 40 }, () => flat(c.expected.pyfunc_predict!.data)).flat());
+    const proba = await wrapper.predict(big, { raw_score: true });
+    expect((proba.data as Float64Array).subarray(0, 9)).toEqual(
+      Float64Array.from(numbers(c.expected.raw_score!.data).slice(0, 9)),
+    );
+    await wrapper.close();
   });
 
   it("a frame with the wrong number of columns fails as LightGBM does", async () => {

@@ -39,14 +39,22 @@ export async function loadLightGBMModel(ctx: LoadContext): Promise<LightGBMPyFun
   const bytes = await readModelFile(ctx.resolvePath(rel), rel);
   const modelClass = typeof conf?.model_class === "string" ? conf.model_class : BOOSTER_CLASS;
   if (modelClass === BOOSTER_CLASS) {
-    return new LightGBMPyFuncModel(Booster.fromBytes(bytes), modelClass, (m) => ctx.warn(m));
+    return new LightGBMPyFuncModel(Booster.fromBytes(bytes), modelClass, (m) => ctx.warn(m), {
+      workers: workersFromEnv(),
+    });
   }
   const fmt = conf?.serialization_format ?? "cloudpickle";
   if (typeof fmt !== "string" || !FORMATS.includes(fmt as SerializationFormat)) {
     throw modelError(`unknown serialization_format '${String(fmt)}' (expected cloudpickle, pickle or skops)`);
   }
   const estimator = await readEstimator(bytes, fmt as SerializationFormat);
-  return new LightGBMPyFuncModel(estimator, modelClass, (m) => ctx.warn(m));
+  return new LightGBMPyFuncModel(estimator, modelClass, (m) => ctx.warn(m), { workers: workersFromEnv() });
+}
+
+/** PYFUNC_LIGHTGBM_WORKERS=n: loaded models spread large batches over n worker threads. */
+function workersFromEnv(): number {
+  const v = Number(process.env.PYFUNC_LIGHTGBM_WORKERS ?? 0);
+  return Number.isSafeInteger(v) && v > 1 ? Math.min(v, 64) : 0;
 }
 
 export const lightgbmFlavor: FlavorPlugin = {

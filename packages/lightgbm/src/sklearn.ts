@@ -145,7 +145,19 @@ export class LGBMEstimator {
   /** `predict_proba` (classifiers): [rows, classes]; binary is [1 - p, p]. */
   predictProba(input: PyFuncInput, options: PredictOptions = {}): Prediction {
     if (this.kind !== "classifier") throw modelError(`${this.className} has no predict_proba`);
-    const p = this.booster.predict(input, options);
+    return this.probaOf(this.booster.predict(input, options), options);
+  }
+
+  /**
+   * `predict`: class labels (classes_[argmax(predict_proba)], the first maximum on ties) for classifiers,
+   * the booster's predictions for regressors and rankers; raw_score / pred_leaf as the booster gives them.
+   */
+  predict(input: PyFuncInput, options: PredictOptions = {}): Tensor {
+    return this.finishPredict(this.booster.predict(input, options), options);
+  }
+
+  /** The booster's prediction as predict_proba returns it. */
+  probaOf(p: Prediction, options: PredictOptions = {}): Prediction {
     if (options.rawScore === true || options.predLeaf === true || p.shape.length > 1) return p;
     const n = p.shape[0]!;
     const out = new Float64Array(n * 2);
@@ -156,15 +168,10 @@ export class LGBMEstimator {
     return { dtype: "float64", shape: [n, 2], data: out };
   }
 
-  /**
-   * `predict`: class labels (classes_[argmax(predict_proba)], the first maximum on ties) for classifiers,
-   * the booster's predictions for regressors and rankers; raw_score / pred_leaf as the booster gives them.
-   */
-  predict(input: PyFuncInput, options: PredictOptions = {}): Tensor {
-    if (this.kind !== "classifier" || options.rawScore === true || options.predLeaf === true) {
-      return this.booster.predict(input, options);
-    }
-    const proba = this.predictProba(input, options);
+  /** The booster's prediction as predict returns it (labels for classifiers). */
+  finishPredict(p: Prediction, options: PredictOptions = {}): Tensor {
+    if (this.kind !== "classifier" || options.rawScore === true || options.predLeaf === true) return p;
+    const proba = this.probaOf(p, options);
     const [n, k] = proba.shape as [number, number];
     const classes = this.classes!;
     const index = new Int32Array(n);

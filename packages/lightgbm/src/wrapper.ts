@@ -1,7 +1,10 @@
 import type { Params, PyFuncImplementation, PyFuncInput, Tensor } from "@pyfunc/core";
-import type { Booster, PredictOptions } from "./booster.js";
+import type { Booster, Prediction, PredictOptions } from "./booster.js";
 import { inputError } from "./errors.js";
-import type { LGBMEstimator } from "./sklearn.js";
+import { LGBMEstimator } from "./sklearn.js";
+
+/** Rows each worker thread gets at least (smaller batches stay on the calling thread). */
+const MIN_ROWS_PER_WORKER = 2048;
 
 /** What an `mlflow.lightgbm` directory holds: a Booster (model.lgb) or a scikit-learn wrapper (model.pkl / .skops). */
 export type LightGBMModel = Booster | LGBMEstimator;
@@ -51,20 +54,44 @@ export class LightGBMPyFuncModel implements PyFuncImplementation {
   readonly model: LightGBMModel;
   readonly modelClass: string;
   readonly acceptsParams = true;
+  /** worker threads for large batches (0 = predict on the calling thread) */
+  readonly workers: number;
   readonly #warn: (m: string) => void;
 
-  constructor(model: LightGBMModel, modelClass: string, warn: (m: string) => void = () => {}) {
+  constructor(
+    model: LightGBMModel,
+    modelClass: string,
+    warn: (m: string) => void = () => {},
+    options: { workers?: number } = {},
+  ) {
     this.model = model;
     this.modelClass = modelClass;
     this.#warn = warn;
+    this.workers = Math.max(0, Math.floor(options.workers ?? 0));
   }
 
-  predict(input: PyFuncInput, params?: Params): Tensor {
-    return this.model.predict(input, predictOptionsOf(params, this.#warn));
+  /**
+   * Predict as MLflow's wrapper does. Returns a Promise when worker threads are enabled and the batch is
+   * large enough to split (at least 2 × 2048 rows); otherwise computes synchronously.
+   */
+  predict(input: PyFuncInput, params?: Params): Tensor | Promise<Tensor> {
+    const opts = predictOptionsOf(params, this.#warn);
+    const est = this.model instanceof LGBMEstimator ? this.model : null;
+    const booster = est === null ? (this.model as Booster) : est.booster;
+    const m = booster.toMatrix(input);
+    const finish = (p: Prediction): Tensor => (est === null ? p : est.finishPredict(p, opts));
+    if (this.workers > 1 && m.numRows >= 2 * MIN_ROWS_PER_WORKER && opts.predLeaf !== true) {
+      return booster.predictMatrixAsync(m, { ...opts, workers: this.workers }).then(finish);
+    }
+    return finish(booster.predictMatrix(m, opts));
   }
 
   /** The Booster or the scikit-learn estimator (`mlflow.lightgbm.load_model`). */
   unwrap(): LightGBMModel {
     return this.model;
+  }
+
+  close(): Promise<void> {
+    return (this.model instanceof LGBMEstimator ? this.model.booster : this.model).close();
   }
 }
