@@ -38,7 +38,7 @@ const bytearray: ClassHandler<Uint8Array> = {
         throw malformed(`bytearray with encoding ${String(enc)}`);
       }
     }
-    return bytesOf(v, "bytearray").slice();
+    return new Uint8Array(bytesOf(v, "bytearray"));
   },
 };
 

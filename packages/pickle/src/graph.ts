@@ -5,40 +5,36 @@ import { PyObject, PySlice } from "./values.js";
 
 export type Step = string | number;
 
-/** Containers the reader built, with the key under which each child sits. Opaque handler objects have none. */
-export function* childrenOf(
-  v: unknown,
-  extra: (obj: object) => unknown[] | undefined,
-): Generator<[Step, unknown]> {
-  if (Array.isArray(v)) {
-    for (let i = 0; i < v.length; i++) yield [i, v[i]];
-  } else if (v instanceof Map) {
-    for (const [k, val] of v) {
-      yield ["key", k];
-      yield [typeof k === "string" || typeof k === "number" ? k : String(k), val];
-    }
-  } else if (v instanceof Set) {
-    let i = 0;
-    for (const item of v) yield [i++, item];
-  } else if (v instanceof PyObject) {
-    yield ["args", v.args];
-    if (v.state !== undefined) yield ["state", v.state];
-    if (v.items.size > 0) yield ["items", v.items];
-    if (v.list.length > 0) yield ["list", v.list];
-    if (v.set.size > 0) yield ["set", v.set];
-    if (v.kwargs !== undefined) yield ["kwargs", v.kwargs];
-  } else if (v instanceof NdArray) {
-    if (v.dtype.kind === "O") yield ["data", v.data];
-  } else if (v instanceof PySlice) {
-    yield ["start", v.start];
-    yield ["stop", v.stop];
-    yield ["step", v.step];
-  } else if (v instanceof RefusedCall) {
-    yield ["args", v.args];
-  } else if (typeof v === "object" && v !== null) {
-    const more = extra(v);
-    if (more !== undefined) for (let i = 0; i < more.length; i++) yield ["state", more[i]];
+const OBJECT_STEPS = ["args", "state", "items", "list", "set", "kwargs"];
+const SLICE_STEPS = ["start", "stop", "step"];
+
+/** The children of a container the reader built; opaque handler objects contribute their `extra` states. */
+function childList(v: object, extra: (obj: object) => unknown[] | undefined): readonly unknown[] | undefined {
+  if (Array.isArray(v)) return v;
+  if (v instanceof Map) {
+    const out: unknown[] = [];
+    for (const [k, val] of v) out.push(k, val);
+    return out;
   }
+  if (v instanceof Set) return [...v];
+  if (v instanceof PyObject) return [v.args, v.state, v.items, v.list, v.set, v.kwargs];
+  if (v instanceof NdArray) return v.dtype.kind === "O" ? [v.data] : undefined;
+  if (v instanceof PySlice) return [v.start, v.stop, v.step];
+  if (v instanceof RefusedCall) return v.args;
+  return extra(v);
+}
+
+/** The key under which child `i` of `node` sits, for error messages: an index, a dict key, an attribute. */
+function stepOf(node: object, children: readonly unknown[], i: number): Step {
+  if (node instanceof Map) {
+    const k = children[i - (i % 2)];
+    return i % 2 === 0 ? "key" : typeof k === "string" || typeof k === "number" ? k : String(k);
+  }
+  if (node instanceof PyObject) return OBJECT_STEPS[i]!;
+  if (node instanceof PySlice) return SLICE_STEPS[i]!;
+  if (node instanceof NdArray) return "data";
+  if (Array.isArray(node) || node instanceof Set || node instanceof RefusedCall) return i;
+  return "state";
 }
 
 function isContainer(v: unknown): v is object {
@@ -47,8 +43,8 @@ function isContainer(v: unknown): v is object {
 
 interface Frame {
   node: object;
-  step: Step | undefined;
-  it: Generator<[Step, unknown]>;
+  children: readonly unknown[];
+  i: number;
   depth: number;
 }
 
@@ -73,55 +69,61 @@ export function walk(
   const done = new Map<object, number>();
   const active = new Set<object>();
   const stack: Frame[] = [];
-  const enter = (node: object, step: Step | undefined) => {
-    if (stack.length >= maxDepth) {
-      throw limitExceeded(`the data is nested more than ${maxDepth} levels deep`);
+  const tooDeep = () => limitExceeded(`the data is nested more than ${maxDepth} levels deep`);
+  const path = (last?: { node: object; step: Step }) => {
+    const out: { node: object; step: Step | undefined }[] = stack.map((f, k) => ({
+      node: f.node,
+      step: k === 0 ? undefined : stepOf(stack[k - 1]!.node, stack[k - 1]!.children, stack[k - 1]!.i - 1),
+    }));
+    if (last !== undefined) out.push(last);
+    return out;
+  };
+  const enter = (node: object) => {
+    if (stack.length >= maxDepth) throw tooDeep();
+    const children = childList(node, extra);
+    if (children === undefined) {
+      done.set(node, 1);
+      return false;
     }
     active.add(node);
-    stack.push({ node, step, it: childrenOf(node, extra), depth: 0 });
+    stack.push({ node, children, i: 0, depth: 0 });
+    return true;
   };
-  const found = (value: RefusedGlobal | RefusedCall) => {
-    if (result.refused === undefined) {
-      result.refused = { value, path: stack.map((f) => ({ node: f.node, step: f.step })) };
-    }
-  };
-  if (root instanceof RefusedGlobal || root instanceof RefusedCall) found(root);
-  enter(root, undefined);
+  if (root instanceof RefusedGlobal || root instanceof RefusedCall)
+    result.refused = { value: root, path: [] };
+  enter(root);
   let steps = 0;
   while (stack.length > 0) {
     const top = stack[stack.length - 1]!;
-    const next = top.it.next();
-    if (++steps === 4096) {
-      charge(steps);
-      steps = 0;
-    }
-    if (next.done) {
+    if (top.i >= top.children.length) {
+      steps += top.children.length;
       stack.pop();
       active.delete(top.node);
       done.set(top.node, top.depth + 1);
       const parent = stack[stack.length - 1];
-      if (parent !== undefined) parent.depth = Math.max(parent.depth, top.depth + 1);
+      if (parent !== undefined && parent.depth < top.depth + 1) parent.depth = top.depth + 1;
+      if (steps > 65_536) {
+        charge(steps);
+        steps = 0;
+      }
       continue;
     }
-    const [step, child] = next.value;
+    const child = top.children[top.i++];
     if (!isContainer(child)) continue;
-    if (child instanceof RefusedGlobal || child instanceof RefusedCall) {
-      if (result.refused === undefined) {
-        result.refused = {
-          value: child,
-          path: [...stack.map((f) => ({ node: f.node, step: f.step })), { node: child, step }],
-        };
-      }
+    if ((child instanceof RefusedGlobal || child instanceof RefusedCall) && result.refused === undefined) {
+      result.refused = {
+        value: child,
+        path: path({ node: child, step: stepOf(top.node, top.children, top.i - 1) }),
+      };
     }
     if (active.has(child)) continue;
     const d = done.get(child);
     if (d !== undefined) {
-      if (stack.length + d > maxDepth)
-        throw limitExceeded(`the data is nested more than ${maxDepth} levels deep`);
-      top.depth = Math.max(top.depth, d);
+      if (stack.length + d > maxDepth) throw tooDeep();
+      if (top.depth < d) top.depth = d;
       continue;
     }
-    enter(child, step);
+    if (!enter(child) && top.depth < 1) top.depth = 1;
   }
   charge(steps);
   return result;

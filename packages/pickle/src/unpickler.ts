@@ -151,6 +151,17 @@ class Unpickler {
   #utf8(n: number): string {
     const b = this.#bytes(n);
     this.#budget.allocate(n, "a string");
+    // Short ASCII strings (attribute names, class paths) are most of a model's strings: skip the decoder.
+    if (n <= 64) {
+      let ascii = true;
+      for (let i = 0; i < n; i++) {
+        if (b[i]! >= 0x80) {
+          ascii = false;
+          break;
+        }
+      }
+      if (ascii) return String.fromCharCode.apply(null, b as unknown as number[]);
+    }
     try {
       return utf8.decode(b);
     } catch {
@@ -475,7 +486,7 @@ class Unpickler {
         out += String.fromCharCode(Number.parseInt(body.slice(i + 1, i + 3), 16));
         i += 2;
       } else if (n !== undefined && /[0-7]/.test(n)) {
-        const oct = /^[0-7]{1,3}/.exec(body.slice(i))![0];
+        const oct = /^[0-7]{1,3}/.exec(body.slice(i, i + 3))![0];
         out += String.fromCharCode(Number.parseInt(oct, 8) & 0xff);
         i += oct.length - 1;
       } else throw malformed("bad escape in a STRING opcode", this.#pos);

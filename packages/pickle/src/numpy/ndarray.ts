@@ -104,6 +104,17 @@ export function readNumeric(
     return new Ctor(bytes.buffer, absolute, n);
   }
   budget?.allocate(n * Ctor.BYTES_PER_ELEMENT, `a ${dt.str} array of ${count} elements`);
+  if (stride === dt.itemsize && laneSize === Ctor.BYTES_PER_ELEMENT && dt.kind !== "b") {
+    // Contiguous but unaligned or big-endian: one memcpy into a fresh (aligned) buffer, then swap in place.
+    // ArrayBuffer.slice: one copy, no zero fill (and not Buffer.slice, which is a view).
+    const start = bytes.byteOffset + offset;
+    const copy = new Uint8Array(bytes.buffer.slice(start, start + count * dt.itemsize));
+    if (big && laneSize > 1) {
+      budget?.work(copy.length, "byte swapping");
+      for (let i = 0; i < copy.length; i += laneSize) copy.subarray(i, i + laneSize).reverse();
+    }
+    return new Ctor(copy.buffer, 0, n);
+  }
   budget?.work(n, "array conversion");
   const out = new Ctor(n);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
