@@ -72,7 +72,7 @@ export function compare(
     if (isFloat) {
       const wn = w === null ? Number.NaN : Number(w);
       const hn = Number(h);
-      if (Number.isNaN(wn) && Number.isNaN(hn)) continue;
+      if ((Number.isNaN(wn) && Number.isNaN(hn)) || wn === hn) continue;
       if (!(Math.abs(hn - wn) <= tol.abs + tol.rel * Math.abs(wn)))
         return `${name}[${i}]: ${hn} != ${wn} (diff ${Math.abs(hn - wn)})`;
     } else {

@@ -612,6 +612,11 @@ class AdaBoostClassifier extends Estimator {
     for (let i = 0; i < d.data.length; i++) d.data[i] = d.data[i]! / (nc - 1);
     return softmaxRows(d);
   }
+  override predictLogProba(x: Data): Dense {
+    const p = this.predictProba(x);
+    for (let i = 0; i < p.data.length; i++) p.data[i] = Math.log(p.data[i]!);
+    return p;
+  }
 }
 
 void treeInput;
