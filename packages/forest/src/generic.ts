@@ -1,5 +1,6 @@
 // biome-ignore-all lint/suspicious/noSelfCompare: `x !== x` is the NaN test in the hot loops
 import { forestError } from "./errors.js";
+import { layBreadthFirst } from "./layout.js";
 import type { ForestModel } from "./model.js";
 
 /*
@@ -123,18 +124,10 @@ export function buildGenericForest(model: ForestModel): GenericForest {
     treeWidth[ti] = t.vector?.width ?? 1;
     treeKind[ti] = t.vector !== undefined ? 1 : t.linear !== undefined ? 2 : 0;
     roots[ti] = next * 4;
-    let qh = 0;
-    let qt = 0;
-    queue[qt++] = 0;
-    queue[qt++] = next;
-    next++;
-    while (qh < qt) {
-      const o = queue[qh++]!;
-      const s = queue[qh++]!;
+    next = layBreadthFirst(t, next, queue, null, (o, s, ls) => {
       const p = s * 4;
       nodeIds[s] = o;
-      const l = t.left[o]!;
-      if (l === -1) {
+      if (ls < 0) {
         GI[p] = -1;
         GT[s] = t.value[o]!;
         if (t.vector !== undefined) {
@@ -153,10 +146,8 @@ export function buildGenericForest(model: ForestModel): GenericForest {
           linConst[nl] = lin.constant[o]!;
           GI[p + 3] = nl++;
         } else GI[p + 3] = -1;
-        continue;
+        return;
       }
-      const ls = next;
-      next += 2;
       const split = t.categories?.get(o);
       const rule = t.missing === undefined ? 0 : t.missing[o]!;
       GI[p] = split !== undefined ? -2 - t.feature[o]! : t.feature[o]!;
@@ -170,11 +161,7 @@ export function buildGenericForest(model: ForestModel): GenericForest {
         nw += split.bits.length;
         GT[s] = nb++;
       } else GT[s] = t.threshold[o]!;
-      queue[qt++] = l;
-      queue[qt++] = ls;
-      queue[qt++] = t.right[o]!;
-      queue[qt++] = ls + 1;
-    }
+    });
   }
   return {
     numTrees: T,

@@ -29,6 +29,44 @@ function sharedInt32(n: number): Int32Array {
 }
 
 /**
+ * Numbers a tree's nodes breadth first from slot `first`, so that the two children of a split get adjacent slots
+ * (left then right, or right then left where `swap(node)`). Calls visit(node, slot, firstChildSlot), with -1 as
+ * firstChildSlot for a leaf, and returns the next free slot. `queue` holds 2 * numNodes entries.
+ */
+export function layBreadthFirst(
+  tree: Tree,
+  first: number,
+  queue: Int32Array,
+  swap: ((node: number) => boolean) | null,
+  visit: (node: number, slot: number, childSlot: number) => void,
+): number {
+  let next = first + 1;
+  let qh = 0;
+  let qt = 0;
+  queue[qt++] = 0;
+  queue[qt++] = first;
+  while (qh < qt) {
+    const o = queue[qh++]!;
+    const s = queue[qh++]!;
+    const l = tree.left[o]!;
+    if (l === -1) {
+      visit(o, s, -1);
+      continue;
+    }
+    const r = tree.right[o]!;
+    const ls = next;
+    next += 2;
+    visit(o, s, ls);
+    const sw = swap !== null && swap(o);
+    queue[qt++] = sw ? r : l;
+    queue[qt++] = ls;
+    queue[qt++] = sw ? l : r;
+    queue[qt++] = ls + 1;
+  }
+  return next;
+}
+
+/**
  * Flattens trees into the float32 pointer layout. `thresholds[t]` and `leaves[t]` are per node of tree t (float32
  * values: the caller has already turned every split into "x >= threshold goes right").
  */
@@ -69,48 +107,31 @@ export function flattenForest(
     const t = trees[ti]!;
     const th = thresholds[ti]!;
     const lv = leaves[ti]!;
-    const base = next;
-    roots[ti] = base * 4;
-    // queue of (node, slot), breadth first so that the two children of a node are adjacent
-    let qh = 0;
-    let qt = 0;
-    queue[qt++] = 0;
-    queue[qt++] = base;
-    next = base + 1;
-    while (qh < qt) {
-      const o = queue[qh++]!;
-      const s = queue[qh++]!;
+    roots[ti] = next * 4;
+    // a categorical node keeps "not in the set" in the first child slot and "in the set" in the second
+    const swap = (o: number) => t.categories?.get(o)?.inSetGoesLeft === true;
+    next = layBreadthFirst(t, next, queue, swap, (o, s, ls) => {
       const p = s * 4;
       nodeIds[s] = o;
-      const l = t.left[o]!;
-      if (l === -1) {
+      if (ls < 0) {
         I[p] = -1;
         I[p + 1] = 0;
         F[p + 2] = lv[o]!;
         I[p + 3] = 0;
-        continue;
+        return;
       }
-      const r = t.right[o]!;
       const feat = t.feature[o]!;
-      const ls = next;
-      next += 2;
       const split = t.categories?.get(o);
       I[p] = split !== undefined ? -2 - feat : feat;
       I[p + 1] = ls * 4;
       F[p + 2] = th[o]!;
-      // a categorical node keeps "not in the set" in the first slot and "in the set" in the second
-      const swap = split?.inSetGoesLeft === true;
-      I[p + 3] = (t.defaultLeft[o] === 1) !== swap ? ls * 4 : ls * 4 + 4;
+      I[p + 3] = (t.defaultLeft[o] === 1) !== swap(o) ? ls * 4 : ls * 4 + 4;
       if (split !== undefined) {
         catStart[s] = bits.length;
         catWords[s] = split.bits.length;
         for (const w of split.bits) bits.push(w | 0);
       }
-      queue[qt++] = swap ? r : l;
-      queue[qt++] = ls;
-      queue[qt++] = swap ? l : r;
-      queue[qt++] = ls + 1;
-    }
+    });
   }
   const catBits = new Uint32Array(new SharedArrayBuffer(Math.max(1, bits.length) * 4));
   catBits.set(bits.map((w) => w >>> 0));

@@ -40,7 +40,7 @@
     (global.set $tt (local.get $tt))
     (global.set $grouped (local.get $grouped)))
 
-  ;; bins for the row of f32 at $x (branch-free binary search per feature)
+  ;; bins for the row of f32 at $x
   (func $bins (param $x i32)
     (local $f i32) (local $v f32) (local $th i32) (local $step i32) (local $pos i32) (local $nan i32) (local $a i32)
     (block $done (loop $feat
@@ -68,6 +68,7 @@
       (local.set $f (i32.add (local.get $f) (i32.const 1)))
       (br $feat))))
 
+  ;; bins for the row of f64 at $x, x < t splits
   (func $bins64lt (param $x i32)
     (local $f i32) (local $v f64) (local $th i32) (local $step i32) (local $pos i32) (local $nan i32) (local $a i32) (local $rule i32)
     (block $done (loop $feat
@@ -102,6 +103,7 @@
       (local.set $f (i32.add (local.get $f) (i32.const 1)))
       (br $feat))))
 
+  ;; bins for the row of f64 at $x, x <= t splits
   (func $bins64le (param $x i32)
     (local $f i32) (local $v f64) (local $th i32) (local $step i32) (local $pos i32) (local $nan i32) (local $a i32) (local $rule i32)
     (block $done (loop $feat
