@@ -223,4 +223,34 @@ export const scenarios: Scenario[] = [
       void saved; void out; void name;
     `,
   },
+  {
+    flavor: "lightgbm",
+    packages: ["packages/core", "packages/forest", "packages/pickle", "packages/lightgbm"],
+    program: `
+      import { readFileSync } from "node:fs";
+      import { loadModel } from "@pyfunc/core";
+      import "@pyfunc/lightgbm";
+      const dir = ${fixture("packages/lightgbm/fixtures/sklearn-classifier-multiclass")};
+      const input = JSON.parse(readFileSync(dir + "/input.json", "utf8"));
+      const expected = JSON.parse(readFileSync(dir + "/expected.json", "utf8")).pyfunc_predict.data;
+      const model = await loadModel(dir + "/model");
+      const records = input.data.map((row) => Object.fromEntries(input.columns.map((c, i) => [c, row[i]])));
+      const out = await model.predict(records);
+      if (JSON.stringify(out.data) !== JSON.stringify(expected)) throw new Error("got " + JSON.stringify(out.data));
+      console.log("OK", out.data.length, "labels from a pickled LGBMClassifier");
+    `,
+    typesProgram: `
+      import { loadModel, type Tensor } from "@pyfunc/core";
+      import { Booster, LGBMEstimator, saveModel } from "@pyfunc/lightgbm";
+      const model = await loadModel("./model");
+      const raw = model.unwrap();
+      if (raw instanceof LGBMEstimator) {
+        const p: Tensor = raw.predictProba([{ a: 1 }]);
+        void p;
+      }
+      const b: Booster = Booster.fromString("tree");
+      const shape: number[] = b.predict([[1, 2]], { rawScore: true }).shape;
+      void saveModel; void shape;
+    `,
+  },
 ];
