@@ -1,14 +1,22 @@
-import { Allowlist, type ClassHandler } from "./allowlist.js";
+import { Allowlist, type CallContext, type ClassHandler } from "./allowlist.js";
 import { malformed } from "./errors.js";
 import { bytesOf } from "./numpy/handlers.js";
 import { type PyDict, PyFrozenSet, PySlice, type PyTuple } from "./values.js";
 
-function iterableItems(v: unknown, what: string): unknown[] {
+function iterableItems(v: unknown, what: string, ctx: CallContext): unknown[] {
   if (v === undefined) return [];
-  if (Array.isArray(v)) return v;
-  if (v instanceof Set) return [...v];
-  if (v instanceof Map) return [...v.keys()];
-  throw malformed(`${what}: expected a list, tuple or set`);
+  const items = Array.isArray(v)
+    ? v
+    : v instanceof Set
+      ? [...v]
+      : v instanceof Map
+        ? [...v.keys()]
+        : undefined;
+  if (items === undefined) throw malformed(`${what}: expected a list, tuple or set`);
+  // The same big list can be passed again and again through the memo: charge every copy.
+  ctx.budget.work(items.length, what);
+  ctx.budget.allocate(items.length * 8, what);
+  return items;
 }
 
 const slice: ClassHandler<PySlice> = {
@@ -20,16 +28,16 @@ const slice: ClassHandler<PySlice> = {
 };
 
 const set: ClassHandler<Set<unknown>> = {
-  create: (args) => new Set(iterableItems(args[0], "set")),
+  create: (args, ctx) => new Set(iterableItems(args[0], "set", ctx)),
 };
 
 const frozenset: ClassHandler<Set<unknown>> = {
-  create: (args) => new PyFrozenSet(iterableItems(args[0], "frozenset")),
+  create: (args, ctx) => new PyFrozenSet(iterableItems(args[0], "frozenset", ctx)),
 };
 
 // Protocols < 3 pickle bytes / bytearray as bytearray(str, 'latin-1') or bytearray(bytes).
 const bytearray: ClassHandler<Uint8Array> = {
-  create(args) {
+  create(args, ctx) {
     if (args.length === 0) return new Uint8Array(0);
     const v = args[0];
     if (typeof v === "string") {
@@ -38,7 +46,9 @@ const bytearray: ClassHandler<Uint8Array> = {
         throw malformed(`bytearray with encoding ${String(enc)}`);
       }
     }
-    return new Uint8Array(bytesOf(v, "bytearray"));
+    const bytes = bytesOf(v, "bytearray");
+    ctx.budget.allocate(bytes.length, "bytearray");
+    return new Uint8Array(bytes);
   },
 };
 

@@ -1,5 +1,6 @@
 import { Allowlist, type ClassHandler } from "./allowlist.js";
 import { malformed } from "./errors.js";
+import type { Budget } from "./limits.js";
 import { NdArray } from "./numpy/ndarray.js";
 import { isTuple } from "./values.js";
 
@@ -16,7 +17,7 @@ export class SparseMatrix {
   }
 
   /** Check the parts against each other (lengths, index ranges) as scipy's check_format does. */
-  validate(): this {
+  validate(budget?: Budget): this {
     const { data, indices, indptr } = this;
     if (!(data instanceof NdArray) || !(indices instanceof NdArray) || !(indptr instanceof NdArray)) {
       throw malformed(`${this.format}_matrix needs data, indices and indptr arrays`);
@@ -28,6 +29,8 @@ export class SparseMatrix {
       throw malformed(`${this.format}_matrix indptr has ${indptr.size} entries, not ${major + 1}`);
     if (indices.size !== data.size)
       throw malformed(`${this.format}_matrix indices and data differ in length`);
+    budget?.work(indptr.size + indices.size, `${this.format}_matrix check`);
+    budget?.allocate(8 * (indptr.size + indices.size), `${this.format}_matrix check`);
     const ptr = indptr.numbers();
     if (ptr[0] !== 0 || ptr[major] !== indices.size)
       throw malformed(`${this.format}_matrix indptr does not span the data`);
@@ -51,7 +54,7 @@ function dim(v: unknown): number {
 function sparseHandler(format: "csr" | "csc"): ClassHandler<SparseMatrix> {
   return {
     create: () => new SparseMatrix(format),
-    setState(m, state) {
+    setState(m, state, ctx) {
       if (!(state instanceof Map)) throw malformed(`${format}_matrix state must be a dict`);
       const shape = state.get("_shape");
       if (!isTuple(shape) || shape.length !== 2) throw malformed(`${format}_matrix _shape must be a pair`);
@@ -61,7 +64,7 @@ function sparseHandler(format: "csr" | "csc"): ClassHandler<SparseMatrix> {
         if (!(v instanceof NdArray)) throw malformed(`${format}_matrix ${key} must be an ndarray`);
         m[key] = v;
       }
-      m.validate();
+      m.validate(ctx.budget);
     },
   };
 }

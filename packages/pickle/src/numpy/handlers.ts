@@ -12,9 +12,10 @@ function int(v: unknown, what: string): number {
 }
 
 /** Python 2 / `encoding="latin1"` pickles carry raw bytes as str; numpy reads them back as latin-1. */
-export function bytesOf(v: unknown, what: string): Uint8Array {
+export function bytesOf(v: unknown, what: string, budget?: Budget): Uint8Array {
   if (v instanceof Uint8Array) return v;
   if (typeof v === "string") {
+    budget?.allocate(v.length, what);
     const out = new Uint8Array(v.length);
     for (let i = 0; i < v.length; i++) {
       const c = v.charCodeAt(i);
@@ -35,7 +36,7 @@ function shapeOf(v: unknown): number[] {
 }
 
 /** Apply `dtype.__setstate__`: (version, byteorder, subarray, names, fields, elsize, alignment, flags[, metadata]). */
-export function applyDTypeState(dt: DType, state: unknown): void {
+export function applyDTypeState(dt: DType, state: unknown, budget?: Budget): void {
   if (!isTuple(state)) throw malformed("numpy dtype state must be a tuple");
   let endian: unknown;
   let subarray: unknown = null;
@@ -78,6 +79,7 @@ export function applyDTypeState(dt: DType, state: unknown): void {
   if (names !== null && names !== undefined) {
     if (!isTuple(names) || !names.every((n) => typeof n === "string")) throw malformed("numpy dtype names");
     if (!(fields instanceof Map)) throw malformed("numpy dtype fields must be a dict");
+    budget?.work(names.length, "numpy dtype fields");
     const map = new Map<string, DTypeField>();
     for (const name of names as string[]) {
       const f = fields.get(name);
@@ -109,9 +111,9 @@ export function applyArrayState(arr: NdArray, state: unknown, budget?: Budget): 
   let next: NdArray;
   if (dtype.kind === "O") {
     if (!Array.isArray(data)) throw malformed("numpy object array state must hold a list");
-    next = NdArray.fromList(dtype, dims, isF, data);
+    next = NdArray.fromList(dtype, dims, isF, data, budget);
   } else {
-    next = NdArray.fromBytes(dtype, dims, isF, bytesOf(data, "numpy ndarray data"), budget);
+    next = NdArray.fromBytes(dtype, dims, isF, bytesOf(data, "numpy ndarray data", budget), budget);
   }
   Object.assign(arr, next);
 }
@@ -150,8 +152,8 @@ const dtype: ClassHandler<DType> = {
     }
     return DType.fromCode(code);
   },
-  setState(dt, state) {
-    applyDTypeState(dt, state);
+  setState(dt, state, ctx) {
+    applyDTypeState(dt, state, ctx.budget);
   },
 };
 

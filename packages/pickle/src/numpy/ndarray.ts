@@ -240,8 +240,11 @@ export class NdArray {
     shape: readonly unknown[],
     _fortran: boolean,
     items: readonly unknown[],
+    budget?: Budget,
   ): NdArray {
     const count = elementCount(shape);
+    budget?.work(items.length, "an object array");
+    budget?.allocate(items.length * 8, "an object array");
     if (items.length !== count) {
       throw malformed(`numpy object array of ${count} elements has ${items.length} pickled items`);
     }

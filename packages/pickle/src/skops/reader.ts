@@ -370,7 +370,7 @@ class SkopsReader {
       const items = content.map((c, i) => this.#within(i, () => this.load(c, depth + 1)));
       const shape = node.shape === undefined ? [items.length] : this.load(node.shape, depth + 1);
       if (!Array.isArray(shape)) throw malformed("skops NdArrayNode shape must be a tuple");
-      return NdArray.fromList(DType.fromCode("O8"), shape, false, items);
+      return NdArray.fromList(DType.fromCode("O8"), shape, false, items, this.#budget);
     }
     throw malformed(`skops NdArrayNode type ${String(type)} is not supported`);
   }
