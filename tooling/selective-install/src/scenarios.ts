@@ -253,4 +253,36 @@ export const scenarios: Scenario[] = [
       void saveModel; void shape;
     `,
   },
+  {
+    flavor: "sklearn",
+    // the flavor and its runtime libraries (the pickle reader and the tree runtime), next to core
+    packages: ["packages/core", "packages/pickle", "packages/forest", "packages/sklearn"],
+    program: `
+      import { readFileSync } from "node:fs";
+      import { loadModel } from "@pyfunc/core";
+      import "@pyfunc/sklearn";
+      const dir = ${fixture("packages/sklearn/fixtures/models/titanic-random-forest")};
+      const input = JSON.parse(readFileSync(dir + "/input.json", "utf8"));
+      const expected = JSON.parse(readFileSync(dir + "/expected.json", "utf8")).pyfunc_predict.data;
+      // the columns with the pandas dtypes Python used (int64 as BigInt64Array, NaN for missing)
+      const cols = Object.fromEntries(input.columns.map((c, i) => [c,
+        input.dtypes[c] === "float64" ? Float64Array.from(input.data, (r) => r[i] ?? Number.NaN)
+        : input.dtypes[c] === "int64" ? BigInt64Array.from(input.data, (r) => BigInt(r[i]))
+        : input.data.map((r) => r[i] ?? Number.NaN)]));
+      const model = await loadModel(dir + "/model");
+      const out = await model.predict(cols);
+      const got = Array.from(out.data, Number);
+      if (JSON.stringify(got) !== JSON.stringify(expected)) throw new Error("got " + JSON.stringify(got));
+      console.log("OK", out.dtype, got.length, "labels from a pickled scikit-learn Pipeline");
+    `,
+    typesProgram: `
+      import { loadModel, type Tensor } from "@pyfunc/core";
+      import { type Estimator, estimatorFromPickle, sklearnFlavor } from "@pyfunc/sklearn";
+      const model = await loadModel("./model");
+      const out = (await model.predict([{ a: 1.5 }])) as Tensor;
+      const est: Estimator = estimatorFromPickle(new Uint8Array(0));
+      const name: string = sklearnFlavor.name;
+      void out; void est; void name;
+    `,
+  },
 ];
