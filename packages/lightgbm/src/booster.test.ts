@@ -3,22 +3,15 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { caseFrame, numbers, readCase, worstExcess } from "./__tests__/fixture-case.js";
-import { Booster, type PredictOptions } from "./booster.js";
+import { OUTPUT_OPTIONS } from "./__tests__/run-case.js";
+import { Booster } from "./booster.js";
 
 const fixtures = resolve(dirname(fileURLToPath(import.meta.url)), "../fixtures");
 const caseDirs = readdirSync(fixtures, { withFileTypes: true })
   .filter((d) => d.isDirectory() && existsSync(join(fixtures, d.name, "case.json")))
   .map((d) => join(fixtures, d.name));
 
-/** Booster.predict keywords behind each expected entry. */
-const OPTIONS: Record<string, PredictOptions> = {
-  raw_score: { rawScore: true },
-  pred_leaf: { predLeaf: true },
-  predict_num_iteration_4: { numIteration: 4 },
-  raw_score_num_iteration_4: { numIteration: 4, rawScore: true },
-  raw_score_start_iteration_1_num_iteration_4: { startIteration: 1, numIteration: 4, rawScore: true },
-  predict_all_trees: { numIteration: -1 },
-};
+const OPTIONS = OUTPUT_OPTIONS;
 
 describe.each(caseDirs.map((d) => [d.split("/").pop()!, d]))("Booster on the %s fixture", (_name, dir) => {
   const c = readCase(dir);
@@ -26,8 +19,9 @@ describe.each(caseDirs.map((d) => [d.split("/").pop()!, d]))("Booster on the %s 
     bestIteration: c.manifest.pickle?.booster_best_iteration ?? 0,
   });
   const frame = caseFrame(c.input);
-  const entries = Object.keys(OPTIONS).filter((k) => c.expected[k] !== undefined);
-  if (c.manifest.api.startsWith("Booster")) entries.push("predict");
+  const entries = Object.keys(OPTIONS).filter(
+    (k) => c.expected[k] !== undefined && (k !== "predict" || c.manifest.api.startsWith("Booster")),
+  );
   it.each(entries)("%s matches LightGBM", (key) => {
     const want = c.expected[key]!;
     const got = booster.predict(frame, OPTIONS[key] ?? {});

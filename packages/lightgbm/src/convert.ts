@@ -1,4 +1,4 @@
-import { DataFrame, type PyFuncInput, type Tensor } from "@pyfunc/core";
+import { DataFrame, isSparseMatrix, isTensor, type PyFuncInput, type SparseMatrix } from "@pyfunc/core";
 import { ZERO_THRESHOLD } from "@pyfunc/forest";
 import type { PandasCategories } from "./categorical.js";
 import { inputError } from "./errors.js";
@@ -19,50 +19,6 @@ export interface FeatureMatrix {
 }
 
 const MAX_CELLS = 2 ** 31 - 1;
-
-interface ColumnLike {
-  name: string;
-  dtype: string;
-  values: ArrayLike<unknown>;
-}
-
-interface FrameLike {
-  numRows: number;
-  columnList: readonly ColumnLike[];
-}
-
-function isFrame(v: unknown): v is FrameLike {
-  return (
-    typeof v === "object" &&
-    v !== null &&
-    typeof (v as FrameLike).numRows === "number" &&
-    Array.isArray((v as FrameLike).columnList)
-  );
-}
-
-function isTensorLike(v: unknown): v is Tensor {
-  if (typeof v !== "object" || v === null) return false;
-  const t = v as Partial<Tensor>;
-  return (
-    typeof t.dtype === "string" &&
-    Array.isArray(t.shape) &&
-    (ArrayBuffer.isView(t.data) || Array.isArray(t.data))
-  );
-}
-
-interface SparseLike {
-  format: "csr" | "csc";
-  shape: [number, number];
-  indptr: ArrayLike<number>;
-  indices: ArrayLike<number>;
-  values: ArrayLike<number>;
-}
-
-function isSparse(v: unknown): v is SparseLike {
-  if (typeof v !== "object" || v === null) return false;
-  const s = v as Partial<SparseLike>;
-  return (s.format === "csr" || s.format === "csc") && Array.isArray(s.shape) && s.indptr !== undefined;
-}
 
 /** LightGBM's dense-row rule: |x| <= kZeroThreshold becomes exactly 0. */
 function clean(x: number): number {
@@ -92,7 +48,7 @@ function allocate(rows: number, cols: number): Float64Array {
   return new Float64Array(rows * cols);
 }
 
-function fromFrame(df: FrameLike, numFeatures: number, cats: PandasCategories | null): FeatureMatrix {
+function fromFrame(df: DataFrame, numFeatures: number, cats: PandasCategories | null): FeatureMatrix {
   const cols = df.columnList;
   if (cols.length !== numFeatures) shapeError(cols.length, numFeatures);
   const n = df.numRows;
@@ -133,7 +89,7 @@ function fromDense(data: ArrayLike<unknown>, rows: number, cols: number, numFeat
 }
 
 /** scipy.sparse input: entries a sparse matrix does not store are 0 for LightGBM (not missing). */
-function fromSparse(s: SparseLike, numFeatures: number): FeatureMatrix {
+function fromSparse(s: SparseMatrix, numFeatures: number): FeatureMatrix {
   const [rows, cols] = s.shape;
   if (!Number.isSafeInteger(rows) || !Number.isSafeInteger(cols) || rows < 0 || cols < 0) {
     throw inputError("Invalid sparse matrix shape");
@@ -172,8 +128,8 @@ export function toFeatureMatrix(
   numFeatures: number,
   cats: PandasCategories | null,
 ): FeatureMatrix {
-  if (isFrame(input)) return fromFrame(input, numFeatures, cats);
-  if (isTensorLike(input)) {
+  if (input instanceof DataFrame) return fromFrame(input, numFeatures, cats);
+  if (isTensor(input)) {
     if (input.shape.length !== 2) throw inputError("Input numpy.ndarray or list must be 2 dimensional");
     const [rows, cols] = input.shape as [number, number];
     if (!Number.isSafeInteger(rows) || !Number.isSafeInteger(cols) || rows < 0 || cols < 0) {
@@ -185,7 +141,7 @@ export function toFeatureMatrix(
     }
     return fromDense(input.data, rows, cols, numFeatures);
   }
-  if (isSparse(input)) return fromSparse(input, numFeatures);
+  if (isSparseMatrix(input)) return fromSparse(input, numFeatures);
   if (Array.isArray(input)) {
     if (input.length === 0) return { X: new Float64Array(0), numRows: 0, numCols: numFeatures };
     if (

@@ -41,22 +41,15 @@ function labelsOf(arr: unknown): Labels {
     }
     return { dtype: "object", data: items as string[] };
   }
-  const names: Record<string, Exclude<Tensor["dtype"], "str" | "object" | "bytes">> = {
-    b1: "bool",
-    i1: "int8",
-    i2: "int16",
-    i4: "int32",
-    i8: "int64",
-    u1: "uint8",
-    u2: "uint16",
-    u4: "uint32",
-    u8: "uint64",
-    f4: "float32",
-    f8: "float64",
-  };
-  const dtype = names[`${kind}${arr.dtype.itemsize}`];
-  if (dtype === undefined || !ArrayBuffer.isView(d))
+  // numpy's dtype name (int64, float32, bool, ...) is the core Tensor dtype of the same array
+  const dtype = arr.dtype.name as Exclude<Tensor["dtype"], "str" | "object" | "bytes">;
+  if (
+    !(kind === "b" || kind === "i" || kind === "u" || kind === "f") ||
+    !ArrayBuffer.isView(d) ||
+    dtype === "float16"
+  ) {
     throw modelError(`unsupported classes_ dtype ${arr.dtype.str}`);
+  }
   return { dtype, data: d as NumericArray };
 }
 
