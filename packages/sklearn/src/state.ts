@@ -160,6 +160,22 @@ export class State {
     return { data: toFloat64(a.data), shape: a.shape };
   }
 
+  /**
+   * A float array whose shape must be `dims` (null = any size): a file whose arrays disagree with each other
+   * is refused here instead of predicting garbage.
+   */
+  f64Shaped(key: string, dims: readonly (number | null)[]): Float64Array {
+    const a = this.f64(key, dims.length);
+    dims.forEach((d, i) => {
+      if (d !== null && a.shape[i] !== d)
+        throw badState(
+          this.who,
+          `'${key}' has shape (${a.shape.join(", ")}), expected (${dims.map((x) => x ?? "*").join(", ")})`,
+        );
+    });
+    return a.data;
+  }
+
   /** A Python list or tuple. */
   list(key: string): unknown[] {
     const v = this.raw(key);

@@ -12,11 +12,12 @@ export class PCA extends Estimator {
   readonly whiten: Float64Array | null;
   constructor(s: State) {
     super(s);
-    this.mean = s.opt("mean_") === null ? null : s.f64("mean_").data;
+    this.mean = s.opt("mean_") === null ? null : s.f64Shaped("mean_", [s.int("n_features_in_")]);
     const c = s.f64("components_", 2);
+    if (c.shape[1] !== s.int("n_features_in_")) s.fail("components_ do not match n_features_in_");
     this.comp = c.data;
     this.k = c.shape[0]!;
-    this.whiten = s.bool("whiten") ? s.f64("explained_variance_").data.map(Math.sqrt) : null;
+    this.whiten = s.bool("whiten") ? s.f64Shaped("explained_variance_", [this.k]).map(Math.sqrt) : null;
   }
   override transform(x: Data): Dense {
     const m = this.denseInput(x);
@@ -57,6 +58,7 @@ export class KMeans extends Estimator {
   constructor(s: State) {
     super(s);
     const c = s.f64("cluster_centers_", 2);
+    if (c.shape[1] !== s.int("n_features_in_")) s.fail("cluster_centers_ do not match n_features_in_");
     this.centers = c.data;
     this.k = c.shape[0]!;
     const d = c.shape[1]!;

@@ -44,6 +44,8 @@ abstract class BaseEncoder extends Estimator {
     super(s);
     this.categories = s.list("categories_").map((c, i) => s.arrayOf(c, `categories_[${i}]`));
     this.lookup = this.categories.map(categoryIndex);
+    if (this.nFeaturesIn !== null && this.categories.length !== this.nFeaturesIn)
+      s.fail(`${this.categories.length} category lists for ${this.nFeaturesIn} features`);
   }
 
   protected encode(x: Data, raiseUnknown: boolean): { codes: Int32Array; known: Uint8Array; rows: number } {
@@ -112,6 +114,11 @@ export class OneHotEncoder extends BaseEncoder {
     this.mappings = enabled ? s.list("_default_to_infrequent_mappings").map(ints) : null;
     this.outs = s.list("_n_features_outs").map(Number);
     this.sparse = s.has("sparse_output") ? s.bool("sparse_output") : s.bool("sparse");
+    if (
+      this.outs.length !== this.categories.length ||
+      this.outs.some((o, j) => o < 0 || o > this.categories[j]!.data.length)
+    )
+      s.fail("_n_features_outs does not match categories_");
   }
 
   override transform(x: Data): Dense | Csr {

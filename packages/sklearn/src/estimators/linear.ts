@@ -14,6 +14,10 @@ function coefOf(s: State): { w: Float64Array; k: number; flat: boolean; b: Float
   const b =
     typeof ic === "number" || typeof ic === "bigint" ? Float64Array.of(Number(ic)) : s.f64("intercept_").data;
   // LinearSVC keeps a Fortran-ordered coef_; the reader gives C order either way
+  const d = flat ? shape[0]! : shape[1]!;
+  if (s.has("n_features_in_") && d !== s.int("n_features_in_"))
+    s.fail(`coef_ has ${d} features, n_features_in_ is ${s.int("n_features_in_")}`);
+  if (b.length !== 1 && b.length !== k) s.fail(`intercept_ has ${b.length} values for ${k} outputs`);
   return { w: data, k, flat, b };
 }
 
@@ -30,7 +34,12 @@ export class LinearClassifier extends Estimator {
     this.w = c.w;
     this.k = c.k;
     this.b = c.b;
-    this.classes = new Labels(s.array("classes_"));
+    // RidgeClassifier exposes classes_ as a property of its _label_binarizer
+    this.classes = new Labels(
+      s.has("classes_") ? s.array("classes_") : s.stateOf(s.object("_label_binarizer")).array("classes_"),
+    );
+    if (this.k !== (this.classes.length === 2 ? 1 : this.classes.length))
+      s.fail(`coef_ has ${this.k} rows for ${this.classes.length} classes`);
   }
 
   scores(x: Data): Dense {

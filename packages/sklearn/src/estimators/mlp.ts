@@ -30,9 +30,14 @@ abstract class BaseMLP extends Estimator {
     super(s);
     const coefs = s.list("coefs_");
     const ints = s.list("intercepts_");
+    let width = s.int("n_features_in_");
+    if (coefs.length === 0 || ints.length !== coefs.length) s.fail("coefs_ and intercepts_ do not match");
     this.layers = coefs.map((c, i) => {
       const w = s.arrayOf(c, `coefs_[${i}]`);
       const b = s.arrayOf(ints[i], `intercepts_[${i}]`);
+      if (w.shape.length !== 2 || w.shape[0] !== width || b.data.length !== w.shape[1])
+        s.fail(`layer ${i} has shape (${w.shape.join(", ")}) after a layer of ${width}`);
+      width = w.shape[1]!;
       return {
         w: Float64Array.from(w.data as ArrayLike<number>),
         b: Float64Array.from(b.data as ArrayLike<number>),

@@ -39,9 +39,11 @@ export class GaussianNB extends BaseNB {
   readonly prior: Float64Array;
   constructor(s: State) {
     super(s);
-    this.theta = s.f64("theta_", 2).data;
-    this.vars = s.f64(s.has("var_") ? "var_" : "sigma_", 2).data;
-    this.prior = s.f64("class_prior_").data;
+    const k = this.classes.length;
+    const d = s.int("n_features_in_");
+    this.theta = s.f64Shaped("theta_", [k, d]);
+    this.vars = s.f64Shaped(s.has("var_") ? "var_" : "sigma_", [k, d]);
+    this.prior = s.f64Shaped("class_prior_", [k]);
   }
   override jll(x: Data): Dense {
     const m = this.denseInput(x);
@@ -72,8 +74,9 @@ export class MultinomialNB extends BaseNB {
   readonly clp: Float64Array;
   constructor(s: State) {
     super(s);
-    this.flp = s.f64("feature_log_prob_", 2).data;
-    this.clp = s.f64("class_log_prior_").data;
+    const k = this.classes.length;
+    this.flp = s.f64Shaped("feature_log_prob_", [k, s.int("n_features_in_")]);
+    this.clp = s.f64Shaped("class_log_prior_", [k]);
   }
   override jll(x: Data): Dense {
     const m = this.numeric(x, { acceptSparse: true });

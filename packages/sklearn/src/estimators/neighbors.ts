@@ -23,6 +23,7 @@ abstract class BaseNeighbors extends Estimator {
     this.n = fx.shape[0]!;
     this.d = fx.shape[1]!;
     this.k = s.int("n_neighbors");
+    if (this.k < 1 || this.k > this.n) s.fail(`n_neighbors=${this.k} with ${this.n} fitted samples`);
     const w = s.raw("weights");
     if (w !== "uniform" && w !== "distance" && w !== null) s.fail("a callable `weights` needs Python");
     this.weights = w === null ? "uniform" : (w as string);
@@ -123,6 +124,8 @@ export class KNeighborsClassifier extends BaseNeighbors {
     const y = s.array("_y");
     if (y.shape.length !== 1) s.fail("multi-output KNeighborsClassifier is not supported");
     this.y = Int32Array.from(y.data as ArrayLike<number>, Number);
+    if (this.y.length !== this.n || this.y.some((c) => c < 0 || c >= this.classes.length))
+      s.fail("_y does not match _fit_X / classes_");
   }
   override predictProba(x: Data): Dense {
     const m = this.denseInput(x);
@@ -162,6 +165,7 @@ export class KNeighborsRegressor extends BaseNeighbors {
     const y = s.f64("_y");
     if (y.shape.length !== 1) s.fail("multi-output KNeighborsRegressor is not supported");
     this.y = y.data;
+    if (this.y.length !== this.n) s.fail("_y does not match _fit_X");
   }
   override predict(x: Data): NdArray {
     const m = this.denseInput(x);

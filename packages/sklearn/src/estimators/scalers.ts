@@ -12,7 +12,12 @@ function mapColumns(x: Dense, f: (v: number, j: number) => number): Dense {
 }
 
 function optF64(s: State, key: string): Float64Array | null {
-  return s.opt(key) === null ? null : s.f64(key).data;
+  return s.opt(key) === null ? null : perFeature(s, key);
+}
+
+/** A per-feature vector, as long as n_features_in_. */
+function perFeature(s: State, key: string): Float64Array {
+  return s.f64Shaped(key, [s.has("n_features_in_") ? s.int("n_features_in_") : null]);
 }
 
 export class StandardScaler extends Estimator {
@@ -51,8 +56,8 @@ export class MinMaxScaler extends Estimator {
   readonly hi: number;
   constructor(s: State) {
     super(s);
-    this.scale = s.f64("scale_").data;
-    this.min = s.f64("min_").data;
+    this.scale = perFeature(s, "scale_");
+    this.min = perFeature(s, "min_");
     this.clip = s.has("clip") ? s.bool("clip") : false;
     const fr = s.list("feature_range");
     this.lo = Number(fr[0]);
@@ -91,7 +96,7 @@ export class MaxAbsScaler extends Estimator {
   readonly scale: Float64Array;
   constructor(s: State) {
     super(s);
-    this.scale = s.f64("scale_").data;
+    this.scale = perFeature(s, "scale_");
   }
   override transform(x: Data): Dense {
     const m = this.denseInput(x, { allowNaN: true });
@@ -145,12 +150,18 @@ export class PolynomialFeatures extends Estimator {
     const interaction = s.bool("interaction_only");
     const bias = s.bool("include_bias");
     const n = s.int("n_features_in_");
+    // refuse a degree whose expansion would not fit (the file says how many outputs it has)
+    const expected = s.int("n_output_features_");
+    if (expected > 1_000_000 || maxDeg > 64 || minDeg < 0 || minDeg > maxDeg)
+      s.fail(`degree ${maxDeg} over ${n} features is out of range`);
     const combos: number[][] = [];
     if (bias) combos.push([]);
     // itertools.combinations(_with_replacement) over range(n) for each degree, in order
     const start = Math.max(1, minDeg);
     for (let d = start; d <= maxDeg; d++) {
       const rec = (prefix: number[], from: number) => {
+        if (combos.length > expected)
+          s.fail(`n_output_features_ ${expected} does not match degree ${maxDeg}`);
         if (prefix.length === d) {
           combos.push(prefix.slice());
           return;
@@ -163,7 +174,7 @@ export class PolynomialFeatures extends Estimator {
       };
       rec([], 0);
     }
-    if (s.has("n_output_features_") && s.int("n_output_features_") !== combos.length)
+    if (expected !== combos.length)
       s.fail(`n_output_features_ ${s.int("n_output_features_")} does not match degree ${maxDeg}`);
     this.combos = combos;
   }

@@ -54,6 +54,7 @@ abstract class BaseLibSVM extends Estimator {
     this.dual = s.f64("_dual_coef_").data;
     this.intercept = s.f64("_intercept_").data;
     this.kernel = kernelOf(s);
+    if (this.dual.length % Math.max(1, this.nSv) !== 0) s.fail("_dual_coef_ does not match support_vectors_");
     if (s.opt("_sparse") === true) s.fail("models fitted on sparse input are not supported");
   }
   /** K(x, sv_i) for every support vector of one row. */
@@ -99,6 +100,15 @@ export class SVC extends BaseLibSVM {
     for (let i = 1; i < this.nClass; i++) this.start[i] = this.start[i - 1]! + this.count[i - 1]!;
     this.probA = s.f64(s.has("_probA") ? "_probA" : "probA_").data;
     this.probB = s.f64(s.has("_probB") ? "_probB" : "probB_").data;
+    const pairs = (this.nClass * (this.nClass - 1)) / 2;
+    let total = 0;
+    for (const c of this.count) total += c;
+    if (this.count.length !== this.nClass || total !== this.nSv)
+      s.fail("n_support does not match the support vectors");
+    if (this.dual.length !== (this.nClass - 1) * this.nSv || this.intercept.length !== pairs)
+      s.fail("_dual_coef_ / _intercept_ do not match the classes");
+    if (s.bool("probability") && (this.probA.length !== pairs || this.probB.length !== pairs))
+      s.fail("probA_ / probB_ do not match the classes");
     this.ovr = s.str("decision_function_shape") === "ovr";
     this.breakTies = s.bool("break_ties");
     this.probability = s.bool("probability");
