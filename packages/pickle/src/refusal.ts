@@ -67,16 +67,12 @@ function shortName(qualified: string): string {
   return i < 0 ? qualified : qualified.slice(i + 1);
 }
 
+/** `key` of a state dict, or of either dict of a `(state, slotstate)` pair (cloudpickle puts names in the second). */
 function stringFrom(state: unknown, key: string): string | undefined {
-  if (state instanceof Map) {
-    const v = state.get(key);
-    return typeof v === "string" ? v : undefined;
-  }
-  if (Array.isArray(state)) {
-    for (const part of state) {
-      const s = stringFrom(part, key);
-      if (s !== undefined) return s;
-    }
+  const parts = Array.isArray(state) ? state : [state];
+  for (const part of parts) {
+    const v = part instanceof Map ? part.get(key) : undefined;
+    if (typeof v === "string") return v;
   }
   return undefined;
 }

@@ -115,7 +115,11 @@ export function applyArrayState(arr: NdArray, state: unknown, budget?: Budget): 
   } else {
     next = NdArray.fromBytes(dtype, dims, isF, bytesOf(data, "numpy ndarray data", budget), budget);
   }
-  Object.assign(arr, next);
+  arr.dtype = next.dtype;
+  arr.shape = next.shape;
+  arr.fortran = next.fortran;
+  arr.data = next.data;
+  arr.bytes = next.bytes;
 }
 
 /** A numpy scalar (`numpy.core.multiarray.scalar(dtype, raw)`) as a plain value. */
@@ -130,13 +134,17 @@ export function scalarValue(dtype: DType, raw: unknown): unknown {
   return v;
 }
 
+const EMPTY_F8 = DType.fromCode("<f8");
+const EMPTY_DATA = new Float64Array(0);
+
 const reconstruct: ClassHandler<NdArray> = {
   create(args: PyTuple) {
     const cls = args[0];
     if (!(cls instanceof PyGlobal) || cls.qualifiedName !== "numpy.ndarray") {
       throw malformed(`numpy _reconstruct of ${String(cls)}: only numpy.ndarray is supported`);
     }
-    return new NdArray(DType.fromCode("f8"), [0], false, new Float64Array(0));
+    // An empty float64 array until BUILD gives it its state (the memo may already refer to it).
+    return new NdArray(EMPTY_F8, [0], false, EMPTY_DATA);
   },
   setState(arr, state, ctx) {
     applyArrayState(arr, state, ctx.budget);
