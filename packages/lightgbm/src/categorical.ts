@@ -1,4 +1,3 @@
-import { modelError } from "./errors.js";
 import type { LgbModel } from "./text-model.js";
 
 /**
@@ -41,10 +40,16 @@ export class PandasCategories {
   /** model feature index → value → code */
   readonly #byFeature: Map<number, Map<CategoryKey, number>>;
   readonly features: readonly number[];
+  /**
+   * Why DataFrame columns cannot be recoded (the category lists do not line up with the model's categorical
+   * features, e.g. category columns mixed with integer-coded categorical features), or null.
+   */
+  readonly problem: string | null;
 
-  private constructor(byFeature: Map<number, Map<CategoryKey, number>>) {
+  private constructor(byFeature: Map<number, Map<CategoryKey, number>>, problem: string | null = null) {
     this.#byFeature = byFeature;
     this.features = [...byFeature.keys()];
+    this.problem = problem;
   }
 
   /** null when the model has no pandas category lists (trained from numpy, or a DataFrame without categories). */
@@ -53,8 +58,10 @@ export class PandasCategories {
     if (lists === null || lists.length === 0) return null;
     const features = categoricalFeatures(model);
     if (features.length !== lists.length) {
-      throw modelError(
-        `pandas_categorical has ${lists.length} category lists but the model has ${features.length} categorical features`,
+      // Python matches the lists to the frame's category-dtype columns; JS frames have no such dtype
+      return new PandasCategories(
+        new Map(),
+        `the model's pandas_categorical has ${lists.length} category lists for ${features.length} categorical features, so its category columns cannot be told apart in a DataFrame: pass numeric category codes as a tensor or a list of rows`,
       );
     }
     const byFeature = new Map<number, Map<CategoryKey, number>>();

@@ -91,5 +91,10 @@ describe("pyfunc input → the matrix Booster.predict builds", () => {
     expect(Number.isNaN(got[7]!) && Number.isNaN(got[9]!)).toBe(true);
     // a tensor holds codes: no recoding
     expect(X({ dtype: "float64", shape: [1, 2], data: Float64Array.of(0.5, 2) }, 2, cats)).toEqual([0.5, 2]);
+    // category lists that do not line up with the categorical features: frames are refused, codes still work
+    const mixed = PandasCategories.of(parseModelText(text.replace("[0:1] 0:1:2", "0:1 0:1:2")))!;
+    expect(mixed.problem).toMatch(/1 category lists for 2 categorical features/);
+    expect(() => X(df, 2, mixed)).toThrow(/pass numeric category codes/);
+    expect(X([[1, 2]], 2, mixed)).toEqual([1, 2]);
   });
 });

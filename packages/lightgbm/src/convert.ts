@@ -51,6 +51,7 @@ function allocate(rows: number, cols: number): Float64Array {
 function fromFrame(df: DataFrame, numFeatures: number, cats: PandasCategories | null): FeatureMatrix {
   const cols = df.columnList;
   if (cols.length !== numFeatures) shapeError(cols.length, numFeatures);
+  if (cats?.problem) throw inputError(cats.problem);
   const n = df.numRows;
   const X = allocate(n, numFeatures);
   for (let c = 0; c < numFeatures; c++) {
