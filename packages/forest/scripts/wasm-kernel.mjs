@@ -35,7 +35,7 @@ export function forestWat() {
       )}`;
     return `  ;; ${single ? "single-output models: out[0]" : "out[group of t]"} += leaf of t (${T}), for trees [$t0, $t1), for the row whose bins are at 0
   (func $trees${single ? "1" : "N"}${f64 ? "d" : ""} (param $t0 i32) (param $t1 i32) (param $out i32)
-    (local $t i32) (local $row i32) (local $p i32) (local $s i32) (local $D i32) (local $d i32) (local $v i32) (local $o i32) (local $acc ${T})
+    (local $t i32) (local $row i32) (local $p i32) (local $s i32) (local $D i32) (local $d i32) (local $v i32) (local $o i32) (local $a i32) (local $c i32) (local $acc ${T})
     ${K.map((k) => `(local $n${k} i32)`).join(" ")}
     ${single ? `(local.set $acc (${T}.load (local.get $out)))` : ""}
     (local.set $t (local.get $t0))
@@ -47,7 +47,7 @@ export function forestWat() {
       (if (i32.and
             (i32.eqz (i32.and (local.get $t) (i32.const ${GROUP - 1})))
             (i32.and (i32.le_u (i32.add (local.get $t) (i32.const ${GROUP})) (local.get $t1))
-                     (i32.le_u (i32.add (local.get $t) (i32.const ${GROUP})) (global.get $grouped))))
+                     (i32.eq (i32.load offset=4 (local.get $row)) (i32.const ${SHIFT}))))
         (then
           ;; a whole group: ${GROUP} trees of equal depth in lockstep
           ${K.map((k) => `(local.set $n${k} (i32.const 1))`).join(" ")}
@@ -60,19 +60,34 @@ export function forestWat() {
           ${ind(K.map(leafK).join("\n"), 10)}
           (local.set $t (i32.add (local.get $t) (i32.const ${GROUP}))))
         (else
-          ;; one tree (a range that starts or ends inside a group, or the ungrouped tail)
-          (local.set $s (i32.load offset=4 (local.get $row)))
-          (local.set $n0 (i32.const 1))
-          (local.set $d (i32.const 0))
-          (block $end1 (loop $level1
-            (br_if $end1 (i32.ge_u (local.get $d) (local.get $D)))
-            (local.set $v (i32.load (i32.add (local.get $p) (i32.shl (local.get $n0) (local.get $s)))))
-            (local.set $n0 (i32.or (i32.shl (local.get $n0) (i32.const 1))
-              (i32.ge_s (i32.load (i32.shr_u (local.get $v) (i32.const 16))) (i32.and (local.get $v) (i32.const 0xffff)))))
-            (local.set $d (i32.add (local.get $d) (i32.const 1)))
-            (br $level1)))
+          ;; one tree (a range that starts or ends inside a group, an ungrouped tree, or a deep one)
           ${single ? "" : "(local.set $o (i32.add (local.get $out) (i32.load offset=12 (local.get $row))))"}
-          ${add(leaf("(i32.add (local.get $p) (i32.shl (local.get $n0) (local.get $s)))"))}
+          (if (i32.lt_s (local.get $D) (i32.const 0))
+            (then
+              ;; a tree deeper than the complete layout allows: 8-byte nodes (word, index of the left child, the
+              ;; right one next to it; -1 marks a leaf, whose word is its value), walked until a leaf
+              (local.set $n0 (i32.const 0))
+              (block $end2 (loop $walk
+                (local.set $a (i32.add (local.get $p) (i32.shl (local.get $n0) (i32.const 3))))
+                (local.set $c (i32.load offset=4 (local.get $a)))
+                (br_if $end2 (i32.lt_s (local.get $c) (i32.const 0)))
+                (local.set $v (i32.load (local.get $a)))
+                (local.set $n0 (i32.add (local.get $c)
+                  (i32.ge_s (i32.load (i32.shr_u (local.get $v) (i32.const 16))) (i32.and (local.get $v) (i32.const 0xffff)))))
+                (br $walk)))
+              ${add(leaf("(local.get $a)"))})
+            (else
+              (local.set $s (i32.load offset=4 (local.get $row)))
+              (local.set $n0 (i32.const 1))
+              (local.set $d (i32.const 0))
+              (block $end1 (loop $level1
+                (br_if $end1 (i32.ge_u (local.get $d) (local.get $D)))
+                (local.set $v (i32.load (i32.add (local.get $p) (i32.shl (local.get $n0) (local.get $s)))))
+                (local.set $n0 (i32.or (i32.shl (local.get $n0) (i32.const 1))
+                  (i32.ge_s (i32.load (i32.shr_u (local.get $v) (i32.const 16))) (i32.and (local.get $v) (i32.const 0xffff)))))
+                (local.set $d (i32.add (local.get $d) (i32.const 1)))
+                (br $level1)))
+              ${add(leaf("(i32.add (local.get $p) (i32.shl (local.get $n0) (local.get $s)))"))}))
           (local.set $t (i32.add (local.get $t) (i32.const 1)))))
       (br $next)))
     ${single ? `(${T}.store (local.get $out) (local.get $acc))` : ""})`;
@@ -135,8 +150,9 @@ export function forestWat() {
 ;;   $ft                  per feature: (byte address of its sorted thresholds (f32, or f64 for f64 rows), padded with
 ;;                        +Inf to a power of two; half of that padded length)
 ;;   $rt                  f64 rows only: per feature its missing rule (i32)
-;;   $tt                  per tree, 16 bytes: byte address of heap slot 0, log2 of the slot stride in bytes, depth,
-;;                        byte offset of its output group
+;;   $tt                  per tree, 16 bytes: byte address of heap slot 0, log2 of the slot stride in bytes (${SHIFT}
+;;                        for a tree in a group), depth (-1 for a deep tree in the pointer form), byte offset of its
+;;                        output group
 ;; Trees are complete binary trees in 1-based heap order (children of n are 2n and 2n + 1), internal slots
 ;; [1, 2^depth) then leaves [2^depth, 2^(depth + 1)). An internal slot is one i32: (byte offset of the bins entry
 ;; << 16) | threshold rank, so "x >= threshold" is "bins >= rank" and a missing value goes to the side the
@@ -150,14 +166,13 @@ export function forestWat() {
   (global $nf (mut i32) (i32.const 0))
   (global $ft (mut i32) (i32.const 0))
   (global $tt (mut i32) (i32.const 0))
-  (global $grouped (mut i32) (i32.const 0))
   (global $single (mut i32) (i32.const 0))
   (global $binsKind (mut i32) (i32.const 0))
   (global $sum64 (mut i32) (i32.const 0))
   (global $rt (mut i32) (i32.const 0))
 
   ;; binsKind: 0 f32 rows, "x < t" (XGBoost); 1 f64 rows, "x < t"; 2 f64 rows, "x <= t". sum64: f64 sums and leaves.
-  (func (export "init") (param $nf i32) (param $ft i32) (param $tt i32) (param $grouped i32) (param $single i32)
+  (func (export "init") (param $nf i32) (param $ft i32) (param $tt i32) (param $single i32)
     (param $binsKind i32) (param $sum64 i32) (param $rt i32)
     (global.set $binsKind (local.get $binsKind))
     (global.set $sum64 (local.get $sum64))
@@ -165,8 +180,7 @@ export function forestWat() {
     (global.set $single (local.get $single))
     (global.set $nf (local.get $nf))
     (global.set $ft (local.get $ft))
-    (global.set $tt (local.get $tt))
-    (global.set $grouped (local.get $grouped)))
+    (global.set $tt (local.get $tt)))
 
 ${binsFunc(false, false)}
 

@@ -87,7 +87,9 @@ function randomModel(spec: Spec): ForestModel {
       defaultLeft.push(rnd() < 0.5 ? 1 : 0);
       missing.push(f32 || spec.nanOnly ? 0 : Math.floor(rnd() * 3));
       value.push(f32 ? Math.fround((rnd() - 0.5) * 2) : (rnd() - 0.5) * 2);
-      if (!(depth < spec.maxDepth && rnd() < (depth < 2 ? 0.9 : 0.6))) return id;
+      // deep specs (past the complete-tree layout's 12 levels) grow chain-like trees of bounded size
+      const p = depth < 2 ? 0.9 : spec.maxDepth > 7 ? (depth < 12 ? 0.62 : 0.5) : 0.6;
+      if (!(depth < spec.maxDepth && rnd() < p)) return id;
       feature[id] = Math.floor(rnd() * spec.numFeatures);
       threshold[id] = pick(pool);
       if (catTrees && rnd() < 0.4) {
@@ -212,6 +214,10 @@ function edgeRows(rows: number, numFeatures: number, seed: number): Float64Array
   return X;
 }
 
+function depthOf(t: Tree, n = 0): number {
+  return t.left[n] === -1 ? 0 : 1 + Math.max(depthOf(t, t.left[n]!), depthOf(t, t.right[n]!));
+}
+
 /** Bit patterns of doubles (NaN and -0 compared exactly). */
 const bits = (a: ArrayLike<number>) =>
   Array.from(a, (v) => Buffer.from(Float64Array.of(v).buffer).toString("hex"));
@@ -229,7 +235,7 @@ const specArb = fc.record({
   numTrees: fc.integer({ min: 1, max: 40 }),
   numFeatures: fc.integer({ min: 1, max: 6 }),
   numOutputs: fc.integer({ min: 1, max: 3 }),
-  maxDepth: fc.integer({ min: 0, max: 7 }),
+  maxDepth: fc.oneof(fc.integer({ min: 0, max: 7 }), fc.integer({ min: 13, max: 18 })),
   float32Family: fc.boolean(),
   nanOnly: fc.boolean(),
   aggregation: fc.constantFrom<Aggregation>("sum-float32", "sum-float64", "mean"),
@@ -252,6 +258,7 @@ describe("every kernel against the reference walker", () => {
           const p = ForestPredictor.compile(model, { layout });
           seen.add(p.layout);
           combos.add(`${p.layout} ${model.inputPrecision} ${p.outputType}`);
+          if (p.layout === "wasm" && model.trees.some((t) => depthOf(t) > 12)) combos.add("wasm deep");
           for (const range of ranges) {
             const want = bits(predictReference(model, X, rows, range));
             expect(bits(p.predict(X, rows, range))).toEqual(want);

@@ -28,11 +28,10 @@ export interface WasmForestImage {
   image: SharedArrayBuffer;
   numFeature: number;
   nGroups: number;
-  /** byte addresses of the feature table, tree table and rule table; trees [0, grouped) form whole groups */
+  /** byte addresses of the feature table, tree table and rule table */
   ft: number;
   tt: number;
   rt: number;
-  grouped: number;
   /** 0: f32 rows, "x < t"; 1: f64 rows, "x < t"; 2: f64 rows, "x <= t" */
   binsKind: number;
   /** 1: f64 sums (out is a Float64Array) */
@@ -126,8 +125,9 @@ export function float32Source(fo: Forest): WasmSource {
 }
 
 /**
- * Lays the trees out for the wasm kernel, or returns null when they do not fit the layout
- * (a tree deeper than 12, too many features or distinct thresholds, too big).
+ * Lays the trees out for the wasm kernel, or returns null when they do not fit the layout (categorical splits, too
+ * many features or distinct thresholds, too big). Trees up to 12 deep are complete binary trees (walked 16 at a
+ * time where a whole aligned group of 16 is); deeper ones are 8-byte pointer nodes walked one tree at a time.
  */
 export function buildWasmForest(
   src: WasmSource,
@@ -138,17 +138,31 @@ export function buildWasmForest(
   const T = src.numTrees;
   const I = src.I;
   const f64Rows = src.binsKind !== 0;
+  // depth per tree; -1: deeper than the complete layout allows, laid out as 8-byte pointer nodes instead
   const depth = new Int32Array(T);
-  for (let t = 0; t < T; t++) {
-    depth[t] = treeDepth(I, src.root(t), MAX_HEAP_DEPTH);
-    if (depth[t]! < 0) return null;
-  }
-  // a whole group walks in lockstep, so it shares the depth of its deepest tree (shallower ones are padded)
-  const grouped = T - (T % GROUP);
-  for (let g = 0; g < grouped; g += GROUP) {
+  for (let t = 0; t < T; t++) depth[t] = treeDepth(I, src.root(t), MAX_HEAP_DEPTH);
+  // an aligned group of 16 complete trees walks in lockstep, so it shares the depth of its deepest tree
+  // (shallower ones are padded); a group with a deep tree is walked one tree at a time
+  const inGroup = new Uint8Array(T);
+  for (let g = 0; g + GROUP <= T; g += GROUP) {
     let md = 0;
-    for (let k = 0; k < GROUP; k++) md = Math.max(md, depth[g + k]!);
+    for (let k = 0; k < GROUP; k++) md = depth[g + k]! < 0 || md < 0 ? -1 : Math.max(md, depth[g + k]!);
+    if (md < 0) continue;
     depth.fill(md, g, g + GROUP);
+    inGroup.fill(1, g, g + GROUP);
+  }
+  // nodes per deep tree (breadth-first slots from the root are contiguous in both pointer layouts)
+  const nodes = new Int32Array(T);
+  for (let t = 0; t < T; t++) {
+    if (depth[t]! >= 0) continue;
+    let count = 0;
+    const stack = [src.root(t)];
+    while (stack.length > 0) {
+      const n = stack.pop()!;
+      count++;
+      if (I[n]! >= 0) stack.push(I[n + 1]!, I[n + 1]! + 4);
+    }
+    nodes[t] = count;
   }
   // distinct thresholds per feature, ranked (a NaN threshold has rank 0: every present value is >= it)
   const sets: Set<number>[] = Array.from({ length: numFeature }, () => new Set<number>());
@@ -194,16 +208,22 @@ export function buildWasmForest(
   const treeAddr = new Array<number>(T);
   let leafSlots = 0;
   for (let t = 0; t < T; t++) {
-    const slots = 2 << depth[t]!;
-    leafSlots += 1 << depth[t]!;
-    if (t < grouped) {
-      if (t % GROUP === 0) {
-        treeAddr[t] = size;
-        size += slots * 4 * GROUP;
-      } else treeAddr[t] = treeAddr[t - 1]! + 4;
-    } else {
+    if (depth[t]! < 0) {
       treeAddr[t] = size;
-      size += slots * 4;
+      size += 8 * nodes[t]!;
+      leafSlots += nodes[t]!;
+    } else {
+      const slots = 2 << depth[t]!;
+      leafSlots += 1 << depth[t]!;
+      if (inGroup[t]) {
+        if (t % GROUP === 0) {
+          treeAddr[t] = size;
+          size += slots * 4 * GROUP;
+        } else treeAddr[t] = treeAddr[t - 1]! + 4;
+      } else {
+        treeAddr[t] = size;
+        size += slots * 4;
+      }
     }
     if (size > MAX_IMAGE_BYTES) return null;
   }
@@ -226,40 +246,62 @@ export function buildWasmForest(
     view.fill(Number.POSITIVE_INFINITY, at, at + padded[f]!);
     view.set(a, at);
   }
+  const nodeWord = (n: number): number => {
+    const f = I[n]!;
+    const th = src.threshold(n);
+    const rank = Number.isNaN(th) ? 0 : ranks[f]!.get(th)!;
+    return ((4 * (src.missingGoesRight(n) ? numFeature + f : f)) << 16) | rank;
+  };
+  // a leaf slot: the f32 value, or the byte address of the f64 value
+  const putLeaf = (at: number, t: number, n: number) => {
+    if (src.sum64) {
+      f64[leafAddr >> 3] = src.leaf(t, n);
+      i32[at] = leafAddr;
+      leafAddr += 8;
+    } else f32[at] = src.leaf(t, n);
+  };
   const stack: number[] = [];
   for (let t = 0; t < T; t++) {
     const D = depth[t]!;
-    const shift = t < grouped ? SHIFT : 2;
+    const shift = inGroup[t] ? SHIFT : 2;
     const base = treeAddr[t]!;
     const row = (tt >> 2) + 4 * t;
     i32[row] = base;
     i32[row + 1] = shift;
     i32[row + 2] = D;
     i32[row + 3] = (src.sum64 ? 8 : 4) * src.output(t);
+    const root = src.root(t);
+    if (D < 0) {
+      for (let i = 0; i < nodes[t]!; i++) {
+        const n = root + 4 * i;
+        const at = (base + 8 * i) >> 2;
+        if (I[n]! < 0) {
+          putLeaf(at, t, n);
+          i32[at + 1] = -1;
+        } else {
+          i32[at] = nodeWord(n);
+          i32[at + 1] = (I[n + 1]! - root) >> 2;
+        }
+      }
+      continue;
+    }
     // (pointer-layout node, heap slot, level)
     stack.length = 0;
-    stack.push(src.root(t), 1, 0);
+    stack.push(root, 1, 0);
     while (stack.length > 0) {
       const d = stack.pop()!;
       const h = stack.pop()!;
       const n = stack.pop()!;
       const at = (base + h * (1 << shift)) >> 2;
       if (d === D) {
-        if (src.sum64) {
-          f64[leafAddr >> 3] = src.leaf(t, n);
-          i32[at] = leafAddr;
-          leafAddr += 8;
-        } else f32[at] = src.leaf(t, n);
+        putLeaf(at, t, n);
       } else if (I[n]! < 0) {
         // a leaf above the bottom: "always left" padding (any bins entry is < 0xffff), both halves end here
         i32[at] = 0xffff;
         stack.push(n, 2 * h, d + 1, n, 2 * h + 1, d + 1);
       } else {
-        const f = I[n]!;
         const left = I[n + 1]!;
-        const th = src.threshold(n);
-        const rank = Number.isNaN(th) ? 0 : ranks[f]!.get(th)!;
-        i32[at] = ((4 * (src.missingGoesRight(n) ? numFeature + f : f)) << 16) | rank;
+        i32[at] = nodeWord(n);
         stack.push(left, 2 * h, d + 1, left + 4, 2 * h + 1, d + 1);
       }
     }
@@ -271,7 +313,6 @@ export function buildWasmForest(
     ft,
     tt,
     rt,
-    grouped,
     binsKind: src.binsKind,
     sum64: src.sum64 ? 1 : 0,
   };
@@ -298,7 +339,6 @@ export function instantiateWasmForest(mod: CompiledForestModule, img: WasmForest
       nf: number,
       ft: number,
       tt: number,
-      grouped: number,
       single: number,
       binsKind: number,
       sum64: number,
@@ -306,7 +346,7 @@ export function instantiateWasmForest(mod: CompiledForestModule, img: WasmForest
     ) => void;
     rows: WasmForestState["rows"];
   };
-  ex.init(nf, img.ft, img.tt, img.grouped, img.nGroups === 1 ? 1 : 0, img.binsKind, img.sum64, img.rt);
+  ex.init(nf, img.ft, img.tt, img.nGroups === 1 ? 1 : 0, img.binsKind, img.sum64, img.rt);
   return {
     rows: ex.rows,
     f32: new Float32Array(memory.buffer),

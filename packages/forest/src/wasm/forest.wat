@@ -7,8 +7,9 @@
 ;;   $ft                  per feature: (byte address of its sorted thresholds (f32, or f64 for f64 rows), padded with
 ;;                        +Inf to a power of two; half of that padded length)
 ;;   $rt                  f64 rows only: per feature its missing rule (i32)
-;;   $tt                  per tree, 16 bytes: byte address of heap slot 0, log2 of the slot stride in bytes, depth,
-;;                        byte offset of its output group
+;;   $tt                  per tree, 16 bytes: byte address of heap slot 0, log2 of the slot stride in bytes (6
+;;                        for a tree in a group), depth (-1 for a deep tree in the pointer form), byte offset of its
+;;                        output group
 ;; Trees are complete binary trees in 1-based heap order (children of n are 2n and 2n + 1), internal slots
 ;; [1, 2^depth) then leaves [2^depth, 2^(depth + 1)). An internal slot is one i32: (byte offset of the bins entry
 ;; << 16) | threshold rank, so "x >= threshold" is "bins >= rank" and a missing value goes to the side the
@@ -22,14 +23,13 @@
   (global $nf (mut i32) (i32.const 0))
   (global $ft (mut i32) (i32.const 0))
   (global $tt (mut i32) (i32.const 0))
-  (global $grouped (mut i32) (i32.const 0))
   (global $single (mut i32) (i32.const 0))
   (global $binsKind (mut i32) (i32.const 0))
   (global $sum64 (mut i32) (i32.const 0))
   (global $rt (mut i32) (i32.const 0))
 
   ;; binsKind: 0 f32 rows, "x < t" (XGBoost); 1 f64 rows, "x < t"; 2 f64 rows, "x <= t". sum64: f64 sums and leaves.
-  (func (export "init") (param $nf i32) (param $ft i32) (param $tt i32) (param $grouped i32) (param $single i32)
+  (func (export "init") (param $nf i32) (param $ft i32) (param $tt i32) (param $single i32)
     (param $binsKind i32) (param $sum64 i32) (param $rt i32)
     (global.set $binsKind (local.get $binsKind))
     (global.set $sum64 (local.get $sum64))
@@ -37,8 +37,7 @@
     (global.set $single (local.get $single))
     (global.set $nf (local.get $nf))
     (global.set $ft (local.get $ft))
-    (global.set $tt (local.get $tt))
-    (global.set $grouped (local.get $grouped)))
+    (global.set $tt (local.get $tt)))
 
   ;; bins for the row of f32 at $x
   (func $bins (param $x i32)
@@ -140,7 +139,7 @@
 
   ;; out[group of t] += leaf of t (f32), for trees [$t0, $t1), for the row whose bins are at 0
   (func $treesN (param $t0 i32) (param $t1 i32) (param $out i32)
-    (local $t i32) (local $row i32) (local $p i32) (local $s i32) (local $D i32) (local $d i32) (local $v i32) (local $o i32) (local $acc f32)
+    (local $t i32) (local $row i32) (local $p i32) (local $s i32) (local $D i32) (local $d i32) (local $v i32) (local $o i32) (local $a i32) (local $c i32) (local $acc f32)
     (local $n0 i32) (local $n1 i32) (local $n2 i32) (local $n3 i32) (local $n4 i32) (local $n5 i32) (local $n6 i32) (local $n7 i32) (local $n8 i32) (local $n9 i32) (local $n10 i32) (local $n11 i32) (local $n12 i32) (local $n13 i32) (local $n14 i32) (local $n15 i32)
     
     (local.set $t (local.get $t0))
@@ -152,7 +151,7 @@
       (if (i32.and
             (i32.eqz (i32.and (local.get $t) (i32.const 15)))
             (i32.and (i32.le_u (i32.add (local.get $t) (i32.const 16)) (local.get $t1))
-                     (i32.le_u (i32.add (local.get $t) (i32.const 16)) (global.get $grouped))))
+                     (i32.eq (i32.load offset=4 (local.get $row)) (i32.const 6))))
         (then
           ;; a whole group: 16 trees of equal depth in lockstep
           (local.set $n0 (i32.const 1)) (local.set $n1 (i32.const 1)) (local.set $n2 (i32.const 1)) (local.set $n3 (i32.const 1)) (local.set $n4 (i32.const 1)) (local.set $n5 (i32.const 1)) (local.set $n6 (i32.const 1)) (local.set $n7 (i32.const 1)) (local.set $n8 (i32.const 1)) (local.set $n9 (i32.const 1)) (local.set $n10 (i32.const 1)) (local.set $n11 (i32.const 1)) (local.set $n12 (i32.const 1)) (local.set $n13 (i32.const 1)) (local.set $n14 (i32.const 1)) (local.set $n15 (i32.const 1))
@@ -243,26 +242,41 @@
           (f32.store (local.get $o) (f32.add (f32.load (local.get $o)) (f32.load offset=60 (i32.add (local.get $p) (i32.shl (local.get $n15) (i32.const 6))))))
           (local.set $t (i32.add (local.get $t) (i32.const 16))))
         (else
-          ;; one tree (a range that starts or ends inside a group, or the ungrouped tail)
-          (local.set $s (i32.load offset=4 (local.get $row)))
-          (local.set $n0 (i32.const 1))
-          (local.set $d (i32.const 0))
-          (block $end1 (loop $level1
-            (br_if $end1 (i32.ge_u (local.get $d) (local.get $D)))
-            (local.set $v (i32.load (i32.add (local.get $p) (i32.shl (local.get $n0) (local.get $s)))))
-            (local.set $n0 (i32.or (i32.shl (local.get $n0) (i32.const 1))
-              (i32.ge_s (i32.load (i32.shr_u (local.get $v) (i32.const 16))) (i32.and (local.get $v) (i32.const 0xffff)))))
-            (local.set $d (i32.add (local.get $d) (i32.const 1)))
-            (br $level1)))
+          ;; one tree (a range that starts or ends inside a group, an ungrouped tree, or a deep one)
           (local.set $o (i32.add (local.get $out) (i32.load offset=12 (local.get $row))))
-          (f32.store (local.get $o) (f32.add (f32.load (local.get $o)) (f32.load (i32.add (local.get $p) (i32.shl (local.get $n0) (local.get $s))))))
+          (if (i32.lt_s (local.get $D) (i32.const 0))
+            (then
+              ;; a tree deeper than the complete layout allows: 8-byte nodes (word, index of the left child, the
+              ;; right one next to it; -1 marks a leaf, whose word is its value), walked until a leaf
+              (local.set $n0 (i32.const 0))
+              (block $end2 (loop $walk
+                (local.set $a (i32.add (local.get $p) (i32.shl (local.get $n0) (i32.const 3))))
+                (local.set $c (i32.load offset=4 (local.get $a)))
+                (br_if $end2 (i32.lt_s (local.get $c) (i32.const 0)))
+                (local.set $v (i32.load (local.get $a)))
+                (local.set $n0 (i32.add (local.get $c)
+                  (i32.ge_s (i32.load (i32.shr_u (local.get $v) (i32.const 16))) (i32.and (local.get $v) (i32.const 0xffff)))))
+                (br $walk)))
+              (f32.store (local.get $o) (f32.add (f32.load (local.get $o)) (f32.load (local.get $a)))))
+            (else
+              (local.set $s (i32.load offset=4 (local.get $row)))
+              (local.set $n0 (i32.const 1))
+              (local.set $d (i32.const 0))
+              (block $end1 (loop $level1
+                (br_if $end1 (i32.ge_u (local.get $d) (local.get $D)))
+                (local.set $v (i32.load (i32.add (local.get $p) (i32.shl (local.get $n0) (local.get $s)))))
+                (local.set $n0 (i32.or (i32.shl (local.get $n0) (i32.const 1))
+                  (i32.ge_s (i32.load (i32.shr_u (local.get $v) (i32.const 16))) (i32.and (local.get $v) (i32.const 0xffff)))))
+                (local.set $d (i32.add (local.get $d) (i32.const 1)))
+                (br $level1)))
+              (f32.store (local.get $o) (f32.add (f32.load (local.get $o)) (f32.load (i32.add (local.get $p) (i32.shl (local.get $n0) (local.get $s))))))))
           (local.set $t (i32.add (local.get $t) (i32.const 1)))))
       (br $next)))
     )
 
   ;; single-output models: out[0] += leaf of t (f32), for trees [$t0, $t1), for the row whose bins are at 0
   (func $trees1 (param $t0 i32) (param $t1 i32) (param $out i32)
-    (local $t i32) (local $row i32) (local $p i32) (local $s i32) (local $D i32) (local $d i32) (local $v i32) (local $o i32) (local $acc f32)
+    (local $t i32) (local $row i32) (local $p i32) (local $s i32) (local $D i32) (local $d i32) (local $v i32) (local $o i32) (local $a i32) (local $c i32) (local $acc f32)
     (local $n0 i32) (local $n1 i32) (local $n2 i32) (local $n3 i32) (local $n4 i32) (local $n5 i32) (local $n6 i32) (local $n7 i32) (local $n8 i32) (local $n9 i32) (local $n10 i32) (local $n11 i32) (local $n12 i32) (local $n13 i32) (local $n14 i32) (local $n15 i32)
     (local.set $acc (f32.load (local.get $out)))
     (local.set $t (local.get $t0))
@@ -274,7 +288,7 @@
       (if (i32.and
             (i32.eqz (i32.and (local.get $t) (i32.const 15)))
             (i32.and (i32.le_u (i32.add (local.get $t) (i32.const 16)) (local.get $t1))
-                     (i32.le_u (i32.add (local.get $t) (i32.const 16)) (global.get $grouped))))
+                     (i32.eq (i32.load offset=4 (local.get $row)) (i32.const 6))))
         (then
           ;; a whole group: 16 trees of equal depth in lockstep
           (local.set $n0 (i32.const 1)) (local.set $n1 (i32.const 1)) (local.set $n2 (i32.const 1)) (local.set $n3 (i32.const 1)) (local.set $n4 (i32.const 1)) (local.set $n5 (i32.const 1)) (local.set $n6 (i32.const 1)) (local.set $n7 (i32.const 1)) (local.set $n8 (i32.const 1)) (local.set $n9 (i32.const 1)) (local.set $n10 (i32.const 1)) (local.set $n11 (i32.const 1)) (local.set $n12 (i32.const 1)) (local.set $n13 (i32.const 1)) (local.set $n14 (i32.const 1)) (local.set $n15 (i32.const 1))
@@ -349,26 +363,41 @@
           (local.set $acc (f32.add (local.get $acc) (f32.load offset=60 (i32.add (local.get $p) (i32.shl (local.get $n15) (i32.const 6))))))
           (local.set $t (i32.add (local.get $t) (i32.const 16))))
         (else
-          ;; one tree (a range that starts or ends inside a group, or the ungrouped tail)
-          (local.set $s (i32.load offset=4 (local.get $row)))
-          (local.set $n0 (i32.const 1))
-          (local.set $d (i32.const 0))
-          (block $end1 (loop $level1
-            (br_if $end1 (i32.ge_u (local.get $d) (local.get $D)))
-            (local.set $v (i32.load (i32.add (local.get $p) (i32.shl (local.get $n0) (local.get $s)))))
-            (local.set $n0 (i32.or (i32.shl (local.get $n0) (i32.const 1))
-              (i32.ge_s (i32.load (i32.shr_u (local.get $v) (i32.const 16))) (i32.and (local.get $v) (i32.const 0xffff)))))
-            (local.set $d (i32.add (local.get $d) (i32.const 1)))
-            (br $level1)))
+          ;; one tree (a range that starts or ends inside a group, an ungrouped tree, or a deep one)
           
-          (local.set $acc (f32.add (local.get $acc) (f32.load (i32.add (local.get $p) (i32.shl (local.get $n0) (local.get $s))))))
+          (if (i32.lt_s (local.get $D) (i32.const 0))
+            (then
+              ;; a tree deeper than the complete layout allows: 8-byte nodes (word, index of the left child, the
+              ;; right one next to it; -1 marks a leaf, whose word is its value), walked until a leaf
+              (local.set $n0 (i32.const 0))
+              (block $end2 (loop $walk
+                (local.set $a (i32.add (local.get $p) (i32.shl (local.get $n0) (i32.const 3))))
+                (local.set $c (i32.load offset=4 (local.get $a)))
+                (br_if $end2 (i32.lt_s (local.get $c) (i32.const 0)))
+                (local.set $v (i32.load (local.get $a)))
+                (local.set $n0 (i32.add (local.get $c)
+                  (i32.ge_s (i32.load (i32.shr_u (local.get $v) (i32.const 16))) (i32.and (local.get $v) (i32.const 0xffff)))))
+                (br $walk)))
+              (local.set $acc (f32.add (local.get $acc) (f32.load (local.get $a)))))
+            (else
+              (local.set $s (i32.load offset=4 (local.get $row)))
+              (local.set $n0 (i32.const 1))
+              (local.set $d (i32.const 0))
+              (block $end1 (loop $level1
+                (br_if $end1 (i32.ge_u (local.get $d) (local.get $D)))
+                (local.set $v (i32.load (i32.add (local.get $p) (i32.shl (local.get $n0) (local.get $s)))))
+                (local.set $n0 (i32.or (i32.shl (local.get $n0) (i32.const 1))
+                  (i32.ge_s (i32.load (i32.shr_u (local.get $v) (i32.const 16))) (i32.and (local.get $v) (i32.const 0xffff)))))
+                (local.set $d (i32.add (local.get $d) (i32.const 1)))
+                (br $level1)))
+              (local.set $acc (f32.add (local.get $acc) (f32.load (i32.add (local.get $p) (i32.shl (local.get $n0) (local.get $s))))))))
           (local.set $t (i32.add (local.get $t) (i32.const 1)))))
       (br $next)))
     (f32.store (local.get $out) (local.get $acc)))
 
   ;; out[group of t] += leaf of t (f64), for trees [$t0, $t1), for the row whose bins are at 0
   (func $treesNd (param $t0 i32) (param $t1 i32) (param $out i32)
-    (local $t i32) (local $row i32) (local $p i32) (local $s i32) (local $D i32) (local $d i32) (local $v i32) (local $o i32) (local $acc f64)
+    (local $t i32) (local $row i32) (local $p i32) (local $s i32) (local $D i32) (local $d i32) (local $v i32) (local $o i32) (local $a i32) (local $c i32) (local $acc f64)
     (local $n0 i32) (local $n1 i32) (local $n2 i32) (local $n3 i32) (local $n4 i32) (local $n5 i32) (local $n6 i32) (local $n7 i32) (local $n8 i32) (local $n9 i32) (local $n10 i32) (local $n11 i32) (local $n12 i32) (local $n13 i32) (local $n14 i32) (local $n15 i32)
     
     (local.set $t (local.get $t0))
@@ -380,7 +409,7 @@
       (if (i32.and
             (i32.eqz (i32.and (local.get $t) (i32.const 15)))
             (i32.and (i32.le_u (i32.add (local.get $t) (i32.const 16)) (local.get $t1))
-                     (i32.le_u (i32.add (local.get $t) (i32.const 16)) (global.get $grouped))))
+                     (i32.eq (i32.load offset=4 (local.get $row)) (i32.const 6))))
         (then
           ;; a whole group: 16 trees of equal depth in lockstep
           (local.set $n0 (i32.const 1)) (local.set $n1 (i32.const 1)) (local.set $n2 (i32.const 1)) (local.set $n3 (i32.const 1)) (local.set $n4 (i32.const 1)) (local.set $n5 (i32.const 1)) (local.set $n6 (i32.const 1)) (local.set $n7 (i32.const 1)) (local.set $n8 (i32.const 1)) (local.set $n9 (i32.const 1)) (local.set $n10 (i32.const 1)) (local.set $n11 (i32.const 1)) (local.set $n12 (i32.const 1)) (local.set $n13 (i32.const 1)) (local.set $n14 (i32.const 1)) (local.set $n15 (i32.const 1))
@@ -471,26 +500,41 @@
           (f64.store (local.get $o) (f64.add (f64.load (local.get $o)) (f64.load (i32.load offset=60 (i32.add (local.get $p) (i32.shl (local.get $n15) (i32.const 6)))))))
           (local.set $t (i32.add (local.get $t) (i32.const 16))))
         (else
-          ;; one tree (a range that starts or ends inside a group, or the ungrouped tail)
-          (local.set $s (i32.load offset=4 (local.get $row)))
-          (local.set $n0 (i32.const 1))
-          (local.set $d (i32.const 0))
-          (block $end1 (loop $level1
-            (br_if $end1 (i32.ge_u (local.get $d) (local.get $D)))
-            (local.set $v (i32.load (i32.add (local.get $p) (i32.shl (local.get $n0) (local.get $s)))))
-            (local.set $n0 (i32.or (i32.shl (local.get $n0) (i32.const 1))
-              (i32.ge_s (i32.load (i32.shr_u (local.get $v) (i32.const 16))) (i32.and (local.get $v) (i32.const 0xffff)))))
-            (local.set $d (i32.add (local.get $d) (i32.const 1)))
-            (br $level1)))
+          ;; one tree (a range that starts or ends inside a group, an ungrouped tree, or a deep one)
           (local.set $o (i32.add (local.get $out) (i32.load offset=12 (local.get $row))))
-          (f64.store (local.get $o) (f64.add (f64.load (local.get $o)) (f64.load (i32.load (i32.add (local.get $p) (i32.shl (local.get $n0) (local.get $s)))))))
+          (if (i32.lt_s (local.get $D) (i32.const 0))
+            (then
+              ;; a tree deeper than the complete layout allows: 8-byte nodes (word, index of the left child, the
+              ;; right one next to it; -1 marks a leaf, whose word is its value), walked until a leaf
+              (local.set $n0 (i32.const 0))
+              (block $end2 (loop $walk
+                (local.set $a (i32.add (local.get $p) (i32.shl (local.get $n0) (i32.const 3))))
+                (local.set $c (i32.load offset=4 (local.get $a)))
+                (br_if $end2 (i32.lt_s (local.get $c) (i32.const 0)))
+                (local.set $v (i32.load (local.get $a)))
+                (local.set $n0 (i32.add (local.get $c)
+                  (i32.ge_s (i32.load (i32.shr_u (local.get $v) (i32.const 16))) (i32.and (local.get $v) (i32.const 0xffff)))))
+                (br $walk)))
+              (f64.store (local.get $o) (f64.add (f64.load (local.get $o)) (f64.load (i32.load (local.get $a))))))
+            (else
+              (local.set $s (i32.load offset=4 (local.get $row)))
+              (local.set $n0 (i32.const 1))
+              (local.set $d (i32.const 0))
+              (block $end1 (loop $level1
+                (br_if $end1 (i32.ge_u (local.get $d) (local.get $D)))
+                (local.set $v (i32.load (i32.add (local.get $p) (i32.shl (local.get $n0) (local.get $s)))))
+                (local.set $n0 (i32.or (i32.shl (local.get $n0) (i32.const 1))
+                  (i32.ge_s (i32.load (i32.shr_u (local.get $v) (i32.const 16))) (i32.and (local.get $v) (i32.const 0xffff)))))
+                (local.set $d (i32.add (local.get $d) (i32.const 1)))
+                (br $level1)))
+              (f64.store (local.get $o) (f64.add (f64.load (local.get $o)) (f64.load (i32.load (i32.add (local.get $p) (i32.shl (local.get $n0) (local.get $s)))))))))
           (local.set $t (i32.add (local.get $t) (i32.const 1)))))
       (br $next)))
     )
 
   ;; single-output models: out[0] += leaf of t (f64), for trees [$t0, $t1), for the row whose bins are at 0
   (func $trees1d (param $t0 i32) (param $t1 i32) (param $out i32)
-    (local $t i32) (local $row i32) (local $p i32) (local $s i32) (local $D i32) (local $d i32) (local $v i32) (local $o i32) (local $acc f64)
+    (local $t i32) (local $row i32) (local $p i32) (local $s i32) (local $D i32) (local $d i32) (local $v i32) (local $o i32) (local $a i32) (local $c i32) (local $acc f64)
     (local $n0 i32) (local $n1 i32) (local $n2 i32) (local $n3 i32) (local $n4 i32) (local $n5 i32) (local $n6 i32) (local $n7 i32) (local $n8 i32) (local $n9 i32) (local $n10 i32) (local $n11 i32) (local $n12 i32) (local $n13 i32) (local $n14 i32) (local $n15 i32)
     (local.set $acc (f64.load (local.get $out)))
     (local.set $t (local.get $t0))
@@ -502,7 +546,7 @@
       (if (i32.and
             (i32.eqz (i32.and (local.get $t) (i32.const 15)))
             (i32.and (i32.le_u (i32.add (local.get $t) (i32.const 16)) (local.get $t1))
-                     (i32.le_u (i32.add (local.get $t) (i32.const 16)) (global.get $grouped))))
+                     (i32.eq (i32.load offset=4 (local.get $row)) (i32.const 6))))
         (then
           ;; a whole group: 16 trees of equal depth in lockstep
           (local.set $n0 (i32.const 1)) (local.set $n1 (i32.const 1)) (local.set $n2 (i32.const 1)) (local.set $n3 (i32.const 1)) (local.set $n4 (i32.const 1)) (local.set $n5 (i32.const 1)) (local.set $n6 (i32.const 1)) (local.set $n7 (i32.const 1)) (local.set $n8 (i32.const 1)) (local.set $n9 (i32.const 1)) (local.set $n10 (i32.const 1)) (local.set $n11 (i32.const 1)) (local.set $n12 (i32.const 1)) (local.set $n13 (i32.const 1)) (local.set $n14 (i32.const 1)) (local.set $n15 (i32.const 1))
@@ -577,19 +621,34 @@
           (local.set $acc (f64.add (local.get $acc) (f64.load (i32.load offset=60 (i32.add (local.get $p) (i32.shl (local.get $n15) (i32.const 6)))))))
           (local.set $t (i32.add (local.get $t) (i32.const 16))))
         (else
-          ;; one tree (a range that starts or ends inside a group, or the ungrouped tail)
-          (local.set $s (i32.load offset=4 (local.get $row)))
-          (local.set $n0 (i32.const 1))
-          (local.set $d (i32.const 0))
-          (block $end1 (loop $level1
-            (br_if $end1 (i32.ge_u (local.get $d) (local.get $D)))
-            (local.set $v (i32.load (i32.add (local.get $p) (i32.shl (local.get $n0) (local.get $s)))))
-            (local.set $n0 (i32.or (i32.shl (local.get $n0) (i32.const 1))
-              (i32.ge_s (i32.load (i32.shr_u (local.get $v) (i32.const 16))) (i32.and (local.get $v) (i32.const 0xffff)))))
-            (local.set $d (i32.add (local.get $d) (i32.const 1)))
-            (br $level1)))
+          ;; one tree (a range that starts or ends inside a group, an ungrouped tree, or a deep one)
           
-          (local.set $acc (f64.add (local.get $acc) (f64.load (i32.load (i32.add (local.get $p) (i32.shl (local.get $n0) (local.get $s)))))))
+          (if (i32.lt_s (local.get $D) (i32.const 0))
+            (then
+              ;; a tree deeper than the complete layout allows: 8-byte nodes (word, index of the left child, the
+              ;; right one next to it; -1 marks a leaf, whose word is its value), walked until a leaf
+              (local.set $n0 (i32.const 0))
+              (block $end2 (loop $walk
+                (local.set $a (i32.add (local.get $p) (i32.shl (local.get $n0) (i32.const 3))))
+                (local.set $c (i32.load offset=4 (local.get $a)))
+                (br_if $end2 (i32.lt_s (local.get $c) (i32.const 0)))
+                (local.set $v (i32.load (local.get $a)))
+                (local.set $n0 (i32.add (local.get $c)
+                  (i32.ge_s (i32.load (i32.shr_u (local.get $v) (i32.const 16))) (i32.and (local.get $v) (i32.const 0xffff)))))
+                (br $walk)))
+              (local.set $acc (f64.add (local.get $acc) (f64.load (i32.load (local.get $a))))))
+            (else
+              (local.set $s (i32.load offset=4 (local.get $row)))
+              (local.set $n0 (i32.const 1))
+              (local.set $d (i32.const 0))
+              (block $end1 (loop $level1
+                (br_if $end1 (i32.ge_u (local.get $d) (local.get $D)))
+                (local.set $v (i32.load (i32.add (local.get $p) (i32.shl (local.get $n0) (local.get $s)))))
+                (local.set $n0 (i32.or (i32.shl (local.get $n0) (i32.const 1))
+                  (i32.ge_s (i32.load (i32.shr_u (local.get $v) (i32.const 16))) (i32.and (local.get $v) (i32.const 0xffff)))))
+                (local.set $d (i32.add (local.get $d) (i32.const 1)))
+                (br $level1)))
+              (local.set $acc (f64.add (local.get $acc) (f64.load (i32.load (i32.add (local.get $p) (i32.shl (local.get $n0) (local.get $s)))))))))
           (local.set $t (i32.add (local.get $t) (i32.const 1)))))
       (br $next)))
     (f64.store (local.get $out) (local.get $acc)))
