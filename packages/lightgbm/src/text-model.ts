@@ -117,6 +117,8 @@ function scalarInt(fields: Map<string, string>, key: string, what: string, min: 
 }
 
 const I32_MAX = 2 ** 31 - 1;
+/** Outputs per row are allocated for every predicted row, so their count is bounded (LightGBM has no limit). */
+const MAX_CLASSES = 1 << 16;
 
 function parseTree(fields: Map<string, string>, index: number, numFeatures: number): LgbTree {
   const what = `Tree=${index}`;
@@ -299,9 +301,9 @@ export function parseModelText(text: string): LgbModel {
     if (v === undefined) throw modelError(`the model text has no ${k}`);
     return v.trim();
   };
-  const numClass = parseIntToken(req("num_class"), "num_class", 1, 1 << 24);
+  const numClass = parseIntToken(req("num_class"), "num_class", 1, MAX_CLASSES);
   const numTreePerIteration = header.has("num_tree_per_iteration")
-    ? parseIntToken(req("num_tree_per_iteration"), "num_tree_per_iteration", 1, 1 << 24)
+    ? parseIntToken(req("num_tree_per_iteration"), "num_tree_per_iteration", 1, MAX_CLASSES)
     : numClass;
   const maxFeatureIdx = parseIntToken(req("max_feature_idx"), "max_feature_idx", 0, I32_MAX - 1);
   const numFeatures = maxFeatureIdx + 1;
