@@ -134,6 +134,27 @@ describe("cloudpickle functions pickled by value", () => {
     });
   });
 
+  it("finds the owner and attribute inside objects built by a flavor's own handlers, and runs none after the refusal", () => {
+    const calls: string[] = [];
+    const opaque = (name: string) => ({
+      create: () => {
+        calls.push(`${name}.create`);
+        return { name };
+      },
+      setState: () => {
+        calls.push(`${name}.setState`);
+      },
+    });
+    const list = standardAllowlist().register(
+      "sklearn.preprocessing._function_transformer.FunctionTransformer",
+      opaque("FunctionTransformer"),
+    );
+    const err = refusal("cloudpickle-lambda.pkl", list);
+    expect(err.message).toMatch(/^FunctionTransformer\(func=<lambda>\) holds Python code/);
+    // Created before the refusal was seen; its state (which holds the lambda) was never handed over.
+    expect(calls).toEqual(["FunctionTransformer.create"]);
+  });
+
   it("refuses the lambda even when the class around it is not allowed", () => {
     const err = refusal("cloudpickle-lambda.pkl");
     expect(err.kind).toBe("refused");
