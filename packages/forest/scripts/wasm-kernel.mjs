@@ -33,9 +33,25 @@ export function forestWat() {
       `${single ? "" : `(local.set $o (i32.add (local.get $out) (i32.load offset=${k * 16 + 12} (local.get $row))))\n`}${add(
         leaf(`offset=${k * 4} (i32.add (local.get $p) (i32.shl (local.get $n${k}) (i32.const ${SHIFT})))`),
       )}`;
+    const P = [0, 1, 2, 3];
+    // one step of pointer chain k: q = (left child, or the leaf itself) + (bins >= rank)
+    const pstep = (
+      k,
+    ) => `(local.set $a (i32.add (local.get $b${k}) (i32.shl (local.get $q${k}) (i32.const 3))))
+(local.set $c${k} (i32.load offset=4 (local.get $a)))
+(local.set $v (i32.load (local.get $a)))
+(local.set $q${k} (i32.add (i32.and (local.get $c${k}) (i32.const 0x7fffffff))
+  (i32.ge_s (i32.load (i32.shr_u (local.get $v) (i32.const 16))) (i32.and (local.get $v) (i32.const 0xffff)))))`;
+    const pleaf = (k) =>
+      `${single ? "" : `(local.set $o (i32.add (local.get $out) (i32.load offset=${16 * k + 12} (local.get $row))))\n`}${add(
+        leaf(
+          `(i32.add (i32.load offset=${16 * k + 4} (local.get $row)) (i32.shl (local.get $q${k}) (i32.const 2)))`,
+        ),
+      )}`;
     return `  ;; ${single ? "single-output models: out[0]" : "out[group of t]"} += leaf of t (${T}), for trees [$t0, $t1), for the row whose bins are at 0
   (func $trees${single ? "1" : "N"}${f64 ? "d" : ""} (param $t0 i32) (param $t1 i32) (param $out i32)
-    (local $t i32) (local $row i32) (local $p i32) (local $s i32) (local $D i32) (local $d i32) (local $v i32) (local $o i32) (local $a i32) (local $c i32) (local $acc ${T})
+    (local $t i32) (local $row i32) (local $p i32) (local $s i32) (local $D i32) (local $d i32) (local $v i32) (local $o i32) (local $a i32) (local $k i32) (local $acc ${T})
+    ${[0, 1, 2, 3].map((k) => `(local $b${k} i32) (local $q${k} i32) (local $c${k} i32)`).join(" ")}
     ${K.map((k) => `(local $n${k} i32)`).join(" ")}
     ${single ? `(local.set $acc (${T}.load (local.get $out)))` : ""}
     (local.set $t (local.get $t0))
@@ -60,23 +76,35 @@ export function forestWat() {
           ${ind(K.map(leafK).join("\n"), 10)}
           (local.set $t (i32.add (local.get $t) (i32.const ${GROUP}))))
         (else
-          ;; one tree (a range that starts or ends inside a group, an ungrouped tree, or a deep one)
-          ${single ? "" : "(local.set $o (i32.add (local.get $out) (i32.load offset=12 (local.get $row))))"}
+          ;; one tree (a range that starts or ends inside a group, an ungrouped tree), or deep ones
           (if (i32.lt_s (local.get $D) (i32.const 0))
             (then
-              ;; a tree deeper than the complete layout allows: 8-byte nodes (word, index of the left child, the
-              ;; right one next to it; -1 marks a leaf, whose word is its value), walked until a leaf
-              (local.set $n0 (i32.const 0))
-              (block $end2 (loop $walk
-                (local.set $a (i32.add (local.get $p) (i32.shl (local.get $n0) (i32.const 3))))
-                (local.set $c (i32.load offset=4 (local.get $a)))
-                (br_if $end2 (i32.lt_s (local.get $c) (i32.const 0)))
-                (local.set $v (i32.load (local.get $a)))
-                (local.set $n0 (i32.add (local.get $c)
-                  (i32.ge_s (i32.load (i32.shr_u (local.get $v) (i32.const 16))) (i32.and (local.get $v) (i32.const 0xffff)))))
-                (br $walk)))
-              ${add(leaf("(local.get $a)"))})
+              ;; trees deeper than the complete layout allows: 8-byte nodes (word, index of the left child with the
+              ;; right one next to it; a leaf is "always left" onto itself, its index with the sign bit set) and a
+              ;; value table at the address in the tree row's second word. Four such trees in a row walk in lockstep
+              ;; until all four stand on leaves (their loads overlap); leaves are then added in tree order.
+              (local.set $k (i32.const 1))
+              (if (i32.and
+                    (i32.le_u (i32.add (local.get $t) (i32.const 4)) (local.get $t1))
+                    (i32.and (i32.lt_s (i32.load offset=24 (local.get $row)) (i32.const 0))
+                      (i32.and (i32.lt_s (i32.load offset=40 (local.get $row)) (i32.const 0))
+                               (i32.lt_s (i32.load offset=56 (local.get $row)) (i32.const 0)))))
+                (then (local.set $k (i32.const 4))))
+              ${P.map((k) => `(local.set $b${k} (i32.load offset=${16 * k} (local.get $row))) (local.set $q${k} (i32.const 0)) (local.set $c${k} (i32.const -1))`).join("\n              ")}
+              (if (i32.eq (local.get $k) (i32.const 4))
+                (then
+                  (loop $walk4
+                    ${ind(P.map(pstep).join("\n"), 20)}
+                    (br_if $walk4 (i32.ge_s (i32.and (i32.and (local.get $c0) (local.get $c1)) (i32.and (local.get $c2) (local.get $c3))) (i32.const 0))))
+                  ${ind(P.map(pleaf).join("\n"), 18)})
+                (else
+                  (loop $walk1
+                    ${ind(pstep(0), 20)}
+                    (br_if $walk1 (i32.ge_s (local.get $c0) (i32.const 0))))
+                  ${ind(pleaf(0), 18)})))
             (else
+              (local.set $k (i32.const 1))
+              ${single ? "" : "(local.set $o (i32.add (local.get $out) (i32.load offset=12 (local.get $row))))"}
               (local.set $s (i32.load offset=4 (local.get $row)))
               (local.set $n0 (i32.const 1))
               (local.set $d (i32.const 0))
@@ -88,7 +116,7 @@ export function forestWat() {
                 (local.set $d (i32.add (local.get $d) (i32.const 1)))
                 (br $level1)))
               ${add(leaf("(i32.add (local.get $p) (i32.shl (local.get $n0) (local.get $s)))"))}))
-          (local.set $t (i32.add (local.get $t) (i32.const 1)))))
+          (local.set $t (i32.add (local.get $t) (local.get $k)))))
       (br $next)))
     ${single ? `(${T}.store (local.get $out) (local.get $acc))` : ""})`;
   };

@@ -127,7 +127,7 @@ export function float32Source(fo: Forest): WasmSource {
 /**
  * Lays the trees out for the wasm kernel, or returns null when they do not fit the layout (categorical splits, too
  * many features or distinct thresholds, too big). Trees up to 12 deep are complete binary trees (walked 16 at a
- * time where a whole aligned group of 16 is); deeper ones are 8-byte pointer nodes walked one tree at a time.
+ * time where a whole aligned group of 16 is); deeper ones are 8-byte pointer nodes, walked four trees at a time.
  */
 export function buildWasmForest(
   src: WasmSource,
@@ -209,8 +209,9 @@ export function buildWasmForest(
   let leafSlots = 0;
   for (let t = 0; t < T; t++) {
     if (depth[t]! < 0) {
+      // 8-byte nodes, then a 4-byte value slot per node
       treeAddr[t] = size;
-      size += 8 * nodes[t]!;
+      size += 12 * nodes[t]!;
       leafSlots += nodes[t]!;
     } else {
       const slots = 2 << depth[t]!;
@@ -267,7 +268,8 @@ export function buildWasmForest(
     const base = treeAddr[t]!;
     const row = (tt >> 2) + 4 * t;
     i32[row] = base;
-    i32[row + 1] = shift;
+    // a deep tree's second word is the address of its value table
+    i32[row + 1] = D < 0 ? base + 8 * nodes[t]! : shift;
     i32[row + 2] = D;
     i32[row + 3] = (src.sum64 ? 8 : 4) * src.output(t);
     const root = src.root(t);
@@ -276,8 +278,10 @@ export function buildWasmForest(
         const n = root + 4 * i;
         const at = (base + 8 * i) >> 2;
         if (I[n]! < 0) {
-          putLeaf(at, t, n);
-          i32[at + 1] = -1;
+          // "always left" onto itself, sign bit marking the leaf; its value in the table
+          i32[at] = 0xffff;
+          i32[at + 1] = i | 0x80000000;
+          putLeaf((base + 8 * nodes[t]! + 4 * i) >> 2, t, n);
         } else {
           i32[at] = nodeWord(n);
           i32[at + 1] = (I[n + 1]! - root) >> 2;

@@ -139,7 +139,8 @@
 
   ;; out[group of t] += leaf of t (f32), for trees [$t0, $t1), for the row whose bins are at 0
   (func $treesN (param $t0 i32) (param $t1 i32) (param $out i32)
-    (local $t i32) (local $row i32) (local $p i32) (local $s i32) (local $D i32) (local $d i32) (local $v i32) (local $o i32) (local $a i32) (local $c i32) (local $acc f32)
+    (local $t i32) (local $row i32) (local $p i32) (local $s i32) (local $D i32) (local $d i32) (local $v i32) (local $o i32) (local $a i32) (local $k i32) (local $acc f32)
+    (local $b0 i32) (local $q0 i32) (local $c0 i32) (local $b1 i32) (local $q1 i32) (local $c1 i32) (local $b2 i32) (local $q2 i32) (local $c2 i32) (local $b3 i32) (local $q3 i32) (local $c3 i32)
     (local $n0 i32) (local $n1 i32) (local $n2 i32) (local $n3 i32) (local $n4 i32) (local $n5 i32) (local $n6 i32) (local $n7 i32) (local $n8 i32) (local $n9 i32) (local $n10 i32) (local $n11 i32) (local $n12 i32) (local $n13 i32) (local $n14 i32) (local $n15 i32)
     
     (local.set $t (local.get $t0))
@@ -242,23 +243,69 @@
           (f32.store (local.get $o) (f32.add (f32.load (local.get $o)) (f32.load offset=60 (i32.add (local.get $p) (i32.shl (local.get $n15) (i32.const 6))))))
           (local.set $t (i32.add (local.get $t) (i32.const 16))))
         (else
-          ;; one tree (a range that starts or ends inside a group, an ungrouped tree, or a deep one)
-          (local.set $o (i32.add (local.get $out) (i32.load offset=12 (local.get $row))))
+          ;; one tree (a range that starts or ends inside a group, an ungrouped tree), or deep ones
           (if (i32.lt_s (local.get $D) (i32.const 0))
             (then
-              ;; a tree deeper than the complete layout allows: 8-byte nodes (word, index of the left child, the
-              ;; right one next to it; -1 marks a leaf, whose word is its value), walked until a leaf
-              (local.set $n0 (i32.const 0))
-              (block $end2 (loop $walk
-                (local.set $a (i32.add (local.get $p) (i32.shl (local.get $n0) (i32.const 3))))
-                (local.set $c (i32.load offset=4 (local.get $a)))
-                (br_if $end2 (i32.lt_s (local.get $c) (i32.const 0)))
-                (local.set $v (i32.load (local.get $a)))
-                (local.set $n0 (i32.add (local.get $c)
-                  (i32.ge_s (i32.load (i32.shr_u (local.get $v) (i32.const 16))) (i32.and (local.get $v) (i32.const 0xffff)))))
-                (br $walk)))
-              (f32.store (local.get $o) (f32.add (f32.load (local.get $o)) (f32.load (local.get $a)))))
+              ;; trees deeper than the complete layout allows: 8-byte nodes (word, index of the left child with the
+              ;; right one next to it; a leaf is "always left" onto itself, its index with the sign bit set) and a
+              ;; value table at the address in the tree row's second word. Four such trees in a row walk in lockstep
+              ;; until all four stand on leaves (their loads overlap); leaves are then added in tree order.
+              (local.set $k (i32.const 1))
+              (if (i32.and
+                    (i32.le_u (i32.add (local.get $t) (i32.const 4)) (local.get $t1))
+                    (i32.and (i32.lt_s (i32.load offset=24 (local.get $row)) (i32.const 0))
+                      (i32.and (i32.lt_s (i32.load offset=40 (local.get $row)) (i32.const 0))
+                               (i32.lt_s (i32.load offset=56 (local.get $row)) (i32.const 0)))))
+                (then (local.set $k (i32.const 4))))
+              (local.set $b0 (i32.load offset=0 (local.get $row))) (local.set $q0 (i32.const 0)) (local.set $c0 (i32.const -1))
+              (local.set $b1 (i32.load offset=16 (local.get $row))) (local.set $q1 (i32.const 0)) (local.set $c1 (i32.const -1))
+              (local.set $b2 (i32.load offset=32 (local.get $row))) (local.set $q2 (i32.const 0)) (local.set $c2 (i32.const -1))
+              (local.set $b3 (i32.load offset=48 (local.get $row))) (local.set $q3 (i32.const 0)) (local.set $c3 (i32.const -1))
+              (if (i32.eq (local.get $k) (i32.const 4))
+                (then
+                  (loop $walk4
+                    (local.set $a (i32.add (local.get $b0) (i32.shl (local.get $q0) (i32.const 3))))
+                    (local.set $c0 (i32.load offset=4 (local.get $a)))
+                    (local.set $v (i32.load (local.get $a)))
+                    (local.set $q0 (i32.add (i32.and (local.get $c0) (i32.const 0x7fffffff))
+                      (i32.ge_s (i32.load (i32.shr_u (local.get $v) (i32.const 16))) (i32.and (local.get $v) (i32.const 0xffff)))))
+                    (local.set $a (i32.add (local.get $b1) (i32.shl (local.get $q1) (i32.const 3))))
+                    (local.set $c1 (i32.load offset=4 (local.get $a)))
+                    (local.set $v (i32.load (local.get $a)))
+                    (local.set $q1 (i32.add (i32.and (local.get $c1) (i32.const 0x7fffffff))
+                      (i32.ge_s (i32.load (i32.shr_u (local.get $v) (i32.const 16))) (i32.and (local.get $v) (i32.const 0xffff)))))
+                    (local.set $a (i32.add (local.get $b2) (i32.shl (local.get $q2) (i32.const 3))))
+                    (local.set $c2 (i32.load offset=4 (local.get $a)))
+                    (local.set $v (i32.load (local.get $a)))
+                    (local.set $q2 (i32.add (i32.and (local.get $c2) (i32.const 0x7fffffff))
+                      (i32.ge_s (i32.load (i32.shr_u (local.get $v) (i32.const 16))) (i32.and (local.get $v) (i32.const 0xffff)))))
+                    (local.set $a (i32.add (local.get $b3) (i32.shl (local.get $q3) (i32.const 3))))
+                    (local.set $c3 (i32.load offset=4 (local.get $a)))
+                    (local.set $v (i32.load (local.get $a)))
+                    (local.set $q3 (i32.add (i32.and (local.get $c3) (i32.const 0x7fffffff))
+                      (i32.ge_s (i32.load (i32.shr_u (local.get $v) (i32.const 16))) (i32.and (local.get $v) (i32.const 0xffff)))))
+                    (br_if $walk4 (i32.ge_s (i32.and (i32.and (local.get $c0) (local.get $c1)) (i32.and (local.get $c2) (local.get $c3))) (i32.const 0))))
+                  (local.set $o (i32.add (local.get $out) (i32.load offset=12 (local.get $row))))
+                  (f32.store (local.get $o) (f32.add (f32.load (local.get $o)) (f32.load (i32.add (i32.load offset=4 (local.get $row)) (i32.shl (local.get $q0) (i32.const 2))))))
+                  (local.set $o (i32.add (local.get $out) (i32.load offset=28 (local.get $row))))
+                  (f32.store (local.get $o) (f32.add (f32.load (local.get $o)) (f32.load (i32.add (i32.load offset=20 (local.get $row)) (i32.shl (local.get $q1) (i32.const 2))))))
+                  (local.set $o (i32.add (local.get $out) (i32.load offset=44 (local.get $row))))
+                  (f32.store (local.get $o) (f32.add (f32.load (local.get $o)) (f32.load (i32.add (i32.load offset=36 (local.get $row)) (i32.shl (local.get $q2) (i32.const 2))))))
+                  (local.set $o (i32.add (local.get $out) (i32.load offset=60 (local.get $row))))
+                  (f32.store (local.get $o) (f32.add (f32.load (local.get $o)) (f32.load (i32.add (i32.load offset=52 (local.get $row)) (i32.shl (local.get $q3) (i32.const 2)))))))
+                (else
+                  (loop $walk1
+                    (local.set $a (i32.add (local.get $b0) (i32.shl (local.get $q0) (i32.const 3))))
+                    (local.set $c0 (i32.load offset=4 (local.get $a)))
+                    (local.set $v (i32.load (local.get $a)))
+                    (local.set $q0 (i32.add (i32.and (local.get $c0) (i32.const 0x7fffffff))
+                      (i32.ge_s (i32.load (i32.shr_u (local.get $v) (i32.const 16))) (i32.and (local.get $v) (i32.const 0xffff)))))
+                    (br_if $walk1 (i32.ge_s (local.get $c0) (i32.const 0))))
+                  (local.set $o (i32.add (local.get $out) (i32.load offset=12 (local.get $row))))
+                  (f32.store (local.get $o) (f32.add (f32.load (local.get $o)) (f32.load (i32.add (i32.load offset=4 (local.get $row)) (i32.shl (local.get $q0) (i32.const 2)))))))))
             (else
+              (local.set $k (i32.const 1))
+              (local.set $o (i32.add (local.get $out) (i32.load offset=12 (local.get $row))))
               (local.set $s (i32.load offset=4 (local.get $row)))
               (local.set $n0 (i32.const 1))
               (local.set $d (i32.const 0))
@@ -270,13 +317,14 @@
                 (local.set $d (i32.add (local.get $d) (i32.const 1)))
                 (br $level1)))
               (f32.store (local.get $o) (f32.add (f32.load (local.get $o)) (f32.load (i32.add (local.get $p) (i32.shl (local.get $n0) (local.get $s))))))))
-          (local.set $t (i32.add (local.get $t) (i32.const 1)))))
+          (local.set $t (i32.add (local.get $t) (local.get $k)))))
       (br $next)))
     )
 
   ;; single-output models: out[0] += leaf of t (f32), for trees [$t0, $t1), for the row whose bins are at 0
   (func $trees1 (param $t0 i32) (param $t1 i32) (param $out i32)
-    (local $t i32) (local $row i32) (local $p i32) (local $s i32) (local $D i32) (local $d i32) (local $v i32) (local $o i32) (local $a i32) (local $c i32) (local $acc f32)
+    (local $t i32) (local $row i32) (local $p i32) (local $s i32) (local $D i32) (local $d i32) (local $v i32) (local $o i32) (local $a i32) (local $k i32) (local $acc f32)
+    (local $b0 i32) (local $q0 i32) (local $c0 i32) (local $b1 i32) (local $q1 i32) (local $c1 i32) (local $b2 i32) (local $q2 i32) (local $c2 i32) (local $b3 i32) (local $q3 i32) (local $c3 i32)
     (local $n0 i32) (local $n1 i32) (local $n2 i32) (local $n3 i32) (local $n4 i32) (local $n5 i32) (local $n6 i32) (local $n7 i32) (local $n8 i32) (local $n9 i32) (local $n10 i32) (local $n11 i32) (local $n12 i32) (local $n13 i32) (local $n14 i32) (local $n15 i32)
     (local.set $acc (f32.load (local.get $out)))
     (local.set $t (local.get $t0))
@@ -363,23 +411,64 @@
           (local.set $acc (f32.add (local.get $acc) (f32.load offset=60 (i32.add (local.get $p) (i32.shl (local.get $n15) (i32.const 6))))))
           (local.set $t (i32.add (local.get $t) (i32.const 16))))
         (else
-          ;; one tree (a range that starts or ends inside a group, an ungrouped tree, or a deep one)
-          
+          ;; one tree (a range that starts or ends inside a group, an ungrouped tree), or deep ones
           (if (i32.lt_s (local.get $D) (i32.const 0))
             (then
-              ;; a tree deeper than the complete layout allows: 8-byte nodes (word, index of the left child, the
-              ;; right one next to it; -1 marks a leaf, whose word is its value), walked until a leaf
-              (local.set $n0 (i32.const 0))
-              (block $end2 (loop $walk
-                (local.set $a (i32.add (local.get $p) (i32.shl (local.get $n0) (i32.const 3))))
-                (local.set $c (i32.load offset=4 (local.get $a)))
-                (br_if $end2 (i32.lt_s (local.get $c) (i32.const 0)))
-                (local.set $v (i32.load (local.get $a)))
-                (local.set $n0 (i32.add (local.get $c)
-                  (i32.ge_s (i32.load (i32.shr_u (local.get $v) (i32.const 16))) (i32.and (local.get $v) (i32.const 0xffff)))))
-                (br $walk)))
-              (local.set $acc (f32.add (local.get $acc) (f32.load (local.get $a)))))
+              ;; trees deeper than the complete layout allows: 8-byte nodes (word, index of the left child with the
+              ;; right one next to it; a leaf is "always left" onto itself, its index with the sign bit set) and a
+              ;; value table at the address in the tree row's second word. Four such trees in a row walk in lockstep
+              ;; until all four stand on leaves (their loads overlap); leaves are then added in tree order.
+              (local.set $k (i32.const 1))
+              (if (i32.and
+                    (i32.le_u (i32.add (local.get $t) (i32.const 4)) (local.get $t1))
+                    (i32.and (i32.lt_s (i32.load offset=24 (local.get $row)) (i32.const 0))
+                      (i32.and (i32.lt_s (i32.load offset=40 (local.get $row)) (i32.const 0))
+                               (i32.lt_s (i32.load offset=56 (local.get $row)) (i32.const 0)))))
+                (then (local.set $k (i32.const 4))))
+              (local.set $b0 (i32.load offset=0 (local.get $row))) (local.set $q0 (i32.const 0)) (local.set $c0 (i32.const -1))
+              (local.set $b1 (i32.load offset=16 (local.get $row))) (local.set $q1 (i32.const 0)) (local.set $c1 (i32.const -1))
+              (local.set $b2 (i32.load offset=32 (local.get $row))) (local.set $q2 (i32.const 0)) (local.set $c2 (i32.const -1))
+              (local.set $b3 (i32.load offset=48 (local.get $row))) (local.set $q3 (i32.const 0)) (local.set $c3 (i32.const -1))
+              (if (i32.eq (local.get $k) (i32.const 4))
+                (then
+                  (loop $walk4
+                    (local.set $a (i32.add (local.get $b0) (i32.shl (local.get $q0) (i32.const 3))))
+                    (local.set $c0 (i32.load offset=4 (local.get $a)))
+                    (local.set $v (i32.load (local.get $a)))
+                    (local.set $q0 (i32.add (i32.and (local.get $c0) (i32.const 0x7fffffff))
+                      (i32.ge_s (i32.load (i32.shr_u (local.get $v) (i32.const 16))) (i32.and (local.get $v) (i32.const 0xffff)))))
+                    (local.set $a (i32.add (local.get $b1) (i32.shl (local.get $q1) (i32.const 3))))
+                    (local.set $c1 (i32.load offset=4 (local.get $a)))
+                    (local.set $v (i32.load (local.get $a)))
+                    (local.set $q1 (i32.add (i32.and (local.get $c1) (i32.const 0x7fffffff))
+                      (i32.ge_s (i32.load (i32.shr_u (local.get $v) (i32.const 16))) (i32.and (local.get $v) (i32.const 0xffff)))))
+                    (local.set $a (i32.add (local.get $b2) (i32.shl (local.get $q2) (i32.const 3))))
+                    (local.set $c2 (i32.load offset=4 (local.get $a)))
+                    (local.set $v (i32.load (local.get $a)))
+                    (local.set $q2 (i32.add (i32.and (local.get $c2) (i32.const 0x7fffffff))
+                      (i32.ge_s (i32.load (i32.shr_u (local.get $v) (i32.const 16))) (i32.and (local.get $v) (i32.const 0xffff)))))
+                    (local.set $a (i32.add (local.get $b3) (i32.shl (local.get $q3) (i32.const 3))))
+                    (local.set $c3 (i32.load offset=4 (local.get $a)))
+                    (local.set $v (i32.load (local.get $a)))
+                    (local.set $q3 (i32.add (i32.and (local.get $c3) (i32.const 0x7fffffff))
+                      (i32.ge_s (i32.load (i32.shr_u (local.get $v) (i32.const 16))) (i32.and (local.get $v) (i32.const 0xffff)))))
+                    (br_if $walk4 (i32.ge_s (i32.and (i32.and (local.get $c0) (local.get $c1)) (i32.and (local.get $c2) (local.get $c3))) (i32.const 0))))
+                  (local.set $acc (f32.add (local.get $acc) (f32.load (i32.add (i32.load offset=4 (local.get $row)) (i32.shl (local.get $q0) (i32.const 2))))))
+                  (local.set $acc (f32.add (local.get $acc) (f32.load (i32.add (i32.load offset=20 (local.get $row)) (i32.shl (local.get $q1) (i32.const 2))))))
+                  (local.set $acc (f32.add (local.get $acc) (f32.load (i32.add (i32.load offset=36 (local.get $row)) (i32.shl (local.get $q2) (i32.const 2))))))
+                  (local.set $acc (f32.add (local.get $acc) (f32.load (i32.add (i32.load offset=52 (local.get $row)) (i32.shl (local.get $q3) (i32.const 2)))))))
+                (else
+                  (loop $walk1
+                    (local.set $a (i32.add (local.get $b0) (i32.shl (local.get $q0) (i32.const 3))))
+                    (local.set $c0 (i32.load offset=4 (local.get $a)))
+                    (local.set $v (i32.load (local.get $a)))
+                    (local.set $q0 (i32.add (i32.and (local.get $c0) (i32.const 0x7fffffff))
+                      (i32.ge_s (i32.load (i32.shr_u (local.get $v) (i32.const 16))) (i32.and (local.get $v) (i32.const 0xffff)))))
+                    (br_if $walk1 (i32.ge_s (local.get $c0) (i32.const 0))))
+                  (local.set $acc (f32.add (local.get $acc) (f32.load (i32.add (i32.load offset=4 (local.get $row)) (i32.shl (local.get $q0) (i32.const 2)))))))))
             (else
+              (local.set $k (i32.const 1))
+              
               (local.set $s (i32.load offset=4 (local.get $row)))
               (local.set $n0 (i32.const 1))
               (local.set $d (i32.const 0))
@@ -391,13 +480,14 @@
                 (local.set $d (i32.add (local.get $d) (i32.const 1)))
                 (br $level1)))
               (local.set $acc (f32.add (local.get $acc) (f32.load (i32.add (local.get $p) (i32.shl (local.get $n0) (local.get $s))))))))
-          (local.set $t (i32.add (local.get $t) (i32.const 1)))))
+          (local.set $t (i32.add (local.get $t) (local.get $k)))))
       (br $next)))
     (f32.store (local.get $out) (local.get $acc)))
 
   ;; out[group of t] += leaf of t (f64), for trees [$t0, $t1), for the row whose bins are at 0
   (func $treesNd (param $t0 i32) (param $t1 i32) (param $out i32)
-    (local $t i32) (local $row i32) (local $p i32) (local $s i32) (local $D i32) (local $d i32) (local $v i32) (local $o i32) (local $a i32) (local $c i32) (local $acc f64)
+    (local $t i32) (local $row i32) (local $p i32) (local $s i32) (local $D i32) (local $d i32) (local $v i32) (local $o i32) (local $a i32) (local $k i32) (local $acc f64)
+    (local $b0 i32) (local $q0 i32) (local $c0 i32) (local $b1 i32) (local $q1 i32) (local $c1 i32) (local $b2 i32) (local $q2 i32) (local $c2 i32) (local $b3 i32) (local $q3 i32) (local $c3 i32)
     (local $n0 i32) (local $n1 i32) (local $n2 i32) (local $n3 i32) (local $n4 i32) (local $n5 i32) (local $n6 i32) (local $n7 i32) (local $n8 i32) (local $n9 i32) (local $n10 i32) (local $n11 i32) (local $n12 i32) (local $n13 i32) (local $n14 i32) (local $n15 i32)
     
     (local.set $t (local.get $t0))
@@ -500,23 +590,69 @@
           (f64.store (local.get $o) (f64.add (f64.load (local.get $o)) (f64.load (i32.load offset=60 (i32.add (local.get $p) (i32.shl (local.get $n15) (i32.const 6)))))))
           (local.set $t (i32.add (local.get $t) (i32.const 16))))
         (else
-          ;; one tree (a range that starts or ends inside a group, an ungrouped tree, or a deep one)
-          (local.set $o (i32.add (local.get $out) (i32.load offset=12 (local.get $row))))
+          ;; one tree (a range that starts or ends inside a group, an ungrouped tree), or deep ones
           (if (i32.lt_s (local.get $D) (i32.const 0))
             (then
-              ;; a tree deeper than the complete layout allows: 8-byte nodes (word, index of the left child, the
-              ;; right one next to it; -1 marks a leaf, whose word is its value), walked until a leaf
-              (local.set $n0 (i32.const 0))
-              (block $end2 (loop $walk
-                (local.set $a (i32.add (local.get $p) (i32.shl (local.get $n0) (i32.const 3))))
-                (local.set $c (i32.load offset=4 (local.get $a)))
-                (br_if $end2 (i32.lt_s (local.get $c) (i32.const 0)))
-                (local.set $v (i32.load (local.get $a)))
-                (local.set $n0 (i32.add (local.get $c)
-                  (i32.ge_s (i32.load (i32.shr_u (local.get $v) (i32.const 16))) (i32.and (local.get $v) (i32.const 0xffff)))))
-                (br $walk)))
-              (f64.store (local.get $o) (f64.add (f64.load (local.get $o)) (f64.load (i32.load (local.get $a))))))
+              ;; trees deeper than the complete layout allows: 8-byte nodes (word, index of the left child with the
+              ;; right one next to it; a leaf is "always left" onto itself, its index with the sign bit set) and a
+              ;; value table at the address in the tree row's second word. Four such trees in a row walk in lockstep
+              ;; until all four stand on leaves (their loads overlap); leaves are then added in tree order.
+              (local.set $k (i32.const 1))
+              (if (i32.and
+                    (i32.le_u (i32.add (local.get $t) (i32.const 4)) (local.get $t1))
+                    (i32.and (i32.lt_s (i32.load offset=24 (local.get $row)) (i32.const 0))
+                      (i32.and (i32.lt_s (i32.load offset=40 (local.get $row)) (i32.const 0))
+                               (i32.lt_s (i32.load offset=56 (local.get $row)) (i32.const 0)))))
+                (then (local.set $k (i32.const 4))))
+              (local.set $b0 (i32.load offset=0 (local.get $row))) (local.set $q0 (i32.const 0)) (local.set $c0 (i32.const -1))
+              (local.set $b1 (i32.load offset=16 (local.get $row))) (local.set $q1 (i32.const 0)) (local.set $c1 (i32.const -1))
+              (local.set $b2 (i32.load offset=32 (local.get $row))) (local.set $q2 (i32.const 0)) (local.set $c2 (i32.const -1))
+              (local.set $b3 (i32.load offset=48 (local.get $row))) (local.set $q3 (i32.const 0)) (local.set $c3 (i32.const -1))
+              (if (i32.eq (local.get $k) (i32.const 4))
+                (then
+                  (loop $walk4
+                    (local.set $a (i32.add (local.get $b0) (i32.shl (local.get $q0) (i32.const 3))))
+                    (local.set $c0 (i32.load offset=4 (local.get $a)))
+                    (local.set $v (i32.load (local.get $a)))
+                    (local.set $q0 (i32.add (i32.and (local.get $c0) (i32.const 0x7fffffff))
+                      (i32.ge_s (i32.load (i32.shr_u (local.get $v) (i32.const 16))) (i32.and (local.get $v) (i32.const 0xffff)))))
+                    (local.set $a (i32.add (local.get $b1) (i32.shl (local.get $q1) (i32.const 3))))
+                    (local.set $c1 (i32.load offset=4 (local.get $a)))
+                    (local.set $v (i32.load (local.get $a)))
+                    (local.set $q1 (i32.add (i32.and (local.get $c1) (i32.const 0x7fffffff))
+                      (i32.ge_s (i32.load (i32.shr_u (local.get $v) (i32.const 16))) (i32.and (local.get $v) (i32.const 0xffff)))))
+                    (local.set $a (i32.add (local.get $b2) (i32.shl (local.get $q2) (i32.const 3))))
+                    (local.set $c2 (i32.load offset=4 (local.get $a)))
+                    (local.set $v (i32.load (local.get $a)))
+                    (local.set $q2 (i32.add (i32.and (local.get $c2) (i32.const 0x7fffffff))
+                      (i32.ge_s (i32.load (i32.shr_u (local.get $v) (i32.const 16))) (i32.and (local.get $v) (i32.const 0xffff)))))
+                    (local.set $a (i32.add (local.get $b3) (i32.shl (local.get $q3) (i32.const 3))))
+                    (local.set $c3 (i32.load offset=4 (local.get $a)))
+                    (local.set $v (i32.load (local.get $a)))
+                    (local.set $q3 (i32.add (i32.and (local.get $c3) (i32.const 0x7fffffff))
+                      (i32.ge_s (i32.load (i32.shr_u (local.get $v) (i32.const 16))) (i32.and (local.get $v) (i32.const 0xffff)))))
+                    (br_if $walk4 (i32.ge_s (i32.and (i32.and (local.get $c0) (local.get $c1)) (i32.and (local.get $c2) (local.get $c3))) (i32.const 0))))
+                  (local.set $o (i32.add (local.get $out) (i32.load offset=12 (local.get $row))))
+                  (f64.store (local.get $o) (f64.add (f64.load (local.get $o)) (f64.load (i32.load (i32.add (i32.load offset=4 (local.get $row)) (i32.shl (local.get $q0) (i32.const 2)))))))
+                  (local.set $o (i32.add (local.get $out) (i32.load offset=28 (local.get $row))))
+                  (f64.store (local.get $o) (f64.add (f64.load (local.get $o)) (f64.load (i32.load (i32.add (i32.load offset=20 (local.get $row)) (i32.shl (local.get $q1) (i32.const 2)))))))
+                  (local.set $o (i32.add (local.get $out) (i32.load offset=44 (local.get $row))))
+                  (f64.store (local.get $o) (f64.add (f64.load (local.get $o)) (f64.load (i32.load (i32.add (i32.load offset=36 (local.get $row)) (i32.shl (local.get $q2) (i32.const 2)))))))
+                  (local.set $o (i32.add (local.get $out) (i32.load offset=60 (local.get $row))))
+                  (f64.store (local.get $o) (f64.add (f64.load (local.get $o)) (f64.load (i32.load (i32.add (i32.load offset=52 (local.get $row)) (i32.shl (local.get $q3) (i32.const 2))))))))
+                (else
+                  (loop $walk1
+                    (local.set $a (i32.add (local.get $b0) (i32.shl (local.get $q0) (i32.const 3))))
+                    (local.set $c0 (i32.load offset=4 (local.get $a)))
+                    (local.set $v (i32.load (local.get $a)))
+                    (local.set $q0 (i32.add (i32.and (local.get $c0) (i32.const 0x7fffffff))
+                      (i32.ge_s (i32.load (i32.shr_u (local.get $v) (i32.const 16))) (i32.and (local.get $v) (i32.const 0xffff)))))
+                    (br_if $walk1 (i32.ge_s (local.get $c0) (i32.const 0))))
+                  (local.set $o (i32.add (local.get $out) (i32.load offset=12 (local.get $row))))
+                  (f64.store (local.get $o) (f64.add (f64.load (local.get $o)) (f64.load (i32.load (i32.add (i32.load offset=4 (local.get $row)) (i32.shl (local.get $q0) (i32.const 2))))))))))
             (else
+              (local.set $k (i32.const 1))
+              (local.set $o (i32.add (local.get $out) (i32.load offset=12 (local.get $row))))
               (local.set $s (i32.load offset=4 (local.get $row)))
               (local.set $n0 (i32.const 1))
               (local.set $d (i32.const 0))
@@ -528,13 +664,14 @@
                 (local.set $d (i32.add (local.get $d) (i32.const 1)))
                 (br $level1)))
               (f64.store (local.get $o) (f64.add (f64.load (local.get $o)) (f64.load (i32.load (i32.add (local.get $p) (i32.shl (local.get $n0) (local.get $s)))))))))
-          (local.set $t (i32.add (local.get $t) (i32.const 1)))))
+          (local.set $t (i32.add (local.get $t) (local.get $k)))))
       (br $next)))
     )
 
   ;; single-output models: out[0] += leaf of t (f64), for trees [$t0, $t1), for the row whose bins are at 0
   (func $trees1d (param $t0 i32) (param $t1 i32) (param $out i32)
-    (local $t i32) (local $row i32) (local $p i32) (local $s i32) (local $D i32) (local $d i32) (local $v i32) (local $o i32) (local $a i32) (local $c i32) (local $acc f64)
+    (local $t i32) (local $row i32) (local $p i32) (local $s i32) (local $D i32) (local $d i32) (local $v i32) (local $o i32) (local $a i32) (local $k i32) (local $acc f64)
+    (local $b0 i32) (local $q0 i32) (local $c0 i32) (local $b1 i32) (local $q1 i32) (local $c1 i32) (local $b2 i32) (local $q2 i32) (local $c2 i32) (local $b3 i32) (local $q3 i32) (local $c3 i32)
     (local $n0 i32) (local $n1 i32) (local $n2 i32) (local $n3 i32) (local $n4 i32) (local $n5 i32) (local $n6 i32) (local $n7 i32) (local $n8 i32) (local $n9 i32) (local $n10 i32) (local $n11 i32) (local $n12 i32) (local $n13 i32) (local $n14 i32) (local $n15 i32)
     (local.set $acc (f64.load (local.get $out)))
     (local.set $t (local.get $t0))
@@ -621,23 +758,64 @@
           (local.set $acc (f64.add (local.get $acc) (f64.load (i32.load offset=60 (i32.add (local.get $p) (i32.shl (local.get $n15) (i32.const 6)))))))
           (local.set $t (i32.add (local.get $t) (i32.const 16))))
         (else
-          ;; one tree (a range that starts or ends inside a group, an ungrouped tree, or a deep one)
-          
+          ;; one tree (a range that starts or ends inside a group, an ungrouped tree), or deep ones
           (if (i32.lt_s (local.get $D) (i32.const 0))
             (then
-              ;; a tree deeper than the complete layout allows: 8-byte nodes (word, index of the left child, the
-              ;; right one next to it; -1 marks a leaf, whose word is its value), walked until a leaf
-              (local.set $n0 (i32.const 0))
-              (block $end2 (loop $walk
-                (local.set $a (i32.add (local.get $p) (i32.shl (local.get $n0) (i32.const 3))))
-                (local.set $c (i32.load offset=4 (local.get $a)))
-                (br_if $end2 (i32.lt_s (local.get $c) (i32.const 0)))
-                (local.set $v (i32.load (local.get $a)))
-                (local.set $n0 (i32.add (local.get $c)
-                  (i32.ge_s (i32.load (i32.shr_u (local.get $v) (i32.const 16))) (i32.and (local.get $v) (i32.const 0xffff)))))
-                (br $walk)))
-              (local.set $acc (f64.add (local.get $acc) (f64.load (i32.load (local.get $a))))))
+              ;; trees deeper than the complete layout allows: 8-byte nodes (word, index of the left child with the
+              ;; right one next to it; a leaf is "always left" onto itself, its index with the sign bit set) and a
+              ;; value table at the address in the tree row's second word. Four such trees in a row walk in lockstep
+              ;; until all four stand on leaves (their loads overlap); leaves are then added in tree order.
+              (local.set $k (i32.const 1))
+              (if (i32.and
+                    (i32.le_u (i32.add (local.get $t) (i32.const 4)) (local.get $t1))
+                    (i32.and (i32.lt_s (i32.load offset=24 (local.get $row)) (i32.const 0))
+                      (i32.and (i32.lt_s (i32.load offset=40 (local.get $row)) (i32.const 0))
+                               (i32.lt_s (i32.load offset=56 (local.get $row)) (i32.const 0)))))
+                (then (local.set $k (i32.const 4))))
+              (local.set $b0 (i32.load offset=0 (local.get $row))) (local.set $q0 (i32.const 0)) (local.set $c0 (i32.const -1))
+              (local.set $b1 (i32.load offset=16 (local.get $row))) (local.set $q1 (i32.const 0)) (local.set $c1 (i32.const -1))
+              (local.set $b2 (i32.load offset=32 (local.get $row))) (local.set $q2 (i32.const 0)) (local.set $c2 (i32.const -1))
+              (local.set $b3 (i32.load offset=48 (local.get $row))) (local.set $q3 (i32.const 0)) (local.set $c3 (i32.const -1))
+              (if (i32.eq (local.get $k) (i32.const 4))
+                (then
+                  (loop $walk4
+                    (local.set $a (i32.add (local.get $b0) (i32.shl (local.get $q0) (i32.const 3))))
+                    (local.set $c0 (i32.load offset=4 (local.get $a)))
+                    (local.set $v (i32.load (local.get $a)))
+                    (local.set $q0 (i32.add (i32.and (local.get $c0) (i32.const 0x7fffffff))
+                      (i32.ge_s (i32.load (i32.shr_u (local.get $v) (i32.const 16))) (i32.and (local.get $v) (i32.const 0xffff)))))
+                    (local.set $a (i32.add (local.get $b1) (i32.shl (local.get $q1) (i32.const 3))))
+                    (local.set $c1 (i32.load offset=4 (local.get $a)))
+                    (local.set $v (i32.load (local.get $a)))
+                    (local.set $q1 (i32.add (i32.and (local.get $c1) (i32.const 0x7fffffff))
+                      (i32.ge_s (i32.load (i32.shr_u (local.get $v) (i32.const 16))) (i32.and (local.get $v) (i32.const 0xffff)))))
+                    (local.set $a (i32.add (local.get $b2) (i32.shl (local.get $q2) (i32.const 3))))
+                    (local.set $c2 (i32.load offset=4 (local.get $a)))
+                    (local.set $v (i32.load (local.get $a)))
+                    (local.set $q2 (i32.add (i32.and (local.get $c2) (i32.const 0x7fffffff))
+                      (i32.ge_s (i32.load (i32.shr_u (local.get $v) (i32.const 16))) (i32.and (local.get $v) (i32.const 0xffff)))))
+                    (local.set $a (i32.add (local.get $b3) (i32.shl (local.get $q3) (i32.const 3))))
+                    (local.set $c3 (i32.load offset=4 (local.get $a)))
+                    (local.set $v (i32.load (local.get $a)))
+                    (local.set $q3 (i32.add (i32.and (local.get $c3) (i32.const 0x7fffffff))
+                      (i32.ge_s (i32.load (i32.shr_u (local.get $v) (i32.const 16))) (i32.and (local.get $v) (i32.const 0xffff)))))
+                    (br_if $walk4 (i32.ge_s (i32.and (i32.and (local.get $c0) (local.get $c1)) (i32.and (local.get $c2) (local.get $c3))) (i32.const 0))))
+                  (local.set $acc (f64.add (local.get $acc) (f64.load (i32.load (i32.add (i32.load offset=4 (local.get $row)) (i32.shl (local.get $q0) (i32.const 2)))))))
+                  (local.set $acc (f64.add (local.get $acc) (f64.load (i32.load (i32.add (i32.load offset=20 (local.get $row)) (i32.shl (local.get $q1) (i32.const 2)))))))
+                  (local.set $acc (f64.add (local.get $acc) (f64.load (i32.load (i32.add (i32.load offset=36 (local.get $row)) (i32.shl (local.get $q2) (i32.const 2)))))))
+                  (local.set $acc (f64.add (local.get $acc) (f64.load (i32.load (i32.add (i32.load offset=52 (local.get $row)) (i32.shl (local.get $q3) (i32.const 2))))))))
+                (else
+                  (loop $walk1
+                    (local.set $a (i32.add (local.get $b0) (i32.shl (local.get $q0) (i32.const 3))))
+                    (local.set $c0 (i32.load offset=4 (local.get $a)))
+                    (local.set $v (i32.load (local.get $a)))
+                    (local.set $q0 (i32.add (i32.and (local.get $c0) (i32.const 0x7fffffff))
+                      (i32.ge_s (i32.load (i32.shr_u (local.get $v) (i32.const 16))) (i32.and (local.get $v) (i32.const 0xffff)))))
+                    (br_if $walk1 (i32.ge_s (local.get $c0) (i32.const 0))))
+                  (local.set $acc (f64.add (local.get $acc) (f64.load (i32.load (i32.add (i32.load offset=4 (local.get $row)) (i32.shl (local.get $q0) (i32.const 2))))))))))
             (else
+              (local.set $k (i32.const 1))
+              
               (local.set $s (i32.load offset=4 (local.get $row)))
               (local.set $n0 (i32.const 1))
               (local.set $d (i32.const 0))
@@ -649,7 +827,7 @@
                 (local.set $d (i32.add (local.get $d) (i32.const 1)))
                 (br $level1)))
               (local.set $acc (f64.add (local.get $acc) (f64.load (i32.load (i32.add (local.get $p) (i32.shl (local.get $n0) (local.get $s)))))))))
-          (local.set $t (i32.add (local.get $t) (i32.const 1)))))
+          (local.set $t (i32.add (local.get $t) (local.get $k)))))
       (br $next)))
     (f64.store (local.get $out) (local.get $acc)))
 
