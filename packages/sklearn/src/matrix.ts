@@ -104,6 +104,17 @@ export function hstackCsr(blocks: readonly (Dense | Csr)[], rows: number): Csr {
   return { kind: "csr", rows, cols, indptr, indices: Int32Array.from(idx), data: Float64Array.from(val) };
 }
 
+/** The columns of a dense matrix as float64 frame columns (a 2-D numpy array seen column by column). */
+export function denseColumns(m: Dense): FrameColumn[] {
+  const cols: FrameColumn[] = [];
+  for (let j = 0; j < m.cols; j++) {
+    const v = new Float64Array(m.rows);
+    for (let r = 0; r < m.rows; r++) v[r] = m.data[r * m.cols + j]!;
+    cols.push({ dtype: "float64", values: v });
+  }
+  return cols;
+}
+
 /** Columns [start, end) of a dense matrix. */
 export function sliceColumns(x: Dense, cols: readonly number[]): Dense {
   const out = dense(x.rows, cols.length);

@@ -5,6 +5,7 @@ import {
   type Data,
   type Dense,
   dense,
+  denseColumns,
   type Frame,
   type FrameColumn,
   hstackCsr,
@@ -33,13 +34,7 @@ export function asFrame(x: Data): Frame {
   if (x.kind === "series")
     return { kind: "frame", rows: x.rows, names: x.name === null ? null : [x.name], columns: [x.column] };
   const m = x.kind === "dense" ? x : toDense(x);
-  const columns: FrameColumn[] = [];
-  for (let j = 0; j < m.cols; j++) {
-    const v = new Float64Array(m.rows);
-    for (let r = 0; r < m.rows; r++) v[r] = m.data[r * m.cols + j]!;
-    columns.push({ dtype: "float64", values: v });
-  }
-  return { kind: "frame", rows: m.rows, names: null, columns };
+  return { kind: "frame", rows: m.rows, names: null, columns: denseColumns(m) };
 }
 
 export class Pipeline extends Estimator {

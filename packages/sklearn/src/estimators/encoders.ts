@@ -1,6 +1,6 @@
 import { Estimator, toDense } from "../base.js";
 import { inputError } from "../errors.js";
-import { type Csr, type Data, type Dense, dense, type FrameColumn } from "../matrix.js";
+import { type Csr, type Data, type Dense, dense, denseColumns, type FrameColumn } from "../matrix.js";
 import { adaptArray, isMissing, type NdArray, toNumber } from "../ndarray.js";
 import type { State } from "../state.js";
 
@@ -15,14 +15,7 @@ export function categoryKey(v: unknown): unknown {
 export function columnsOf(x: Data): readonly FrameColumn[] {
   if (x.kind === "frame") return x.columns;
   if (x.kind === "series") return [x.column];
-  const m = x.kind === "dense" ? x : toDense(x);
-  const cols: FrameColumn[] = [];
-  for (let j = 0; j < m.cols; j++) {
-    const v = new Float64Array(m.rows);
-    for (let r = 0; r < m.rows; r++) v[r] = m.data[r * m.cols + j]!;
-    cols.push({ dtype: "float64", values: v });
-  }
-  return cols;
+  return denseColumns(x.kind === "dense" ? x : toDense(x));
 }
 
 function categoryIndex(cats: NdArray): Map<unknown, number> {

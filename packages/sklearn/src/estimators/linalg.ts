@@ -84,6 +84,22 @@ export function logsumexpRows(m: Dense): Float64Array {
   return out;
 }
 
+/** log of probabilities, in place (predict_log_proba = np.log(predict_proba)). */
+export function logInPlace(m: Dense): Dense {
+  return mapInPlace(m, Math.log);
+}
+
+/** A binary positive-class probability per row as the two columns [1 - p, p]. */
+export function twoColumns(p: ArrayLike<number>, rows: number, f: (v: number) => number = (v) => v): Dense {
+  const out = dense(rows, 2);
+  for (let r = 0; r < rows; r++) {
+    const v = f(p[r]!);
+    out.data[2 * r] = 1 - v;
+    out.data[2 * r + 1] = v;
+  }
+  return out;
+}
+
 export function mapInPlace(m: Dense, f: (v: number) => number): Dense {
   const d = m.data;
   for (let i = 0; i < d.length; i++) d[i] = f(d[i]!);

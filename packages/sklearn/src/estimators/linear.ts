@@ -3,7 +3,7 @@ import type { Data, Dense } from "../matrix.js";
 import { dense } from "../matrix.js";
 import type { NdArray } from "../ndarray.js";
 import type { State } from "../state.js";
-import { affine, expit, mapInPlace, softmaxRows } from "./linalg.js";
+import { affine, expit, logInPlace, mapInPlace, softmaxRows, twoColumns } from "./linalg.js";
 
 /** coef_ as (k, d) rows and intercept_ (scalar or k-vector). */
 function coefOf(s: State): { w: Float64Array; k: number; flat: boolean; b: Float64Array } {
@@ -64,14 +64,7 @@ export class LinearClassifier extends Estimator {
 
   protected probaOvr(x: Data): Dense {
     const s = mapInPlace(this.scores(x), expit);
-    if (this.k === 1) {
-      const out = dense(s.rows, 2);
-      for (let r = 0; r < s.rows; r++) {
-        out.data[2 * r] = 1 - s.data[r]!;
-        out.data[2 * r + 1] = s.data[r]!;
-      }
-      return out;
-    }
+    if (this.k === 1) return twoColumns(s.data, s.rows);
     for (let r = 0; r < s.rows; r++) {
       let t = 0;
       for (let c = 0; c < s.cols; c++) t += s.data[r * s.cols + c]!;
@@ -107,7 +100,7 @@ export class LogisticRegression extends LinearClassifier {
     return softmaxRows(s);
   }
   override predictLogProba(x: Data): Dense {
-    return mapInPlace(this.predictProba(x), Math.log);
+    return logInPlace(this.predictProba(x));
   }
 }
 
@@ -130,15 +123,7 @@ export class SGDClassifier extends LinearClassifier {
       );
     const s = this.scores(x);
     const clip = (v: number) => (Math.min(Math.max(v, -1), 1) + 1) / 2;
-    if (this.k === 1) {
-      const out = dense(s.rows, 2);
-      for (let r = 0; r < s.rows; r++) {
-        const p = clip(s.data[r]!);
-        out.data[2 * r] = 1 - p;
-        out.data[2 * r + 1] = p;
-      }
-      return out;
-    }
+    if (this.k === 1) return twoColumns(s.data, s.rows, clip);
     for (let r = 0; r < s.rows; r++) {
       let t = 0;
       for (let c = 0; c < s.cols; c++) {
@@ -152,7 +137,7 @@ export class SGDClassifier extends LinearClassifier {
     return s;
   }
   override predictLogProba(x: Data): Dense {
-    return mapInPlace(this.predictProba(x), Math.log);
+    return logInPlace(this.predictProba(x));
   }
 }
 

@@ -1,10 +1,9 @@
 import { argmaxRows, Estimator, Labels, matrixOut, vector } from "../base.js";
 import type { Data, Dense } from "../matrix.js";
-import { dense } from "../matrix.js";
 import type { NdArray } from "../ndarray.js";
 import type { State } from "../state.js";
 import { LabelBinarizer } from "./encoders.js";
-import { expit, matmul, softmaxRows } from "./linalg.js";
+import { expit, logInPlace, matmul, softmaxRows, twoColumns } from "./linalg.js";
 
 const ACTIVATIONS: Record<string, ((m: Dense) => void) | undefined> = {
   identity: () => {},
@@ -93,17 +92,9 @@ export class MLPClassifier extends BaseMLP {
   }
   override predictProba(x: Data): Dense {
     const y = this.forward(x);
-    if (y.cols !== 1) return y;
-    const out = dense(y.rows, 2);
-    for (let r = 0; r < y.rows; r++) {
-      out.data[2 * r] = 1 - y.data[r]!;
-      out.data[2 * r + 1] = y.data[r]!;
-    }
-    return out;
+    return y.cols === 1 ? twoColumns(y.data, y.rows) : y;
   }
   override predictLogProba(x: Data): Dense {
-    const p = this.predictProba(x);
-    for (let i = 0; i < p.data.length; i++) p.data[i] = Math.log(p.data[i]!);
-    return p;
+    return logInPlace(this.predictProba(x));
   }
 }

@@ -1,4 +1,4 @@
-import { Estimator, Labels, vector } from "../base.js";
+import { argmaxRows, Estimator, Labels, vector } from "../base.js";
 import type { Data, Dense } from "../matrix.js";
 import { dense } from "../matrix.js";
 import type { NdArray } from "../ndarray.js";
@@ -147,14 +147,7 @@ export class KNeighborsClassifier extends BaseNeighbors {
     return out;
   }
   override predict(x: Data): NdArray {
-    const p = this.predictProba(x);
-    const idx = new Int32Array(p.rows);
-    for (let r = 0; r < p.rows; r++) {
-      let b = 0;
-      for (let c = 1; c < p.cols; c++) if (p.data[r * p.cols + c]! > p.data[r * p.cols + b]!) b = c;
-      idx[r] = b;
-    }
-    return this.classes.take(idx);
+    return this.classes.take(argmaxRows(this.predictProba(x)));
   }
 }
 

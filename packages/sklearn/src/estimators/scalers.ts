@@ -11,6 +11,15 @@ function mapColumns(x: Dense, f: (v: number, j: number) => number): Dense {
   return out;
 }
 
+/** X -= center; X /= scale (two numpy in-place operations, the same rounding). */
+function centerScale(m: Dense, center: Float64Array | null, scale: Float64Array | null): Dense {
+  return mapColumns(m, (v, j) => {
+    let t = center ? v - center[j]! : v;
+    if (scale) t /= scale[j]!;
+    return t;
+  });
+}
+
 function optF64(s: State, key: string): Float64Array | null {
   return s.opt(key) === null ? null : perFeature(s, key);
 }
@@ -29,14 +38,7 @@ export class StandardScaler extends Estimator {
     this.scale = s.bool("with_std") ? optF64(s, "scale_") : null;
   }
   override transform(x: Data): Dense {
-    const m = this.denseInput(x, { allowNaN: true });
-    const { mean, scale } = this;
-    // X -= mean_; X /= scale_ (two numpy in-place ops, same rounding)
-    return mapColumns(m, (v, j) => {
-      let t = mean ? v - mean[j]! : v;
-      if (scale) t /= scale[j]!;
-      return t;
-    });
+    return centerScale(this.denseInput(x, { allowNaN: true }), this.mean, this.scale);
   }
   override inverseTransform(x: Dense): Dense {
     const { mean, scale } = this;
@@ -82,13 +84,7 @@ export class RobustScaler extends Estimator {
     this.scale = s.bool("with_scaling") ? optF64(s, "scale_") : null;
   }
   override transform(x: Data): Dense {
-    const m = this.denseInput(x, { allowNaN: true });
-    const { center, scale } = this;
-    return mapColumns(m, (v, j) => {
-      let t = center ? v - center[j]! : v;
-      if (scale) t /= scale[j]!;
-      return t;
-    });
+    return centerScale(this.denseInput(x, { allowNaN: true }), this.center, this.scale);
   }
 }
 

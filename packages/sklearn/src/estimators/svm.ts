@@ -1,8 +1,9 @@
-import { Estimator, Labels, matrixOut, vector } from "../base.js";
+import { argmaxRows, Estimator, Labels, matrixOut, vector } from "../base.js";
 import type { Data, Dense } from "../matrix.js";
 import { dense } from "../matrix.js";
 import type { NdArray } from "../ndarray.js";
 import type { State } from "../state.js";
+import { logInPlace } from "./linalg.js";
 
 type Kernel = (x: Float64Array, xo: number, sv: Float64Array, so: number, d: number) => number;
 
@@ -204,14 +205,7 @@ export class SVC extends BaseLibSVM {
   override predict(x: Data): NdArray {
     const dec = this.ovo(this.denseInput(x));
     if (this.breakTies && this.ovr && this.nClass > 2) {
-      const o = this.ovrShape(dec);
-      const idx = new Int32Array(o.rows);
-      for (let r = 0; r < o.rows; r++) {
-        let b = 0;
-        for (let c = 1; c < o.cols; c++) if (o.data[r * o.cols + c]! > o.data[r * o.cols + b]!) b = c;
-        idx[r] = b;
-      }
-      return this.classes.take(idx);
+      return this.classes.take(argmaxRows(this.ovrShape(dec)));
     }
     return this.classes.take(this.votes(dec));
   }
@@ -245,9 +239,7 @@ export class SVC extends BaseLibSVM {
   }
 
   override predictLogProba(x: Data): Dense {
-    const p = this.predictProba(x);
-    for (let i = 0; i < p.data.length; i++) p.data[i] = Math.log(p.data[i]!);
-    return p;
+    return logInPlace(this.predictProba(x));
   }
 }
 

@@ -4,7 +4,7 @@ import type { Data, Dense } from "../matrix.js";
 import { dense } from "../matrix.js";
 import { type NdArray, type RecordArray, toNumber } from "../ndarray.js";
 import type { PyObjectLike, State } from "../state.js";
-import { expit, softmaxRows } from "./linalg.js";
+import { expit, logInPlace, softmaxRows, twoColumns } from "./linalg.js";
 
 const F32_EPS = 1.1920928955078125e-7;
 
@@ -193,9 +193,7 @@ class TreeClassifier extends TreeModel {
     return this.raw(x);
   }
   override predictLogProba(x: Data): Dense {
-    const p = this.raw(x);
-    for (let i = 0; i < p.data.length; i++) p.data[i] = Math.log(p.data[i]!);
-    return p;
+    return logInPlace(this.raw(x));
   }
   override predict(x: Data): NdArray {
     return this.classes.take(argmaxRows(this.raw(x)));
@@ -315,15 +313,7 @@ class GradientBoostingClassifier extends TreeModel {
   }
   override predictProba(x: Data): Dense {
     const r = this.raw(x);
-    if (r.cols === 1) {
-      const out = dense(r.rows, 2);
-      for (let i = 0; i < r.rows; i++) {
-        const p = expit(r.data[i]!);
-        out.data[2 * i + 1] = p;
-        out.data[2 * i] = 1 - p;
-      }
-      return out;
-    }
+    if (r.cols === 1) return twoColumns(r.data, r.rows, expit);
     // np.nan_to_num(np.exp(raw - logsumexp(raw)))
     for (let i = 0; i < r.rows; i++) {
       let mx = -Infinity;
@@ -339,9 +329,7 @@ class GradientBoostingClassifier extends TreeModel {
     return r;
   }
   override predictLogProba(x: Data): Dense {
-    const p = this.predictProba(x);
-    for (let i = 0; i < p.data.length; i++) p.data[i] = Math.log(p.data[i]!);
-    return p;
+    return logInPlace(this.predictProba(x));
   }
   override predict(x: Data): NdArray {
     return this.classes.take(argmaxRows(this.predictProba(x)));
@@ -467,15 +455,7 @@ class HistGradientBoostingClassifier extends TreeModel {
   }
   override predictProba(x: Data): Dense {
     const r = this.raw(x);
-    if (r.cols === 1) {
-      const out = dense(r.rows, 2);
-      for (let i = 0; i < r.rows; i++) {
-        const p = expit(r.data[i]!);
-        out.data[2 * i + 1] = p;
-        out.data[2 * i] = 1 - p;
-      }
-      return out;
-    }
+    if (r.cols === 1) return twoColumns(r.data, r.rows, expit);
     return softmaxRows(r);
   }
   override predict(x: Data): NdArray {
@@ -613,9 +593,7 @@ class AdaBoostClassifier extends Estimator {
     return softmaxRows(d);
   }
   override predictLogProba(x: Data): Dense {
-    const p = this.predictProba(x);
-    for (let i = 0; i < p.data.length; i++) p.data[i] = Math.log(p.data[i]!);
-    return p;
+    return logInPlace(this.predictProba(x));
   }
 }
 
