@@ -160,7 +160,7 @@ describe("fuzzing the pickle reader", () => {
     );
   });
 
-  it("never allocates more than the budget allows for what the file holds", () => {
+  it("a tight allocation budget stops reads with a PickleError before allocating, never a crash", () => {
     // A tiny budget: every read must then either fit it or stop with a limit error before allocating.
     fc.assert(
       fc.property(fc.nat({ max: SEEDS.length - 1 }), fc.array(mutation, { maxLength: 4 }), (i, ms) => {

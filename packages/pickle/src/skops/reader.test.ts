@@ -1,5 +1,5 @@
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { inertRecord } from "../allowlist.js";
 import { PickleError } from "../errors.js";
@@ -203,16 +203,34 @@ describe("refusals", () => {
     ["evil-skops-deep.skops", /nested more than 1000 levels/, "limit"],
   ];
   for (const [name, message, kind] of refusals) {
-    it(`refuses ${name} with a typed error`, async () => {
+    it(`refuses ${name} with a typed error, within bounded memory and writing nothing`, async () => {
+      const before = process.memoryUsage();
       const err = await read(name).then(
         () => undefined,
         (e: unknown) => e,
       );
+      const after = process.memoryUsage();
       expect(err).toBeInstanceOf(PickleError);
       expect((err as PickleError).kind).toBe(kind);
       expect((err as PickleError).message).toMatch(message);
+      expect(after.heapUsed - before.heapUsed + after.arrayBuffers - before.arrayBuffers).toBeLessThan(
+        256 * 2 ** 20,
+      );
+      expect(existsSync(resolve(process.cwd(), "../../etc/cron.d/evil"))).toBe(false);
+      expect(existsSync("/tmp/pyfunc-pickle-pwned")).toBe(false);
     });
   }
+
+  it("rejects every truncation of a skops file with a typed error", async () => {
+    const full = fixture("skops", "synthetic-all-nodes.skops");
+    for (let n = 0; n < full.length; n += 37) {
+      const err = await readSkops(full.subarray(0, n), { allowlist: allowlist() }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err, `first ${n} bytes`).toBeInstanceOf(PickleError);
+    }
+  });
 
   it("refuses every class of a real file when the allowlist is empty, whatever the file trusts", async () => {
     const err = await readSkops(fixture("skops", "logreg-multinomial.skops"), {
