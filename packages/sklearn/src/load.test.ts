@@ -43,3 +43,23 @@ describe("estimatorFromBytes on untrusted bytes", () => {
     );
   });
 });
+
+describe("pickles from other scikit-learn versions", () => {
+  it("refuses a state whose layout differs, naming the class, the attribute and the version", () => {
+    const svc = new Uint8Array(readFileSync(join(root, "svc-proba-3class/model/model.pkl")));
+    const text = Buffer.from(svc).toString("latin1");
+    // same-length edits keep the pickle framing: a 1.4 file without the 1.2 attribute name
+    const edited = text.replaceAll("1.2.1", "1.4.0").replace("_probA", "_probX").replace("probA_", "probX_");
+    const err = (() => {
+      try {
+        estimatorFromBytes(new Uint8Array(Buffer.from(edited, "latin1")));
+      } catch (e) {
+        return e as MlflowException;
+      }
+      return undefined;
+    })();
+    expect(err).toBeInstanceOf(MlflowException);
+    expect(err!.message).toMatch(/'sklearn\.svm\._classes\.SVC' \(written by scikit-learn 1\.4\.0\)/);
+    expect(err!.message).toMatch(/probA_' is missing/);
+  });
+});
