@@ -17,10 +17,9 @@ import {
 
 export interface BoosterLoadOptions {
   /**
-   * Tree layout for the kernels: "auto" (default) uses the WebAssembly kernel over complete binary trees
-   * when the model allows it (no categorical splits, depth <= 12), else the typed-array complete-tree
-   * ("heap") kernel, else the pointer layout; "heap" and "pointer" force those typed-array kernels.
-   * All give identical results.
+   * Tree layout for @pyfunc/forest's kernels: "auto" (default) uses the WebAssembly kernel when the model
+   * allows it (no categorical splits), else the typed-array complete-tree ("heap") kernel, else the pointer
+   * layout; "heap" and "pointer" force those typed-array kernels. All give identical results.
    */
   layout?: "auto" | "heap" | "pointer";
 }
