@@ -57,7 +57,7 @@ export function layBreadthFirst(
     const ls = next;
     next += 2;
     visit(o, s, ls);
-    const sw = swap !== null && swap(o);
+    const sw = swap?.(o) === true;
     queue[qt++] = sw ? r : l;
     queue[qt++] = ls;
     queue[qt++] = sw ? l : r;
