@@ -23,7 +23,7 @@ const fixture = (...parts: string[]) => JSON.stringify(join(repoRoot, ...parts))
 export const scenarios: Scenario[] = [
   {
     flavor: "xgboost",
-    packages: ["packages/core", "packages/xgboost"],
+    packages: ["packages/core", "packages/forest", "packages/xgboost"],
     program: `
       import { readFileSync } from "node:fs";
       import { loadModel } from "@pyfunc/core";
