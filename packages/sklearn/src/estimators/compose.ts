@@ -157,14 +157,22 @@ function specOf(s: State, v: unknown, nIn: number, where: string): ColumnSpec {
   );
 }
 
-function selectColumns(x: Data, spec: ColumnSpec, forceNames: string[] | null): Data {
-  const f = asFrame(x);
+/** Name → position of a frame's columns (built once per transform call). */
+function positionsOf(f: Frame): Map<string, number> | null {
+  return f.names === null ? null : new Map(f.names.map((n, i) => [n, i]));
+}
+
+function selectColumns(
+  f: Frame,
+  pos: Map<string, number> | null,
+  spec: ColumnSpec,
+  forceNames: readonly string[] | null,
+): Data {
   let idx: number[];
   const names = forceNames ?? spec.names;
   if (names !== null) {
-    if (f.names === null)
+    if (pos === null)
       throw inputError("Specifying the columns using strings is only supported for pandas DataFrames");
-    const pos = new Map(f.names.map((n, i) => [n, i]));
     idx = names.map((n) => {
       const p = pos.get(n);
       if (p === undefined) throw inputError(`columns are missing: {'${n}'}`);
@@ -212,7 +220,14 @@ function numericBlock(out: Data): Dense | Csr {
 }
 
 export class ColumnTransformer extends Estimator {
-  readonly parts: { name: string; step: Step; spec: ColumnSpec; inputIdx: number[] | null }[];
+  readonly parts: {
+    name: string;
+    step: Step;
+    spec: ColumnSpec;
+    inputIdx: number[] | null;
+    /** the fitted column names of the part (feature_names_in_[_transformer_to_input_indices[name]]) */
+    fitNames: string[] | null;
+  }[];
   readonly sparseOutput: boolean;
   readonly weights: Map<string, number>;
 
@@ -231,18 +246,21 @@ export class ColumnTransformer extends Estimator {
         );
       }
     }
-    const fittedPassthrough = s.opt("_name_to_fitted_passthrough");
     this.parts = s.list("transformers_").map((t, i) => {
       const [name, est, cols] = tupleOf(s, t, 3, `transformers_[${i}]`);
       const n = String(name);
-      let step = stepOf(s, est, `transformers_[${i}]`);
-      if (step === "passthrough" && fittedPassthrough instanceof Map && fittedPassthrough.has(n))
-        step = "passthrough";
+      // 'passthrough' stays a string here (the fitted identity FunctionTransformer changes nothing)
+      const step = stepOf(s, est, `transformers_[${i}]`);
+      const inputIdx = toIdx.get(n) ?? null;
+      const fitNames = this.featureNamesIn;
+      if (inputIdx !== null && inputIdx.some((j) => !Number.isInteger(j) || j < 0 || j >= nIn))
+        s.fail(`_transformer_to_input_indices['${n}'] points outside the ${nIn} input features`);
       return {
         name: n,
         step,
         spec: specOf(s, cols, nIn, `transformers_[${i}]`),
-        inputIdx: toIdx.get(n) ?? null,
+        inputIdx,
+        fitNames: fitNames !== null && inputIdx !== null ? inputIdx.map((j) => fitNames[j]!) : null,
       };
     });
     this.sparseOutput = s.bool("sparse_output_");
@@ -251,13 +269,13 @@ export class ColumnTransformer extends Estimator {
 
   override transform(x: Data): Data {
     const byName = this.featureNamesIn !== null && x.kind === "frame" && x.names !== null;
-    const fitNames = this.featureNamesIn;
+    const f = asFrame(x);
+    const pos = positionsOf(f);
     if (byName) {
-      const have = new Set((x as Frame).names);
       const missing = new Set<string>();
       for (const p of this.parts) {
-        if (p.step === "drop" || p.inputIdx === null) continue;
-        for (const i of p.inputIdx) if (!have.has(fitNames![i]!)) missing.add(fitNames![i]!);
+        if (p.step === "drop" || p.fitNames === null) continue;
+        for (const n of p.fitNames) if (!pos!.has(n)) missing.add(n);
       }
       if (missing.size > 0)
         throw inputError(`columns are missing: {${[...missing].map((m) => `'${m}'`).join(", ")}}`);
@@ -273,8 +291,7 @@ export class ColumnTransformer extends Estimator {
       if (p.step === "drop") continue;
       const empty = (p.spec.names ?? p.spec.positions ?? []).length === 0;
       if (empty) continue;
-      const names = byName && p.inputIdx !== null ? p.inputIdx.map((i) => fitNames![i]!) : null;
-      const sub = selectColumns(x, p.spec, names);
+      const sub = selectColumns(f, pos, p.spec, byName ? p.fitNames : null);
       const out = p.step === null || p.step === "passthrough" ? sub : p.step.transform!(sub);
       blocks.push(scale(numericBlock(out), this.weights.get(p.name) ?? 1));
     }
