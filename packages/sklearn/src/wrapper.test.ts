@@ -22,7 +22,9 @@ describe("SklearnPyFuncModel (MLflow's _SklearnModelWrapper)", () => {
       data: Float64Array.from(inp.data.flat()),
     });
     const want = expected("ridge").predict.data as number[];
-    (out.data as Float64Array).forEach((v, i) => expect(Math.abs(v - want[i]!)).toBeLessThan(1e-9));
+    (out.data as Float64Array).forEach((v, i) => {
+      expect(Math.abs(v - want[i]!)).toBeLessThan(1e-9);
+    });
   });
 
   it("refuses predict_fn names MLflow's wrapper does not expose, and score at predict time", () => {

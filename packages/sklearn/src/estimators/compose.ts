@@ -253,7 +253,7 @@ export class ColumnTransformer extends Estimator {
       const step = stepOf(s, est, `transformers_[${i}]`);
       const inputIdx = toIdx.get(n) ?? null;
       const fitNames = this.featureNamesIn;
-      if (inputIdx !== null && inputIdx.some((j) => !Number.isInteger(j) || j < 0 || j >= nIn))
+      if (inputIdx?.some((j) => !Number.isInteger(j) || j < 0 || j >= nIn))
         s.fail(`_transformer_to_input_indices['${n}'] points outside the ${nIn} input features`);
       return {
         name: n,
