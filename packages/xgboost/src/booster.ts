@@ -1,16 +1,9 @@
 import { readFile } from "node:fs/promises";
-import { inputError, modelError } from "./errors.js";
-import { buildHeapForest, type Forest, flattenForest, type HeapForest } from "./forest.js";
+import { type ForestLayout, ForestPredictor } from "@pyfunc/forest";
+import { inputError, MlflowException, modelError } from "./errors.js";
+import { toForestModel } from "./forest-model.js";
 import { type ModelFormat, readModel } from "./io/sniff.js";
-import {
-  findLeafCat,
-  heapKernel,
-  heapKernelRows,
-  linearKernel,
-  marginKernel,
-  marginKernelCat,
-  marginKernelRows,
-} from "./kernels.js";
+import { linearKernel } from "./linear.js";
 import { type DenseMatrix, type MatrixLike, toDenseMatrix } from "./matrix.js";
 import type { BoosterKind, RawModel } from "./model.js";
 import {
@@ -21,22 +14,12 @@ import {
   type Transform,
   transformInPlace,
 } from "./objective.js";
-import { type Job, WorkerPool } from "./pool.js";
-import {
-  buildWasmForest,
-  forestModule,
-  instantiateWasmForest,
-  type WasmForestImage,
-  type WasmForestState,
-  wasmMargins,
-} from "./wasm-forest.js";
 
 export interface BoosterLoadOptions {
   /**
-   * Tree layout for the kernels: "auto" (default) uses the WebAssembly kernel over complete binary trees
-   * when the model allows it (no categorical splits, depth <= 12), else the typed-array complete-tree
-   * ("heap") kernel, else the pointer layout; "heap" and "pointer" force those typed-array kernels.
-   * All give identical results.
+   * Tree layout for @pyfunc/forest's kernels: "auto" (default) uses the WebAssembly kernel when the model
+   * allows it (no categorical splits), else the typed-array complete-tree ("heap") kernel, else the pointer
+   * layout; "heap" and "pointer" force those typed-array kernels. All give identical results.
    */
   layout?: "auto" | "heap" | "pointer";
 }
@@ -90,12 +73,9 @@ export class Booster {
   readonly attributes: Readonly<Record<string, string>>;
   readonly #transform: Transform;
   readonly #base: Float32Array;
-  readonly #forest: Forest | null;
-  readonly #heap: HeapForest | null;
-  readonly #wasmImage: WasmForestImage | null;
-  readonly #wasm: WasmForestState | null;
+  /** the trees compiled by @pyfunc/forest (null for gblinear) */
+  readonly #forest: ForestPredictor | null;
   readonly #treesPerRound: number;
-  #pool: WorkerPool | null = null;
 
   private constructor(raw: RawModel, options: BoosterLoadOptions = {}) {
     this.raw = raw;
@@ -129,16 +109,9 @@ export class Booster {
         throw modelError(`gblinear weights: expected ${(raw.numFeature + 1) * g}, got ${w?.length ?? 0}`);
       }
       this.#forest = null;
-      this.#heap = null;
-      this.#wasmImage = null;
-      this.#wasm = null;
       this.#treesPerRound = 1;
     } else {
-      this.#forest = flattenForest(raw, g);
-      const layout = options.layout ?? "auto";
-      this.#wasmImage = layout === "auto" ? buildWasmForest(this.#forest, raw.numFeature, g) : null;
-      this.#wasm = this.#wasmImage === null ? null : instantiateWasmForest(forestModule(), this.#wasmImage);
-      this.#heap = layout === "pointer" || this.#wasm !== null ? null : buildHeapForest(this.#forest);
+      this.#forest = compileTrees(raw, g, this.#base, options.layout ?? "auto");
       this.#treesPerRound = g * raw.numParallelTree;
       if (raw.iterationIndptr !== null) {
         const ip = raw.iterationIndptr;
@@ -159,9 +132,8 @@ export class Booster {
   }
 
   /** Which kernel this booster uses: "wasm", "heap", "pointer", or "linear" for gblinear. */
-  get layout(): "wasm" | "heap" | "pointer" | "linear" {
-    if (this.#forest === null) return "linear";
-    return this.#wasm !== null ? "wasm" : this.#heap !== null ? "heap" : "pointer";
+  get layout(): ForestLayout | "linear" {
+    return this.#forest === null ? "linear" : this.#forest.layout;
   }
 
   get numTrees(): number {
@@ -232,130 +204,49 @@ export class Booster {
     return m;
   }
 
-  #marginsInto(
-    mat: DenseMatrix,
-    trees: [number, number],
-    out: Float32Array,
-    rowStart: number,
-    rowEnd: number,
-  ): void {
-    const g = this.numGroups;
-    const fo = this.#forest;
-    const h = this.#heap;
-    if (this.#wasm !== null) {
-      wasmMargins(this.#wasm, mat.X, rowStart, rowEnd, trees[0], trees[1], out, g);
-    } else if (h !== null && fo !== null) {
-      const kernel = rowEnd - rowStart < 8 ? heapKernelRows : heapKernel;
-      kernel(
-        h.feat,
-        h.thr,
-        h.missRight,
-        h.leaf,
-        h.nodeBase,
-        h.leafBase,
-        h.depth,
-        fo.treeGroup,
-        fo.treeWeight,
-        mat.X,
-        mat.numCols,
-        rowStart,
-        rowEnd,
-        trees[0],
-        trees[1],
-        out,
-        g,
-      );
-    } else if (fo === null) {
-      linearKernel(
-        this.raw.linearWeights!,
-        this.numFeature,
-        mat.X,
-        mat.numCols,
-        rowStart,
-        rowEnd,
-        out,
-        g,
-        this.#base,
-      );
-    } else if (fo.hasCategorical) {
-      marginKernelCat(
-        fo.I,
-        fo.F,
-        fo.roots,
-        fo.treeGroup,
-        fo.treeWeight,
-        mat.X,
-        mat.numCols,
-        rowStart,
-        rowEnd,
-        trees[0],
-        trees[1],
-        out,
-        g,
-        fo.catStart,
-        fo.catWords,
-        fo.catBits,
-      );
-    } else if (rowEnd - rowStart < 4) {
-      marginKernelRows(
-        fo.I,
-        fo.F,
-        fo.roots,
-        fo.treeGroup,
-        fo.treeWeight,
-        mat.X,
-        mat.numCols,
-        rowStart,
-        rowEnd,
-        trees[0],
-        trees[1],
-        out,
-        g,
-      );
-    } else {
-      marginKernel(
-        fo.I,
-        fo.F,
-        fo.roots,
-        fo.treeGroup,
-        fo.treeWeight,
-        mat.X,
-        mat.numCols,
-        rowStart,
-        rowEnd,
-        trees[0],
-        trees[1],
-        out,
-        g,
-      );
-    }
-  }
-
   #dartInplaceMargins(mat: DenseMatrix, trees: [number, number]): Float32Array {
     const fo = this.#forest!;
     const g = this.numGroups;
     const out = this.#initMargins(mat.numRows);
     const fr = Math.fround;
+    const nt = trees[1] - trees[0];
+    const leaves = fo.predictLeaf(mat.X, mat.numRows, { start: trees[0], end: trees[1] });
+    const w = this.raw.weightDrop;
     for (let r = 0; r < mat.numRows; r++) {
-      const xo = r * mat.numCols;
       for (let t = trees[0]; t < trees[1]; t++) {
-        const n = findLeafCat(fo.I, fo.F, fo.roots[t]!, mat.X, xo, fo.catStart, fo.catWords, fo.catBits);
-        const grp = fo.treeGroup[t]!;
+        const leaf = this.raw.trees[t]!.splitCondition[leaves[r * nt + t - trees[0]]!]!;
+        const grp = this.raw.treeInfo[t]!;
         const base = this.#base[grp]!;
-        const w = fo.treeWeight === null ? 1 : fo.treeWeight[t]!;
-        out[r * g + grp] += fr(fr(fr(base + fo.F[n + 2]!) - base) * w);
+        const wt = w === null ? 1 : (w[t] ?? 0);
+        out[r * g + grp] += fr(fr(fr(base + leaf) - base) * wt);
       }
     }
+    return out;
+  }
+
+  #linearMargins(mat: DenseMatrix): Float32Array {
+    const out = new Float32Array(mat.numRows * this.numGroups);
+    linearKernel(
+      this.raw.linearWeights!,
+      this.numFeature,
+      mat.X,
+      mat.numCols,
+      0,
+      mat.numRows,
+      out,
+      this.numGroups,
+      this.#base,
+    );
     return out;
   }
 
   /** Margins (output_margin) for a prepared matrix. */
   predictMarginMatrix(mat: DenseMatrix, options: PredictOptions = {}): Float32Array {
     const trees = this.#treeRange(options.iterationRange);
-    if (options.dartInplace && this.#forest !== null) return this.#dartInplaceMargins(mat, trees);
-    const out = this.#initMargins(mat.numRows);
-    this.#marginsInto(mat, trees, out, 0, mat.numRows);
-    return out;
+    if (this.#forest === null) return this.#linearMargins(mat);
+    if (options.dartInplace) return this.#dartInplaceMargins(mat, trees);
+    this.#checkColumns(mat);
+    return this.#forest.predict(mat.X, mat.numRows, { start: trees[0], end: trees[1] }) as Float32Array;
   }
 
   /** The objective's transform applied to margins, with Booster.predict's output shape. */
@@ -408,17 +299,12 @@ export class Booster {
       );
     }
     const mat = this.toMatrix(input, options.missing ?? Number.NaN);
+    this.#checkColumns(mat);
     const [t0, t1] = this.#treeRange(options.iterationRange);
-    const nt = t1 - t0;
-    const out = new Int32Array(mat.numRows * nt);
-    for (let r = 0; r < mat.numRows; r++) {
-      const xo = r * mat.numCols;
-      for (let t = t0; t < t1; t++) {
-        const n = findLeafCat(fo.I, fo.F, fo.roots[t]!, mat.X, xo, fo.catStart, fo.catWords, fo.catBits);
-        out[r * nt + (t - t0)] = fo.nodeIds[n >> 2]!;
-      }
-    }
-    return { data: out, shape: [mat.numRows, nt] };
+    return {
+      data: fo.predictLeaf(mat.X, mat.numRows, { start: t0, end: t1 }),
+      shape: [mat.numRows, t1 - t0],
+    };
   }
 
   /**
@@ -435,63 +321,46 @@ export class Booster {
       missing,
       (n) => new Float32Array(new SharedArrayBuffer(Math.max(1, n) * 4)),
     );
-    const parts = Math.min(workers, Math.floor(mat.numRows / minRows));
     const trees = this.#treeRange(options.iterationRange);
-    if (parts < 2) {
-      const out = this.#initMargins(mat.numRows);
-      this.#marginsInto(mat, trees, out, 0, mat.numRows);
-      return this.finish(out, mat.numRows, options.outputMargin === true);
-    }
-    const pool = this.#ensurePool(workers);
-    const g = this.numGroups;
-    const out = this.#initMargins(
-      mat.numRows,
-      new Float32Array(new SharedArrayBuffer(Math.max(1, mat.numRows * g) * 4)),
-    );
-    const jobs: Job[] = [];
-    const step = Math.ceil(mat.numRows / parts);
-    for (let p = 0; p < parts; p++) {
-      const rowStart = p * step;
-      const rowEnd = Math.min(mat.numRows, rowStart + step);
-      if (rowStart >= rowEnd) break;
-      jobs.push({
-        X: mat.X,
-        nCols: mat.numCols,
-        rowStart,
-        rowEnd,
-        treeStart: trees[0],
-        treeEnd: trees[1],
-        out,
-        nGroups: g,
-      });
-    }
-    await pool.run(jobs);
-    // copy out of shared memory so callers get an ordinary array
-    return this.finish(new Float32Array(out), mat.numRows, options.outputMargin === true);
+    if (this.#forest === null)
+      return this.finish(this.#linearMargins(mat), mat.numRows, options.outputMargin === true);
+    this.#checkColumns(mat);
+    const out = await this.#forest.predictAsync(mat.X, mat.numRows, {
+      range: { start: trees[0], end: trees[1] },
+      workers,
+      minRowsPerWorker: minRows,
+    });
+    return this.finish(out as Float32Array, mat.numRows, options.outputMargin === true);
   }
 
-  #ensurePool(size: number): WorkerPool {
-    if (this.#pool !== null && this.#pool.size === size) return this.#pool;
-    if (this.#pool !== null) void this.#pool.close();
-    this.#pool = new WorkerPool(
-      {
-        forest: this.#forest,
-        heap: this.#heap,
-        wasm: this.#wasmImage === null ? null : { module: forestModule(), image: this.#wasmImage },
-        linear:
-          this.#forest === null
-            ? { W: this.raw.linearWeights!, numFeature: this.numFeature, base: this.#base }
-            : null,
-      },
-      size,
-    );
-    return this.#pool;
+  /** The kernels read rows of exactly numFeature columns (toDenseMatrix pads narrower input). */
+  #checkColumns(mat: DenseMatrix): void {
+    if (mat.numCols !== this.numFeature) {
+      throw inputError(`Feature shape mismatch, expected: ${this.numFeature}, got ${mat.numCols}`);
+    }
   }
 
   /** Stop the worker threads, if any were started. */
   async close(): Promise<void> {
-    const p = this.#pool;
-    this.#pool = null;
-    if (p !== null) await p.close();
+    if (this.#forest !== null) await this.#forest.close();
+  }
+}
+
+/** The trees in @pyfunc/forest's form, compiled; the form's rule violations are reported as XGBoost model errors. */
+function compileTrees(
+  raw: RawModel,
+  nGroups: number,
+  base: Float32Array,
+  layout: "auto" | "heap" | "pointer",
+): ForestPredictor {
+  const model = toForestModel(raw, nGroups, base);
+  try {
+    return ForestPredictor.compile(model, { layout });
+  } catch (e) {
+    const prefix = "Invalid tree ensemble: ";
+    if (e instanceof MlflowException && e.message.startsWith(prefix)) {
+      throw modelError(e.message.slice(prefix.length), e);
+    }
+    throw e;
   }
 }

@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import * as core from "@pyfunc/core";
 import { runFlavorConformance } from "@pyfunc/core/testing";
 import { expect } from "vitest";
-import { xgboostFlavor } from "./flavor.js";
+import { xgboostFlavor } from "./plugin.js";
 import { saveModel } from "./save.js";
 
 const here = dirname(fileURLToPath(import.meta.url));

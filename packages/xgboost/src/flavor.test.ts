@@ -6,8 +6,9 @@ import * as core from "@pyfunc/core";
 import { afterAll, describe, expect, it } from "vitest";
 import { expectMatches } from "./__tests__/compare.js";
 import { Booster } from "./booster.js";
-import { XGBoostPyFuncModel, xgboostFlavor } from "./flavor.js";
 import { saveModel } from "./index.js";
+import { xgboostFlavor } from "./plugin.js";
+import { XGBoostPyFuncModel } from "./wrapper.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const fixtures = resolve(here, "../fixtures");

@@ -1,5 +1,5 @@
 import { registerFlavor } from "@pyfunc/core";
-import { xgboostFlavor } from "./flavor.js";
+import { xgboostFlavor } from "./plugin.js";
 
 export {
   Booster,
@@ -9,21 +9,14 @@ export {
   type Prediction,
   type PredictOptions,
 } from "./booster.js";
-export {
-  BOOSTER_CLASS,
-  FLAVOR_NAME,
-  loadXGBoostModel,
-  type ModelKind,
-  modelKindOf,
-  PACKAGE_NAME,
-  XGBoostPyFuncModel,
-  xgboostFlavor,
-} from "./flavor.js";
-export { type FeatureMatrix, toFeatureMatrix } from "./inputs.js";
+export { assertFiniteForDMatrix, type FeatureMatrix, toFeatureMatrix } from "./convert.js";
+export { toForestModel } from "./forest-model.js";
 export { type ModelFormat, readModel, sniffFormat } from "./io/sniff.js";
+export { logModel } from "./log-model.js";
 export type { DenseMatrix, MatrixLike } from "./matrix.js";
 export type { BoosterKind, RawModel, RawTree } from "./model.js";
 export { knownObjectives } from "./objective.js";
+export { FLAVOR_NAME, loadXGBoostModel, PACKAGE_NAME, xgboostFlavor } from "./plugin.js";
 export { saveModel, type XGBoostModelFormat, type XGBoostSaveOptions } from "./save.js";
 export {
   type ClassPrediction,
@@ -33,7 +26,9 @@ export {
   sklearnIterationRange,
   sklearnRegressorPredict,
 } from "./sklearn.js";
+export { BOOSTER_CLASS, type ModelKind, modelKindOf, XGBoostPyFuncModel } from "./wrapper.js";
 
+// Importing the package registers the flavor with @pyfunc/core's default registry.
 registerFlavor(xgboostFlavor);
 
-export { logModel } from "./log-model.js";
+export default xgboostFlavor;

@@ -4,8 +4,9 @@ import type { SaveModelOptions as CoreSaveOptions, Model, Params, PyFuncInput } 
 import * as core from "@pyfunc/core";
 import { Booster } from "./booster.js";
 import { MlflowException } from "./errors.js";
-import { BOOSTER_CLASS, FLAVOR_NAME, modelKindOf, XGBoostPyFuncModel } from "./flavor.js";
 import { sniffFormat } from "./io/sniff.js";
+import { FLAVOR_NAME } from "./plugin.js";
+import { BOOSTER_CLASS, modelKindOf, XGBoostPyFuncModel } from "./wrapper.js";
 
 export type XGBoostModelFormat = "ubj" | "json" | "xgb";
 

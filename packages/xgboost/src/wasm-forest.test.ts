@@ -1,11 +1,6 @@
-import { execFileSync } from "node:child_process";
-import { dirname, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { Booster } from "./booster.js";
-
-const here = dirname(fileURLToPath(import.meta.url));
 
 /** A deterministic generator (the property's seed drives every choice). */
 function lcg(seed: number): () => number {
@@ -143,11 +138,6 @@ function edgeRows(rows: number, numFeature: number, thresholds: number[], seed: 
 const bits = (a: Float32Array) => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
 
 describe("the WebAssembly forest kernel", () => {
-  it("is the committed output of scripts/wasm-kernel.mjs assembled by wabt (no stale generated files)", () => {
-    const script = resolve(here, "../scripts/wasm-kernel.mjs");
-    expect(() => execFileSync(process.execPath, [script, "--check"], { stdio: "pipe" })).not.toThrow();
-  });
-
   it("gives bit-identical margins to the pointer kernel on random ragged forests, edge values and tree ranges", () => {
     fc.assert(
       fc.property(

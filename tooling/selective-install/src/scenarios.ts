@@ -23,7 +23,7 @@ const fixture = (...parts: string[]) => JSON.stringify(join(repoRoot, ...parts))
 export const scenarios: Scenario[] = [
   {
     flavor: "xgboost",
-    packages: ["packages/core", "packages/xgboost"],
+    packages: ["packages/core", "packages/forest", "packages/xgboost"],
     program: `
       import { readFileSync } from "node:fs";
       import { loadModel } from "@pyfunc/core";
@@ -221,6 +221,68 @@ export const scenarios: Scenario[] = [
       const out = await model.predict([{ x: 2 }]);
       const name: string = functionFlavor.name;
       void saved; void out; void name;
+    `,
+  },
+  {
+    flavor: "lightgbm",
+    packages: ["packages/core", "packages/forest", "packages/pickle", "packages/lightgbm"],
+    program: `
+      import { readFileSync } from "node:fs";
+      import { loadModel } from "@pyfunc/core";
+      import "@pyfunc/lightgbm";
+      const dir = ${fixture("packages/lightgbm/fixtures/sklearn-classifier-multiclass")};
+      const input = JSON.parse(readFileSync(dir + "/input.json", "utf8"));
+      const expected = JSON.parse(readFileSync(dir + "/expected.json", "utf8")).pyfunc_predict.data;
+      const model = await loadModel(dir + "/model");
+      const records = input.data.map((row) => Object.fromEntries(input.columns.map((c, i) => [c, row[i]])));
+      const out = await model.predict(records);
+      if (JSON.stringify(out.data) !== JSON.stringify(expected)) throw new Error("got " + JSON.stringify(out.data));
+      console.log("OK", out.data.length, "labels from a pickled LGBMClassifier");
+    `,
+    typesProgram: `
+      import { loadModel, type Tensor } from "@pyfunc/core";
+      import { Booster, LGBMEstimator, saveModel } from "@pyfunc/lightgbm";
+      const model = await loadModel("./model");
+      const raw = model.unwrap();
+      if (raw instanceof LGBMEstimator) {
+        const p: Tensor = raw.predictProba([{ a: 1 }]);
+        void p;
+      }
+      const b: Booster = Booster.fromString("tree");
+      const shape: number[] = b.predict([[1, 2]], { rawScore: true }).shape;
+      void saveModel; void shape;
+    `,
+  },
+  {
+    flavor: "sklearn",
+    // the flavor and its runtime libraries (the pickle reader and the tree runtime), next to core
+    packages: ["packages/core", "packages/pickle", "packages/forest", "packages/sklearn"],
+    program: `
+      import { readFileSync } from "node:fs";
+      import { loadModel } from "@pyfunc/core";
+      import "@pyfunc/sklearn";
+      const dir = ${fixture("packages/sklearn/fixtures/models/titanic-random-forest")};
+      const input = JSON.parse(readFileSync(dir + "/input.json", "utf8"));
+      const expected = JSON.parse(readFileSync(dir + "/expected.json", "utf8")).pyfunc_predict.data;
+      // the columns with the pandas dtypes Python used (int64 as BigInt64Array, NaN for missing)
+      const cols = Object.fromEntries(input.columns.map((c, i) => [c,
+        input.dtypes[c] === "float64" ? Float64Array.from(input.data, (r) => r[i] ?? Number.NaN)
+        : input.dtypes[c] === "int64" ? BigInt64Array.from(input.data, (r) => BigInt(r[i]))
+        : input.data.map((r) => r[i] ?? Number.NaN)]));
+      const model = await loadModel(dir + "/model");
+      const out = await model.predict(cols);
+      const got = Array.from(out.data, Number);
+      if (JSON.stringify(got) !== JSON.stringify(expected)) throw new Error("got " + JSON.stringify(got));
+      console.log("OK", out.dtype, got.length, "labels from a pickled scikit-learn Pipeline");
+    `,
+    typesProgram: `
+      import { loadModel, type Tensor } from "@pyfunc/core";
+      import { type Estimator, estimatorFromPickle, sklearnFlavor } from "@pyfunc/sklearn";
+      const model = await loadModel("./model");
+      const out = (await model.predict([{ a: 1.5 }])) as Tensor;
+      const est: Estimator = estimatorFromPickle(new Uint8Array(0));
+      const name: string = sklearnFlavor.name;
+      void out; void est; void name;
     `,
   },
 ];

@@ -9,6 +9,7 @@ import { type FlavorRegistry, isFlavorPlugin } from "./registry.js";
 export const KNOWN_FLAVOR_PACKAGES: Readonly<Record<string, string>> = Object.freeze({
   "mlflow.onnx": "@pyfunc/onnx",
   "mlflow.xgboost": "@pyfunc/xgboost",
+  "mlflow.lightgbm": "@pyfunc/lightgbm",
   tfjs: "@pyfunc/tfjs",
   "mlflow.tfjs": "@pyfunc/tfjs",
   "custom-class": "@pyfunc/custom-class",

@@ -1,0 +1,294 @@
+// Generates the WebAssembly forest kernel: src/wasm/forest.wat (readable text, committed) and
+// src/wasm/forest-wasm.ts (the same module assembled by wabt, base64, committed).
+// The eight-tree group walk is unrolled, which is why the text is generated rather than written by hand.
+// Usage: node scripts/wasm-kernel.mjs          (rewrite both files)
+//        node scripts/wasm-kernel.mjs --check  (exit 1 if either file is stale)
+import { readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** Trees walked in lockstep by the group kernel (also the layout's group size, see wasm-forest.ts). */
+export const GROUP = 16;
+const SHIFT = Math.log2(GROUP * 4);
+
+export function forestWat() {
+  const K = [...Array(GROUP).keys()];
+  const ind = (s, n) => s.replace(/\n/g, `\n${" ".repeat(n)}`);
+  // one level of one chain: n = 2n | (bins[word >>> 16] >= (word & 0xffff)); node k sits at p + (n << SHIFT) + 4k
+  const step = (
+    k,
+  ) => `(local.set $v (i32.load offset=${k * 4} (i32.add (local.get $p) (i32.shl (local.get $n${k}) (i32.const ${SHIFT})))))
+(local.set $n${k} (i32.or (i32.shl (local.get $n${k}) (i32.const 1))
+  (i32.ge_s (i32.load (i32.shr_u (local.get $v) (i32.const 16))) (i32.and (local.get $v) (i32.const 0xffff)))))`;
+  // single: every tree adds to output 0, so the sum stays in a local (same additions, same order)
+  // f64: the sums are doubles and a leaf slot holds the byte address of its f64 value (LightGBM, scikit-learn)
+  const treesFunc = (single, f64) => {
+    const T = f64 ? "f64" : "f32";
+    const add = (value) =>
+      single
+        ? `(local.set $acc (${T}.add (local.get $acc) ${value}))`
+        : `(${T}.store (local.get $o) (${T}.add (${T}.load (local.get $o)) ${value}))`;
+    const leaf = (addr) => (f64 ? `(f64.load (i32.load ${addr}))` : `(f32.load ${addr})`);
+    const leafK = (k) =>
+      `${single ? "" : `(local.set $o (i32.add (local.get $out) (i32.load offset=${k * 16 + 12} (local.get $row))))\n`}${add(
+        leaf(`offset=${k * 4} (i32.add (local.get $p) (i32.shl (local.get $n${k}) (i32.const ${SHIFT})))`),
+      )}`;
+    const P = [0, 1, 2, 3];
+    // one step of pointer chain k: q = (left child, or the leaf itself) + (bins >= rank)
+    const pstep = (
+      k,
+    ) => `(local.set $a (i32.add (local.get $b${k}) (i32.shl (local.get $q${k}) (i32.const 3))))
+(local.set $c${k} (i32.load offset=4 (local.get $a)))
+(local.set $v (i32.load (local.get $a)))
+(local.set $q${k} (i32.add (i32.and (local.get $c${k}) (i32.const 0x7fffffff))
+  (i32.ge_s (i32.load (i32.shr_u (local.get $v) (i32.const 16))) (i32.and (local.get $v) (i32.const 0xffff)))))`;
+    const pleaf = (k) =>
+      `${single ? "" : `(local.set $o (i32.add (local.get $out) (i32.load offset=${16 * k + 12} (local.get $row))))\n`}${add(
+        leaf(
+          `(i32.add (i32.load offset=${16 * k + 4} (local.get $row)) (i32.shl (local.get $q${k}) (i32.const 2)))`,
+        ),
+      )}`;
+    return `  ;; ${single ? "single-output models: out[0]" : "out[group of t]"} += leaf of t (${T}), for trees [$t0, $t1), for the row whose bins are at 0
+  (func $trees${single ? "1" : "N"}${f64 ? "d" : ""} (param $t0 i32) (param $t1 i32) (param $out i32)
+    (local $t i32) (local $row i32) (local $p i32) (local $s i32) (local $D i32) (local $d i32) (local $v i32) (local $o i32) (local $a i32) (local $k i32) (local $acc ${T})
+    ${[0, 1, 2, 3].map((k) => `(local $b${k} i32) (local $q${k} i32) (local $c${k} i32)`).join(" ")}
+    ${K.map((k) => `(local $n${k} i32)`).join(" ")}
+    ${single ? `(local.set $acc (${T}.load (local.get $out)))` : ""}
+    (local.set $t (local.get $t0))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $t) (local.get $t1)))
+      (local.set $row (i32.add (global.get $tt) (i32.shl (local.get $t) (i32.const 4))))
+      (local.set $p (i32.load (local.get $row)))
+      (local.set $D (i32.load offset=8 (local.get $row)))
+      (if (i32.and
+            (i32.eqz (i32.and (local.get $t) (i32.const ${GROUP - 1})))
+            (i32.and (i32.le_u (i32.add (local.get $t) (i32.const ${GROUP})) (local.get $t1))
+                     (i32.eq (i32.load offset=4 (local.get $row)) (i32.const ${SHIFT}))))
+        (then
+          ;; a whole group: ${GROUP} trees of equal depth in lockstep
+          ${K.map((k) => `(local.set $n${k} (i32.const 1))`).join(" ")}
+          (local.set $d (i32.const 0))
+          (block $end (loop $level
+            (br_if $end (i32.ge_u (local.get $d) (local.get $D)))
+            ${ind(K.map(step).join("\n"), 12)}
+            (local.set $d (i32.add (local.get $d) (i32.const 1)))
+            (br $level)))
+          ${ind(K.map(leafK).join("\n"), 10)}
+          (local.set $t (i32.add (local.get $t) (i32.const ${GROUP}))))
+        (else
+          ;; one tree (a range that starts or ends inside a group, an ungrouped tree), or deep ones
+          (if (i32.lt_s (local.get $D) (i32.const 0))
+            (then
+              ;; trees deeper than the complete layout allows: 8-byte nodes (word, index of the left child with the
+              ;; right one next to it; a leaf is "always left" onto itself, its index with the sign bit set) and a
+              ;; value table at the address in the tree row's second word. Four such trees in a row walk in lockstep
+              ;; until all four stand on leaves (their loads overlap); leaves are then added in tree order.
+              (local.set $k (i32.const 1))
+              (if (i32.and
+                    (i32.le_u (i32.add (local.get $t) (i32.const 4)) (local.get $t1))
+                    (i32.and (i32.lt_s (i32.load offset=24 (local.get $row)) (i32.const 0))
+                      (i32.and (i32.lt_s (i32.load offset=40 (local.get $row)) (i32.const 0))
+                               (i32.lt_s (i32.load offset=56 (local.get $row)) (i32.const 0)))))
+                (then (local.set $k (i32.const 4))))
+              ${P.map((k) => `(local.set $b${k} (i32.load offset=${16 * k} (local.get $row))) (local.set $q${k} (i32.const 0)) (local.set $c${k} (i32.const -1))`).join("\n              ")}
+              (if (i32.eq (local.get $k) (i32.const 4))
+                (then
+                  (loop $walk4
+                    ${ind(P.map(pstep).join("\n"), 20)}
+                    (br_if $walk4 (i32.ge_s (i32.and (i32.and (local.get $c0) (local.get $c1)) (i32.and (local.get $c2) (local.get $c3))) (i32.const 0))))
+                  ${ind(P.map(pleaf).join("\n"), 18)})
+                (else
+                  (loop $walk1
+                    ${ind(pstep(0), 20)}
+                    (br_if $walk1 (i32.ge_s (local.get $c0) (i32.const 0))))
+                  ${ind(pleaf(0), 18)})))
+            (else
+              (local.set $k (i32.const 1))
+              ${single ? "" : "(local.set $o (i32.add (local.get $out) (i32.load offset=12 (local.get $row))))"}
+              (local.set $s (i32.load offset=4 (local.get $row)))
+              (local.set $n0 (i32.const 1))
+              (local.set $d (i32.const 0))
+              (block $end1 (loop $level1
+                (br_if $end1 (i32.ge_u (local.get $d) (local.get $D)))
+                (local.set $v (i32.load (i32.add (local.get $p) (i32.shl (local.get $n0) (local.get $s)))))
+                (local.set $n0 (i32.or (i32.shl (local.get $n0) (i32.const 1))
+                  (i32.ge_s (i32.load (i32.shr_u (local.get $v) (i32.const 16))) (i32.and (local.get $v) (i32.const 0xffff)))))
+                (local.set $d (i32.add (local.get $d) (i32.const 1)))
+                (br $level1)))
+              ${add(leaf("(i32.add (local.get $p) (i32.shl (local.get $n0) (local.get $s)))"))}))
+          (local.set $t (i32.add (local.get $t) (local.get $k)))))
+      (br $next)))
+    ${single ? `(${T}.store (local.get $out) (local.get $acc))` : ""})`;
+  };
+  // bins for one row at $x (a branch-free binary search per feature). f64: rows and thresholds are f64, and each
+  // feature has a missing rule (the rule table at $rt): 0 NaN is missing; 1 NaN reads as 0 and |x| <= 1e-35f is
+  // missing; 2 NaN reads as 0 and nothing is missing. strict: count thresholds < x (for "x <= t goes left"),
+  // else thresholds <= x ("x < t").
+  const binsFunc = (f64, strict) => {
+    const T = f64 ? "f64" : "f32";
+    const sh = f64 ? 3 : 2;
+    const cmp = `${T}.${strict ? "lt" : "le"}`;
+    const rules = `
+      (local.set $rule (i32.load (i32.add (global.get $rt) (i32.shl (local.get $f) (i32.const 2)))))
+      (local.set $nan (f64.ne (local.get $v) (local.get $v)))
+      (if (i32.and (local.get $nan) (i32.ne (local.get $rule) (i32.const 0)))
+        (then (local.set $v (f64.const 0)) (local.set $nan (i32.const 0))))
+      (if (i32.eq (local.get $rule) (i32.const 1))
+        (then (local.set $nan (i32.and
+          (f64.ge (local.get $v) (f64.const -0x1.a95a5cp-117))
+          (f64.le (local.get $v) (f64.const 0x1.a95a5cp-117))))))`;
+    return `  ;; bins for the row of ${T} at $x${f64 ? `, ${strict ? "x <= t" : "x < t"} splits` : ""}
+  (func $bins${f64 ? `64${strict ? "le" : "lt"}` : ""} (param $x i32)
+    (local $f i32) (local $v ${T}) (local $th i32) (local $step i32) (local $pos i32) (local $nan i32) (local $a i32)${f64 ? " (local $rule i32)" : ""}
+    (block $done (loop $feat
+      (br_if $done (i32.ge_u (local.get $f) (global.get $nf)))
+      (local.set $v (${T}.load (i32.add (local.get $x) (i32.shl (local.get $f) (i32.const ${sh})))))${f64 ? rules : ""}
+      (local.set $a (i32.add (global.get $ft) (i32.shl (local.get $f) (i32.const 3))))
+      (local.set $th (i32.load (local.get $a)))
+      (local.set $step (i32.load offset=4 (local.get $a)))
+      (local.set $pos (i32.const 0))
+      (block $found (loop $search
+        (br_if $found (i32.eqz (local.get $step)))
+        (local.set $pos (select
+          (i32.add (local.get $pos) (local.get $step))
+          (local.get $pos)
+          (${cmp} (${T}.load (i32.add (local.get $th) (i32.shl (i32.sub (i32.add (local.get $pos) (local.get $step)) (i32.const 1)) (i32.const ${sh}))))
+                  (local.get $v))))
+        (local.set $step (i32.shr_u (local.get $step) (i32.const 1)))
+        (br $search)))
+      (local.set $pos (i32.add (local.get $pos)
+        (${cmp} (${T}.load (i32.add (local.get $th) (i32.shl (local.get $pos) (i32.const ${sh})))) (local.get $v))))${
+          f64
+            ? ""
+            : `
+      (local.set $nan (f32.ne (local.get $v) (local.get $v)))`
+        }
+      (i32.store (i32.shl (local.get $f) (i32.const 2)) (select (i32.const -1) (local.get $pos) (local.get $nan)))
+      (i32.store (i32.shl (i32.add (local.get $f) (global.get $nf)) (i32.const 2))
+        (select (i32.const 0x7fffffff) (local.get $pos) (local.get $nan)))
+      (local.set $f (i32.add (local.get $f) (i32.const 1)))
+      (br $feat))))`;
+  };
+  return `;; GENERATED by scripts/wasm-kernel.mjs: edit the generator, not this file.
+;;
+;; Tree-ensemble kernel over the layout built by src/wasm-forest.ts. Memory:
+;;   [0, 8 * numFeature)  per-row bins, i32: bins[f] = number of the model's thresholds for feature f that are
+;;                        <= x[f] (< x[f] for "x <= t" models; -1 when x[f] is missing); bins[numFeature + f] = the
+;;                        same, but 0x7fffffff when missing
+;;   $ft                  per feature: (byte address of its sorted thresholds (f32, or f64 for f64 rows), padded with
+;;                        +Inf to a power of two; half of that padded length)
+;;   $rt                  f64 rows only: per feature its missing rule (i32)
+;;   $tt                  per tree, 16 bytes: byte address of heap slot 0, log2 of the slot stride in bytes (${SHIFT}
+;;                        for a tree in a group), depth (-1 for a deep tree in the pointer form), byte offset of its
+;;                        output group
+;; Trees are complete binary trees in 1-based heap order (children of n are 2n and 2n + 1), internal slots
+;; [1, 2^depth) then leaves [2^depth, 2^(depth + 1)). An internal slot is one i32: (byte offset of the bins entry
+;; << 16) | threshold rank, so "x >= threshold" is "bins >= rank" and a missing value goes to the side the
+;; entry chosen (left half or right half of bins) sends it. A leaf slot is the f32 leaf value (tree weight applied),
+;; or with f64 sums the byte address of the f64 leaf value (tree weight applied).
+;; Each aligned group of ${GROUP} trees has one depth and interleaved slots (slot n of tree k at base + n * ${GROUP * 4} + 4k),
+;; so the group walk keeps one base address and ${GROUP} independent node indices, whose loads overlap. Leaves are added
+;; in tree order with f32 additions (XGBoost's summation) or f64 additions (LightGBM's, scikit-learn's).
+(module
+  (import "env" "memory" (memory 1))
+  (global $nf (mut i32) (i32.const 0))
+  (global $ft (mut i32) (i32.const 0))
+  (global $tt (mut i32) (i32.const 0))
+  (global $single (mut i32) (i32.const 0))
+  (global $binsKind (mut i32) (i32.const 0))
+  (global $sum64 (mut i32) (i32.const 0))
+  (global $rt (mut i32) (i32.const 0))
+
+  ;; binsKind: 0 f32 rows, "x < t" (XGBoost); 1 f64 rows, "x < t"; 2 f64 rows, "x <= t". sum64: f64 sums and leaves.
+  (func (export "init") (param $nf i32) (param $ft i32) (param $tt i32) (param $single i32)
+    (param $binsKind i32) (param $sum64 i32) (param $rt i32)
+    (global.set $binsKind (local.get $binsKind))
+    (global.set $sum64 (local.get $sum64))
+    (global.set $rt (local.get $rt))
+    (global.set $single (local.get $single))
+    (global.set $nf (local.get $nf))
+    (global.set $ft (local.get $ft))
+    (global.set $tt (local.get $tt)))
+
+${binsFunc(false, false)}
+
+${binsFunc(true, false)}
+
+${binsFunc(true, true)}
+
+${treesFunc(false, false)}
+
+${treesFunc(true, false)}
+
+${treesFunc(false, true)}
+
+${treesFunc(true, true)}
+
+  ;; $n rows of f32 features at $x ($xStride bytes apart): add trees [$t0, $t1) into the margins at $out
+  ;; ($outStride bytes apart), which the caller has set to the base margins.
+  (func (export "rows") (param $x i32) (param $n i32) (param $xStride i32) (param $out i32) (param $outStride i32)
+    (param $t0 i32) (param $t1 i32)
+    (block $done (loop $row
+      (br_if $done (i32.eqz (local.get $n)))
+      (if (i32.eqz (global.get $binsKind))
+        (then (call $bins (local.get $x)))
+        (else (if (i32.eq (global.get $binsKind) (i32.const 1))
+          (then (call $bins64lt (local.get $x)))
+          (else (call $bins64le (local.get $x))))))
+      (if (global.get $sum64)
+        (then (if (global.get $single)
+          (then (call $trees1d (local.get $t0) (local.get $t1) (local.get $out)))
+          (else (call $treesNd (local.get $t0) (local.get $t1) (local.get $out)))))
+        (else (if (global.get $single)
+          (then (call $trees1 (local.get $t0) (local.get $t1) (local.get $out)))
+          (else (call $treesN (local.get $t0) (local.get $t1) (local.get $out))))))
+      (local.set $x (i32.add (local.get $x) (local.get $xStride)))
+      (local.set $out (i32.add (local.get $out) (local.get $outStride)))
+      (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+      (br $row))))
+)
+`;
+}
+
+export async function assemble(text) {
+  const { default: init } = await import("wabt");
+  const wabt = await init();
+  const mod = wabt.parseWat("forest.wat", text);
+  try {
+    mod.validate();
+    return Buffer.from(mod.toBinary({ log: false, write_debug_names: false }).buffer);
+  } finally {
+    mod.destroy();
+  }
+}
+
+export function bytesModule(bytes) {
+  const b64 = bytes.toString("base64");
+  const lines = b64.match(/.{1,100}/g) ?? [];
+  return `// GENERATED by scripts/wasm-kernel.mjs from forest.wat: do not edit.
+/** The assembled forest kernel (${bytes.length} bytes), base64. */
+export const FOREST_WASM_BASE64 =
+${lines.map((l, i) => `  "${l}"${i === lines.length - 1 ? ";" : " +"}`).join("\n")}
+`;
+}
+
+const here = dirname(fileURLToPath(import.meta.url));
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const watPath = join(here, "../src/wasm/forest.wat");
+  const tsPath = join(here, "../src/wasm/forest-wasm.ts");
+  const text = forestWat();
+  const ts = bytesModule(await assemble(text));
+  if (process.argv.includes("--check")) {
+    const stale = [];
+    if (readFileSync(watPath, "utf8") !== text) stale.push(watPath);
+    if (readFileSync(tsPath, "utf8") !== ts) stale.push(tsPath);
+    if (stale.length > 0) {
+      console.error(`stale: ${stale.join(", ")}; run node scripts/wasm-kernel.mjs`);
+      process.exit(1);
+    }
+  } else {
+    writeFileSync(watPath, text);
+    writeFileSync(tsPath, ts);
+    console.log(`wrote ${watPath} and ${tsPath}`);
+  }
+}
