@@ -1,14 +1,8 @@
 import { existsSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import {
-  defaultFlavorRegistry,
-  discoverFlavor,
-  findFlavorPackages,
-  importFlavorPackage,
-  isFlavorPlugin,
-  registerFlavor,
-} from "@pyfunc/core";
+import { defaultFlavorRegistry, registerFlavor } from "@pyfunc/core";
+import { discoverFlavor, findFlavorPackages, importFlavorPackage, isFlavorPlugin } from "@pyfunc/core/flavor";
 
 export interface FlavorImportResult {
   /** Packages (or plugin modules) imported successfully. */

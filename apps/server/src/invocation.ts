@@ -1,18 +1,15 @@
 import { readFile } from "node:fs/promises";
-import path from "node:path";
+import { isTensor, MlflowException, type Params, type PyFuncInput } from "@pyfunc/core";
+import { resolveInsideModelDir } from "@pyfunc/core/paths";
 import {
   isDataFrameInstance,
-  isTensor,
-  MlflowException,
-  type Params,
   type ParsedScoringRequest,
-  type PyFuncInput,
   parseScoringRequest,
   parseScoringRequestAsync,
   predictionsToJsonable,
   serializePredictions,
   UnsupportedContentTypeError,
-} from "@pyfunc/core";
+} from "@pyfunc/core/protocol";
 import type { ModelInfo, ServableModel } from "./model-types.js";
 
 /** An HTTP answer computed away from the HTTP layer (possibly in a worker thread). */
@@ -239,13 +236,11 @@ export async function describeModel(model: ServableModel): Promise<ModelInfo> {
   const info = model.metadata?.savedInputExampleInfo;
   const rel = info && typeof info.serving_input_path === "string" ? info.serving_input_path : undefined;
   if (rel !== undefined && model.modelDir !== undefined) {
-    const file = path.resolve(model.modelDir, rel);
-    if (file.startsWith(path.resolve(model.modelDir) + path.sep)) {
-      try {
-        servingInputExample = JSON.parse(await readFile(file, "utf8"));
-      } catch {
-        servingInputExample = undefined;
-      }
+    try {
+      const file = resolveInsideModelDir(model.modelDir, rel, "serving input example");
+      servingInputExample = JSON.parse(await readFile(file, "utf8"));
+    } catch {
+      servingInputExample = undefined;
     }
   }
   return {

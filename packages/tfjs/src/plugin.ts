@@ -48,7 +48,7 @@ async function modelJsonFor(context: LoadContext): Promise<string> {
   } catch {
     throw MlflowException.notFound(`The TensorFlow.js model data '${data}' does not exist.`);
   }
-  return isDir ? path.join(data, "model.json") : data;
+  return isDir ? context.resolvePath(path.join(path.relative(context.modelDir, data), "model.json")) : data;
 }
 
 /**
@@ -58,6 +58,7 @@ async function modelJsonFor(context: LoadContext): Promise<string> {
 export const tfjsFlavor: FlavorPlugin = {
   name: FLAVOR_NAME,
   packageName: PACKAGE_NAME,
+  coreVersion: "^0.1.0", // the @pyfunc/core versions this plugin is built for (checked when it registers)
   loaderModules: [PACKAGE_NAME],
   async load(context: LoadContext): Promise<PyFuncImplementation> {
     // an explicit backend in the model config wins; "auto" (the saved default) defers to PYFUNC_TFJS_BACKEND

@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from "n
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { MlflowException } from "../errors/mlflow-exception.js";
+import { resolveInsideModelDir } from "../paths/resolve-inside.js";
 import { type FlavorRegistry, isFlavorPlugin } from "./registry.js";
 
 /**
@@ -261,9 +262,12 @@ function entryFile(pkgDir: string): string | undefined {
     rel = manifest.main ?? "index.js";
   }
   if (rel === undefined) return undefined;
-  const file = path.resolve(pkgDir, rel);
-  const inside = path.relative(pkgDir, file);
-  if (inside.startsWith("..") || path.isAbsolute(inside)) return undefined;
+  let file: string;
+  try {
+    file = resolveInsideModelDir(pkgDir, rel, "package entry");
+  } catch {
+    return undefined; // an entry outside its package (or through a link out of it) is not imported
+  }
   return existsSync(file) ? file : undefined;
 }
 
