@@ -2,16 +2,7 @@ import { existsSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { defaultFlavorRegistry, registerFlavor } from "@pyfunc/core";
-import { isFlavorPlugin } from "@pyfunc/core/flavor";
-
-/** The flavor packages of this project. Importing one registers its plugin with @pyfunc/core. */
-export const FLAVOR_PACKAGES = [
-  "@pyfunc/xgboost",
-  "@pyfunc/onnx",
-  "@pyfunc/tfjs",
-  "@pyfunc/custom-class",
-  "@pyfunc/function",
-] as const;
+import { discoverFlavor, findFlavorPackages, importFlavorPackage, isFlavorPlugin } from "@pyfunc/core/flavor";
 
 export interface FlavorImportResult {
   /** Packages (or plugin modules) imported successfully. */
@@ -84,7 +75,7 @@ function importOnce(name: string): Promise<"loaded" | "missing" | { error: strin
   return p;
 }
 
-/** Import flavor packages / plugin modules, tolerating the ones that are not installed. */
+/** Import plugin modules or packages named on the command line, tolerating the ones that are not installed. */
 export async function importFlavors(names: readonly string[]): Promise<FlavorImportResult> {
   const result: FlavorImportResult = { loaded: [], notInstalled: [], failed: [] };
   const outcomes = await Promise.all(names.map((n) => importOnce(n)));
@@ -95,6 +86,55 @@ export async function importFlavors(names: readonly string[]): Promise<FlavorImp
     else if (o !== undefined) result.failed.push({ name, error: o.error });
   });
   return result;
+}
+
+/** Entry URLs of the flavor packages found through core's discovery and imported by this process. */
+const discovered = new Set<string>();
+
+/**
+ * Find the installed flavor packages that answer for these loader modules through core's discovery (the
+ * package.json flavor marker; see @pyfunc/core) and import them, so they register. A package that fails to
+ * import is left for loadModel, which reports it with the package's own error.
+ */
+export async function discoverFlavors(loaderModules: readonly string[]): Promise<void> {
+  for (const loader of loaderModules) {
+    if (defaultFlavorRegistry.resolve(loader) !== undefined) continue;
+    try {
+      const found = await discoverFlavor(loader, defaultFlavorRegistry);
+      if (found?.moduleUrl !== undefined) discovered.add(found.moduleUrl);
+    } catch {
+      // reported by loadModel
+    }
+  }
+}
+
+/** One installed flavor package and whether it imports here. */
+export interface InstalledFlavorStatus {
+  name: string;
+  version: string | null;
+  status: "installed" | "failed";
+  error?: string;
+}
+
+/** Every installed flavor package (core's discovery), each imported so it registers; failures are reported. */
+export async function importInstalledFlavors(): Promise<InstalledFlavorStatus[]> {
+  const out: InstalledFlavorStatus[] = [];
+  for (const pkg of findFlavorPackages()) {
+    try {
+      const url = await importFlavorPackage(pkg, defaultFlavorRegistry);
+      if (url !== undefined) discovered.add(url);
+      out.push({ name: pkg.name, version: pkg.version, status: "installed" });
+    } catch (error) {
+      const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+      out.push({
+        name: pkg.name,
+        version: pkg.version,
+        status: "failed",
+        error: cause instanceof Error ? cause.message : String(cause),
+      });
+    }
+  }
+  return out;
 }
 
 /**
@@ -112,6 +152,7 @@ export async function importedFlavorUrls(): Promise<string[]> {
       urls.push(spec);
     }
   }
+  for (const url of discovered) if (!urls.includes(url)) urls.push(url);
   return urls;
 }
 
@@ -123,19 +164,4 @@ export function pluginModules(fromOptions: readonly string[] = []): string[] {
     .map((s) => s.trim())
     .filter((s) => s.length > 0);
   return [...new Set([...fromEnv, ...fromOptions])];
-}
-
-/**
- * The flavor packages worth importing first for a model: those whose name matches a flavor key or a pyfunc
- * loader_module of the MLmodel (e.g. `mlflow.xgboost` → @pyfunc/xgboost). Only names from FLAVOR_PACKAGES are ever
- * returned, so an MLmodel cannot make the CLI import an arbitrary package.
- */
-export function flavorPackagesFor(flavorKeys: readonly string[], loaderModules: readonly string[]): string[] {
-  return FLAVOR_PACKAGES.filter((pkg) => {
-    const short = pkg.slice("@pyfunc/".length);
-    const variants = [short, short.replaceAll("-", "_")];
-    if (loaderModules.some((m) => m === pkg || variants.some((v) => m === v || m.endsWith(`.${v}`))))
-      return true;
-    return flavorKeys.some((k) => variants.includes(k));
-  });
 }

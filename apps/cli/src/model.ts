@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import { defaultFlavorRegistry, isMlflowException, loadModel, Model, type PyFuncModel } from "@pyfunc/core";
 import { CliError, messageOf } from "./errors.js";
 import { EXIT_CODES } from "./exit-codes.js";
-import { FLAVOR_PACKAGES, flavorPackagesFor, importFlavors, pluginModules } from "./flavors.js";
+import { discoverFlavors, importFlavors, importInstalledFlavors, pluginModules } from "./flavors.js";
 
 const PYFUNC_KEYS = ["js_function", "python_function"] as const;
 
@@ -63,8 +63,9 @@ export function resolvesLoader(loaders: readonly string[]): boolean {
 }
 
 /**
- * Import the flavor packages a model needs: first the ones matching its flavors, then (if none of those
- * registers its loader module) every known flavor package. Extra plugin modules (--plugin, PYFUNC_PLUGINS) first.
+ * Import the plugin modules (--plugin, PYFUNC_PLUGINS), then the installed flavor packages the model needs, found
+ * through core's discovery (every installed one when the MLmodel is not local yet), so that `serve` can hand their
+ * URLs to its worker threads.
  */
 export async function prepareFlavors(
   model: Model | undefined,
@@ -80,13 +81,8 @@ export async function prepareFlavors(
     if (bad.length > 0)
       throw new CliError(`Cannot import plugin module(s): ${bad.join(", ")}`, EXIT_CODES.USAGE);
   }
-  if (model) {
-    const loaders = pyfuncLoaderModules(model);
-    if (resolvesLoader(loaders)) return;
-    await importFlavors(flavorPackagesFor(Object.keys(model.flavors), loaders));
-    if (resolvesLoader(loaders)) return;
-  }
-  await importFlavors(FLAVOR_PACKAGES);
+  if (model) await discoverFlavors(pyfuncLoaderModules(model));
+  else await importInstalledFlavors();
 }
 
 export interface OpenModelOptions {

@@ -45,6 +45,21 @@ function pythonEnvOptions(): Option[] {
   ];
 }
 
+const MLFLOW_FLAGS_HEADING =
+  "MLflow's Python-environment flags (accepted and ignored with a note: models run in this Node.js process):";
+
+/** The same flags, listed in the command's help under their own heading. */
+function withListedPythonEnvOptions(command: Command): Command {
+  const options = [
+    new Option("--env-manager <manager>", "local, virtualenv, uv or conda").default("local"),
+    new Option("--no-conda", "= --env-manager local (MLflow 1.x)"),
+    new Option("--install-mlflow", "install MLflow into the model's environment"),
+    new Option("-r, --pip-requirements-override <reqs>", "extra pip requirements for the environment"),
+  ];
+  for (const option of options) command.addOption(option.helpGroup(MLFLOW_FLAGS_HEADING));
+  return command;
+}
+
 interface PythonEnvFlags {
   envManager?: string;
   installMlflow?: boolean;
@@ -116,7 +131,8 @@ export function createProgram(): Command {
       await runServe(opts);
     });
 
-  withPythonEnvOptions(program.command("predict"))
+  const predict = program
+    .command("predict")
     .description(
       'Predict on a file (or stdin) and write the server\'s answer {"predictions": ...} to a file (or stdout). ' +
         "CSV and JSON Lines are streamed in chunks with bounded memory.",
@@ -146,7 +162,8 @@ export function createProgram(): Command {
         "environment variable for the model (repeatable), as mlflow models predict",
       ).argParser(collect),
     )
-    .addOption(new Option("--report-rss", "print the process peak RSS to stderr on exit").hideHelp())
+    .addOption(new Option("--report-rss", "print the process peak RSS to stderr on exit").hideHelp());
+  withListedPythonEnvOptions(predict)
     .addHelpText(
       "after",
       "\nExamples:\n  pyfunc predict -m ./my_model -i input.json -o predictions.json\n" +
@@ -188,7 +205,16 @@ export function createProgram(): Command {
     .addOption(pluginOption())
     .action(async (modelUri: string, opts: Parameters<typeof runValidate>[1]) => runValidate(modelUri, opts));
 
+  prefixCommanderErrors(program, "pyfunc");
+  for (const command of program.commands) prefixCommanderErrors(command, `pyfunc ${command.name()}`);
   return program;
+}
+
+/** Commander's own errors (unknown command, missing -m …) in the documented `pyfunc <command>: error …` form. */
+function prefixCommanderErrors(command: Command, prefix: string): void {
+  command.configureOutput({
+    outputError: (message, write) => write(`${prefix}: ${message}`),
+  });
 }
 
 function reportRssOnExit(): void {

@@ -146,3 +146,56 @@ describe("@pyfunc/function example model (saved with @pyfunc/function's saveMode
     expect(predictions(v.stdout)).toEqual([4]);
   });
 });
+
+describe("flavor packages are found through core's discovery (the CLI names none)", () => {
+  const manifest = JSON.parse(readFileSync(join(CLI_DIR, "package.json"), "utf8")) as {
+    dependencies: Record<string, string>;
+    peerDependencies: Record<string, string>;
+    peerDependenciesMeta: Record<string, { optional?: boolean }>;
+    devDependencies: Record<string, string>;
+  };
+  const flavorManifest = (name: string) =>
+    JSON.parse(readFileSync(join(CLI_DIR, "node_modules", ...name.split("/"), "package.json"), "utf8")) as {
+      pyfunc?: { flavor?: { loaderModules?: string[] } };
+    };
+  const isFlavor = (name: string) => name.startsWith("@pyfunc/") && flavorManifest(name).pyfunc?.flavor;
+  const devFlavors = Object.keys(manifest.devDependencies).filter(isFlavor).sort();
+
+  it("depends on no flavor: each one is an optional peer (and a devDependency for the workspace's tests)", () => {
+    expect(devFlavors.length).toBeGreaterThanOrEqual(5);
+    expect(Object.keys(manifest.dependencies).filter((n) => devFlavors.includes(n))).toEqual([]);
+    for (const name of devFlavors) {
+      expect(manifest.peerDependencies[name], name).toBeDefined();
+      expect(manifest.peerDependenciesMeta[name]?.optional, name).toBe(true);
+    }
+  });
+
+  it("info lists every installed flavor and loads XGBoost models from a folder outside the workspace", async () => {
+    const elsewhere = tempDir("pyfunc-cli-cwd-");
+    const model = join(CLI_DIR, "fixtures", "xgb-regressor");
+    const r = await runCli(["info", model, "--json"], { cwd: elsewhere });
+    expect(r.code, r.stderr).toBe(0);
+    const info = JSON.parse(r.stdout) as {
+      loader: { package: string; loadable: boolean };
+      installedFlavorPackages: { name: string; status: string }[];
+    };
+    expect(info.loader).toMatchObject({ package: "@pyfunc/xgboost", loadable: true });
+    expect(info.installedFlavorPackages.map((p) => p.name).sort()).toEqual(devFlavors);
+    expect(info.installedFlavorPackages.every((p) => p.status === "installed")).toBe(true);
+  });
+
+  it("each flavor's package.json marker claims exactly its plugin's loader modules", async () => {
+    for (const name of devFlavors) {
+      const mod = (await import(name)) as Record<string, unknown>;
+      const plugin = [mod.default, ...Object.values(mod)].find(
+        (v): v is { packageName: string; loaderModules: string[] } =>
+          typeof v === "object" && v !== null && "loaderModules" in v && "packageName" in v,
+      );
+      expect(plugin, name).toBeDefined();
+      const claimed = flavorManifest(name).pyfunc?.flavor?.loaderModules ?? [];
+      expect(new Set([...claimed, name]), name).toEqual(
+        new Set([...plugin!.loaderModules, plugin!.packageName]),
+      );
+    }
+  });
+});

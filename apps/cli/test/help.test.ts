@@ -42,6 +42,47 @@ describe("pyfunc --help / --version (built binary)", () => {
     expect((await runCli(["validate", "--help"])).stdout).toContain("-i, --input <file>");
   });
 
+  it("predict --help lists the MLflow flags it accepts and ignores, with defaults", async () => {
+    const r = await runCli(["predict", "--help"]);
+    expect(r.code).toBe(0);
+    const [options, mlflow] = r.stdout.split(
+      "MLflow's Python-environment flags (accepted and ignored with a note",
+    );
+    expect(options).toMatch(/-w, --workers <n>[^\n]*\(default: "1"\)/);
+    expect(options).toMatch(/--chunk-size <rows>[\s\S]*\(default: "10000"\)/);
+    for (const flag of [
+      "--env-manager <manager>",
+      "--no-conda",
+      "--install-mlflow",
+      "-r, --pip-requirements-override",
+    ])
+      expect(mlflow, flag).toContain(flag);
+    expect(mlflow).toMatch(/--env-manager <manager>[^\n]*\(default: "local"\)/);
+  });
+
+  it("accepts predict's MLflow flags and notes on stderr that they are ignored", async () => {
+    const r = await runCli(
+      ["predict", "-m", "/nonexistent-model", "--env-manager", "conda", "--install-mlflow", "-r", "x==1"],
+      {},
+    );
+    expect(r.stderr).toContain(
+      "pyfunc: ignored --env-manager conda, --install-mlflow, --pip-requirements-override: models run in this Node.js process",
+    );
+    expect(r.code).toBe(3);
+  });
+
+  it("reports command-line errors as `pyfunc <command>: error …`", async () => {
+    const missing = await runCli(["predict"]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toBe(
+      "pyfunc predict: error: required option '-m, --model-uri <uri>' not specified\n",
+    );
+    const noUri = await runCli(["info"]);
+    expect(noUri.stderr).toBe("pyfunc info: error: missing required argument 'model_uri'\n");
+    const unknown = await runCli(["predcit"]);
+    expect(unknown.stderr.split("\n")[0]).toBe("pyfunc: error: unknown command 'predcit'");
+  });
+
   it("exits 2 with a suggestion for an unknown command or option", async () => {
     const a = await runCli(["predcit"]);
     expect(a.code).toBe(2);

@@ -274,8 +274,9 @@ describe("pyfunc predict errors: exit codes and messages", () => {
   });
 
   it("exits 5 for a Python-only model, saying what to do", async () => {
-    const py = join(dir, "sklearn");
-    writeLinearModel(py, { loaderModule: "mlflow.sklearn", flavorKey: "python_function" });
+    // mlflow.pytorch: a flavor no @pyfunc package loads (mlflow.sklearn gets one of its own)
+    const py = join(dir, "pytorch");
+    writeLinearModel(py, { loaderModule: "mlflow.pytorch", flavorKey: "python_function" });
     const r = await runCli(["predict", "-m", py], { input: '{"dataframe_records": [{"x1": 1, "x2": 1}]}' });
     expect(r.code).toBe(5);
     expect(r.stderr).toContain("cannot run in Node.js");
@@ -288,6 +289,31 @@ describe("pyfunc predict errors: exit codes and messages", () => {
     });
     expect(r.code).toBe(10);
     expect(r.stderr).toContain("Cannot write output");
+  });
+
+  it("names the output path the user gave, not the temporary file, when it cannot be written", async () => {
+    const target = join(dir, "missing-dir", "out.json");
+    const r = await runCli(["predict", "-m", model, "-o", target, ...P], {
+      input: '{"dataframe_records": [{"x1": 1, "x2": 1}]}',
+    });
+    expect(r.code).toBe(10);
+    expect(r.stderr).toBe(
+      `pyfunc predict: error: Cannot write output '${target}': ENOENT: no such file or directory\n`,
+    );
+  });
+
+  it("ends the document on stdout with a newline; an output file holds exactly the server's answer", async () => {
+    const payload = '{"dataframe_records": [{"x1": 1, "x2": 2}]}';
+    const out = await runCli(["predict", "-m", model, ...P], { input: payload });
+    expect(out.code, out.stderr).toBe(0);
+    expect(out.stdout).toBe(`${JSON.stringify({ predictions: [linear(1, 2)] })}\n`);
+    const streamed = await runCli(["predict", "-m", model, "-t", "csv", "--chunk-size", "1", ...P], {
+      input: "x1,x2\n1,2\n3,0.5\n",
+    });
+    expect(streamed.stdout).toBe(`${JSON.stringify({ predictions: [linear(1, 2), linear(3, 0.5)] })}\n`);
+    const file = join(dir, "no-newline.json");
+    await runCli(["predict", "-m", model, "-o", file, ...P], { input: payload });
+    expect(readFileSync(file, "utf8")).toBe(JSON.stringify({ predictions: [linear(1, 2)] }));
   });
 
   it("removes the partial output file when a later chunk fails", async () => {

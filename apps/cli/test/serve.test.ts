@@ -56,7 +56,7 @@ function freePort(): Promise<number> {
 }
 
 describe("pyfunc serve (built binary)", () => {
-  it("prints the URL, answers /invocations exactly as `pyfunc predict` writes, and exits 0 on SIGTERM", async () => {
+  it("prints the URL, answers /invocations exactly as `pyfunc predict` writes (plus stdout's closing newline), and exits 0 on SIGTERM", async () => {
     const s = serve(["-p", "0"]);
     const url = await s.url;
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
@@ -78,7 +78,7 @@ describe("pyfunc serve (built binary)", () => {
     });
     expect(http.status).toBe(200);
     const cli = await runCli(["predict", "-m", model, "--plugin", LINEAR_PLUGIN], { input: payload });
-    expect(await http.text()).toBe(cli.stdout);
+    expect(`${await http.text()}\n`).toBe(cli.stdout);
 
     const csv = csvOf(rows(1234));
     const httpCsv = await fetch(`${url}/invocations`, {
@@ -99,7 +99,7 @@ describe("pyfunc serve (built binary)", () => {
       "--plugin",
       LINEAR_PLUGIN,
     ]);
-    expect(await httpCsv.text()).toBe(cliCsv.stdout);
+    expect(`${await httpCsv.text()}\n`).toBe(cliCsv.stdout);
 
     const bad = await fetch(`${url}/invocations`, {
       method: "POST",

@@ -27,6 +27,14 @@ describe("pyfunc with the XGBoost example model (@pyfunc/xgboost)", () => {
     expect(r.stdout).toContain("model_class=xgboost.sklearn.XGBRegressor");
   });
 
+  it("info --json gives each flavor block whole (env as an object, as in MLmodel)", async () => {
+    const r = await runCli(["info", MODEL, "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    const info = JSON.parse(r.stdout) as { flavors: { python_function: Record<string, unknown> } };
+    expect(info.flavors.python_function.env).toEqual({ conda: "conda.yaml", virtualenv: "python_env.yaml" });
+    expect(info.flavors.python_function.loader_module).toBe("mlflow.xgboost");
+  });
+
   it("validate runs the saved serving input example", async () => {
     const r = await runCli(["validate", MODEL]);
     expect(r.code, r.stderr).toBe(0);

@@ -126,3 +126,40 @@ describe("example 3: a streaming ResponsesAgent", () => {
     expect(out).toMatch(/^OK: /m);
   });
 });
+
+describe("the top README's code example", () => {
+  const repoRoot = join(examplesRoot, "..", "..");
+  const script = readFileSync(join(examplesRoot, "src", "readme.ts"), "utf8");
+
+  it("is src/readme.ts verbatim (after its two header comment lines)", () => {
+    const readme = readFileSync(join(repoRoot, "README.md"), "utf8");
+    const block = /```ts\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(block).toBeDefined();
+    expect(script.split("\n").slice(2).join("\n")).toBe(block);
+  });
+
+  it("runs as written from the repository root: predictions, MLflow's schema error, the signature", async () => {
+    const { stdout } = await run(process.execPath, [join("apps", "examples", "dist", "readme.js")], {
+      cwd: repoRoot,
+      timeout: 120_000,
+    });
+    const lines = stdout.trim().split("\n");
+    expect(lines[0]).toContain("int64");
+    expect(lines[0]).toMatch(/\[\s*0n?,\s*1n?\s*\]/);
+    expect(stdout).toContain(
+      "INVALID_PARAMETER_VALUE Failed to enforce schema of data '[{'mean_radius': 17.99}]'",
+    );
+    expect(stdout).toContain(
+      "Model is missing inputs ['mean_texture', 'mean_smoothness', 'worst_concavity']",
+    );
+    const signature = JSON.parse(lines.at(-1)!) as { name: string; type: string }[];
+    expect(signature.map((c) => `${c.name}:${c.type}`)).toEqual([
+      "mean_radius:double",
+      "mean_texture:double",
+      "mean_smoothness:double",
+      "worst_concavity:double",
+    ]);
+    // the two rows are expected.json's first and last, which XGBoost classified 0 and 1 in Python
+    expect([pythonPredictions[0], pythonPredictions.at(-1)]).toEqual([0, 1]);
+  });
+});

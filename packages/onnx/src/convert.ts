@@ -9,6 +9,7 @@ import {
   type TypedArray,
 } from "@pyfunc/core";
 import { dtypeOfTypedArray } from "@pyfunc/core/inputs";
+import "./runtime-check.js"; // first: a binding that cannot load says what to do
 import ort from "onnxruntime-node";
 
 /** onnxruntime-node tensor element types. */

@@ -11,6 +11,7 @@ import {
   type SignatureInput,
   TensorSpec,
 } from "@pyfunc/core";
+import "./runtime-check.js"; // first: a binding that cannot load says what to do
 import ort from "onnxruntime-node";
 import { numpyDTypeOf } from "./convert.js";
 import { checkExternalLocation, externalDataLocations } from "./external-data.js";

@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { MlflowException } from "@pyfunc/core";
+import "./runtime-check.js"; // first: a binding that cannot load says what to do
 import ort from "onnxruntime-node";
 
 export type InferenceSession = ort.InferenceSession;

@@ -9,7 +9,7 @@ import { resolveInsideModelDir } from "@pyfunc/core/paths";
 import { signatureSpecs } from "@pyfunc/core/protocol";
 import { CliError, messageOf } from "../errors.js";
 import { EXIT_CODES } from "../exit-codes.js";
-import { FLAVOR_PACKAGES, importFlavors } from "../flavors.js";
+import { type InstalledFlavorStatus, importInstalledFlavors } from "../flavors.js";
 import { formatBytes, table, truncate } from "../format.js";
 import { prepareFlavors, readLocalMLmodel } from "../model.js";
 
@@ -50,12 +50,8 @@ export interface ModelInfo {
     loadable: boolean;
     problem: string | null;
   };
-  installedFlavorPackages: {
-    name: string;
-    version: string | null;
-    status: "installed" | "not installed" | "failed";
-    error?: string;
-  }[];
+  /** Every flavor package installed here (found through core's discovery) and whether it imports. */
+  installedFlavorPackages: InstalledFlavorStatus[];
   signature: { inputs: SpecRow[] | null; outputs: SpecRow[] | null; params: ParamRow[] | null } | null;
   inputExample: {
     type: string | null;
@@ -179,15 +175,7 @@ export async function collectInfo(modelUri: string, options: InfoOptions): Promi
   }
   const { dir, model } = local;
   await prepareFlavors(undefined, options.plugin);
-  const imported = await importFlavors(FLAVOR_PACKAGES);
-  const installedFlavorPackages: ModelInfo["installedFlavorPackages"] = FLAVOR_PACKAGES.map((name) => {
-    const failed = imported.failed.find((f) => f.name === name);
-    if (failed)
-      return { name, version: packageVersion(name), status: "failed" as const, error: failed.error };
-    if (imported.notInstalled.includes(name))
-      return { name, version: null, status: "not installed" as const };
-    return { name, version: packageVersion(name), status: "installed" as const };
-  });
+  const installedFlavorPackages: ModelInfo["installedFlavorPackages"] = await importInstalledFlavors();
 
   const loader: ModelInfo["loader"] = {
     flavorKey: null,
@@ -198,11 +186,13 @@ export async function collectInfo(modelUri: string, options: InfoOptions): Promi
     problem: null,
   };
   try {
-    const selected = await selectFlavorPlugin(model, defaultFlavorRegistry, { discover: false });
+    const selected = await selectFlavorPlugin(model, defaultFlavorRegistry);
     loader.flavorKey = selected.flavorKey;
     loader.loaderModule = selected.loaderModule;
     loader.package = selected.plugin.packageName;
-    loader.packageVersion = packageVersion(selected.plugin.packageName);
+    loader.packageVersion =
+      installedFlavorPackages.find((p) => p.name === selected.plugin.packageName)?.version ??
+      packageVersion(selected.plugin.packageName);
     loader.loadable = true;
   } catch (error) {
     loader.problem = messageOf(error);
@@ -215,7 +205,7 @@ export async function collectInfo(modelUri: string, options: InfoOptions): Promi
 
   const sig = model.getSignatureDict();
   const flavors: ModelInfo["flavors"] = {};
-  for (const [k, v] of Object.entries(model.flavors)) flavors[k] = flavorSummary(v);
+  for (const [k, v] of Object.entries(model.flavors)) flavors[k] = { ...v };
   return {
     modelUri,
     modelDir: dir,
@@ -262,7 +252,7 @@ export function renderInfo(info: ModelInfo): string {
   out.push("");
   out.push("Flavors:");
   for (const [name, block] of Object.entries(info.flavors)) {
-    const fields = Object.entries(block)
+    const fields = Object.entries(flavorSummary(block))
       .map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`)
       .join(", ");
     out.push(`  ${name}${fields ? `: ${fields}` : ""}`);
@@ -283,7 +273,7 @@ export function renderInfo(info: ModelInfo): string {
   const pkgs = info.installedFlavorPackages
     .map((p) => `${p.name}${p.version ? `@${p.version}` : ""} (${p.status}${p.error ? `: ${p.error}` : ""})`)
     .join(", ");
-  out.push(`Flavor packages: ${pkgs}`);
+  out.push(`Flavor packages: ${pkgs || "none installed"}`);
   out.push("");
   if (!info.signature) {
     out.push("Signature:    none (inputs are not checked)");

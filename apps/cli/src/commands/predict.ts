@@ -181,7 +181,7 @@ export async function runPredict(options: PredictOptions): Promise<void> {
         }
         const result = await new PayloadPredictor(model, params).run(body, contentType, true);
         await sink.write(result.json);
-        if (sink.isTerminal) await sink.write("\n");
+        if (!sink.toFile) await sink.write("\n"); // a document on stdout ends its line
       } finally {
         await model.close();
       }
@@ -295,7 +295,7 @@ async function predictStreamed(job: StreamedJob): Promise<void> {
     for (const chunk of chunker.end()) await submit(chunk);
     while (inflight.length > 0) await drainOne();
     await writer.finish();
-    if (job.sink.isTerminal) await job.sink.write("\n");
+    if (!job.sink.toFile) await job.sink.write("\n");
   } finally {
     job.progress.stop();
     await close();

@@ -5,6 +5,11 @@ import { serializePredictions } from "@pyfunc/core/protocol";
 import { CliError, messageOf } from "../errors.js";
 import { EXIT_CODES } from "../exit-codes.js";
 
+/** A file-system error without the path it names: that is the temporary file, which means nothing to the user. */
+function fsReason(error: unknown): string {
+  return messageOf(error).replace(/, \w+ '[^']*'( -> '[^']*')?$/, "");
+}
+
 /** Where predictions go: a file (written to a temporary name, renamed on success) or stdout. */
 export class OutputSink {
   readonly #stream: NodeJS.WritableStream;
@@ -31,7 +36,7 @@ export class OutputSink {
     try {
       await once(stream, "open");
     } catch (error) {
-      throw new CliError(`Cannot write output '${path}': ${messageOf(error)}`, EXIT_CODES.OUTPUT_FAILED, {
+      throw new CliError(`Cannot write output '${path}': ${fsReason(error)}`, EXIT_CODES.OUTPUT_FAILED, {
         cause: error,
       });
     }
@@ -82,7 +87,7 @@ export class OutputSink {
       stream.end((e?: Error | null) => (e ? reject(e) : resolve()));
     }).catch((error: unknown) => {
       throw new CliError(
-        `Cannot write output '${this.#path}': ${messageOf(error)}`,
+        `Cannot write output '${this.#path}': ${fsReason(error)}`,
         EXIT_CODES.OUTPUT_FAILED,
         {
           cause: error,
@@ -93,7 +98,7 @@ export class OutputSink {
       renameSync(this.#tmp!, this.#path);
     } catch (error) {
       throw new CliError(
-        `Cannot write output '${this.#path}': ${messageOf(error)}`,
+        `Cannot write output '${this.#path}': ${fsReason(error)}`,
         EXIT_CODES.OUTPUT_FAILED,
         {
           cause: error,

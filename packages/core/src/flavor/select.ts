@@ -33,7 +33,11 @@ const CONVERSION_HINTS: Record<string, string> = {
   "mlflow.sentence_transformers": "export it with `optimum-cli export onnx` and save it with mlflow.onnx",
 };
 
-function pythonOnlyReason(loaderModule: string, pyfunc: FlavorConfig): string | undefined {
+function pythonOnlyReason(
+  loaderModule: string,
+  pyfunc: FlavorConfig,
+  bases: readonly string[] | undefined,
+): string | undefined {
   if (loaderModule === "mlflow.pyfunc.model") {
     if (typeof pyfunc.python_model === "string") {
       return `its python_function flavor holds a cloudpickled Python object ('${pyfunc.python_model}', loader_module 'mlflow.pyfunc.model'), which only Python can unpickle`;
@@ -49,7 +53,7 @@ function pythonOnlyReason(loaderModule: string, pyfunc: FlavorConfig): string | 
   }
   if (
     /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/.test(loaderModule) &&
-    !flavorPackageFor(loaderModule)
+    !flavorPackageFor(loaderModule, bases)
   ) {
     const code = typeof pyfunc.code === "string" ? ` shipped in the model's '${pyfunc.code}' directory` : "";
     return `loader_module '${loaderModule}' is a custom Python module${code}`;
@@ -146,13 +150,15 @@ export async function selectFlavorPlugin(
       "RESOURCE_DOES_NOT_EXIST",
     );
   }
+  // the install hints and the Python-only check look where discovery looks
+  const bases = options.discoveryBases;
   let jsError: MlflowException | undefined;
   if (js !== undefined) {
     const loaderModule = loaderModuleOf(js, JS_PYFUNC_FLAVOR_NAME);
     const plugin = await pluginFor(loaderModule, registry, options);
     if (plugin !== undefined)
       return { flavorKey: JS_PYFUNC_FLAVOR_NAME, pyfuncConfig: js, loaderModule, plugin };
-    jsError = notInstalledError(loaderModule, flavorPackageFor(loaderModule), JS_PYFUNC_FLAVOR_NAME);
+    jsError = notInstalledError(loaderModule, flavorPackageFor(loaderModule, bases), JS_PYFUNC_FLAVOR_NAME);
     if (py === undefined) throw jsError;
   }
   if (py === undefined) throw jsError;
@@ -162,9 +168,11 @@ export async function selectFlavorPlugin(
     return { flavorKey: PYFUNC_FLAVOR_NAME, pyfuncConfig: py, loaderModule, plugin: registered };
   }
   const pythonOnly =
-    flavorPackageFor(loaderModule) === undefined ? pythonOnlyReason(loaderModule, py) : undefined;
+    flavorPackageFor(loaderModule, bases) === undefined
+      ? pythonOnlyReason(loaderModule, py, bases)
+      : undefined;
   if (pythonOnly !== undefined) throw jsError ?? pythonOnlyError(loaderModule, pythonOnly);
   const plugin = await pluginFor(loaderModule, registry, options);
   if (plugin !== undefined) return { flavorKey: PYFUNC_FLAVOR_NAME, pyfuncConfig: py, loaderModule, plugin };
-  throw jsError ?? notInstalledError(loaderModule, flavorPackageFor(loaderModule), PYFUNC_FLAVOR_NAME);
+  throw jsError ?? notInstalledError(loaderModule, flavorPackageFor(loaderModule, bases), PYFUNC_FLAVOR_NAME);
 }
