@@ -64,7 +64,7 @@ describe("flavor discovery by package.json marker", () => {
     expect(await impl.predict([])).toBe("from lightgbm");
   });
 
-  it("keeps MLflow's Python-only answer for mlflow.sklearn while no package claims it", async () => {
+  it("keeps MLflow's Python-only answer for mlflow.catboost while no package claims it", async () => {
     const base = app();
     writePackage(
       path.join(base, "node_modules", "@pyfunc", "unrelated"),
@@ -72,12 +72,12 @@ describe("flavor discovery by package.json marker", () => {
       ["mlflow.unrelated"],
       pluginSource("unrelated", "@pyfunc/unrelated", ["mlflow.unrelated"], "x"),
     );
-    const error = await selectFlavorPlugin(pyfuncModel("mlflow.sklearn"), new FlavorRegistry(), {
+    const error = await selectFlavorPlugin(pyfuncModel("mlflow.catboost"), new FlavorRegistry(), {
       discoveryBases: [base],
     }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MlflowException);
     expect((error as MlflowException).errorClass).toBe("PYTHON_ONLY_FLAVOR");
-    expect((error as MlflowException).message).toContain("skl2onnx");
+    expect((error as MlflowException).message).toContain("format='onnx'");
   });
 
   it("lists only marked packages, nearest copy first, with versions and claimed loader modules", () => {

@@ -14,6 +14,7 @@ export const KNOWN_FLAVOR_PACKAGES: Readonly<Record<string, string>> = Object.fr
   "mlflow.onnx": "@pyfunc/onnx",
   "mlflow.xgboost": "@pyfunc/xgboost",
   "mlflow.lightgbm": "@pyfunc/lightgbm",
+  "mlflow.sklearn": "@pyfunc/sklearn",
   tfjs: "@pyfunc/tfjs",
   "mlflow.tfjs": "@pyfunc/tfjs",
   "custom-class": "@pyfunc/custom-class",

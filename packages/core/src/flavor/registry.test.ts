@@ -148,7 +148,8 @@ describe("loader module → package names", () => {
     expect(flavorPackageFor("@pyfunc/custom-class")).toBe("@pyfunc/custom-class");
     expect(flavorPackageFor("@pyfunc/function/loader")).toBe("@pyfunc/function");
     expect(flavorPackageFor("acme-pyfunc-flavor-lgbm")).toBe("acme-pyfunc-flavor-lgbm");
-    expect(flavorPackageFor("mlflow.sklearn")).toBeUndefined();
+    expect(flavorPackageFor("mlflow.sklearn")).toBe("@pyfunc/sklearn");
+    expect(flavorPackageFor("mlflow.pytorch")).toBeUndefined();
     expect(flavorPackageFor("left-pad")).toBeUndefined();
     expect(npmPackageOf("../../etc")).toBeUndefined();
     expect(flavorPackageFor("@pyfunc/../../x")).toBeUndefined();
@@ -204,14 +205,28 @@ describe("selecting the flavor of a model", () => {
     expect(unknownJs.message).toContain("some-js-thing");
   });
 
+  it("names @pyfunc/sklearn and @pyfunc/lightgbm for their MLflow flavors when they are not installed", async () => {
+    for (const [flavor, pkg] of [
+      ["sklearn", "@pyfunc/sklearn"],
+      ["lightgbm", "@pyfunc/lightgbm"],
+    ] as const) {
+      const err = await selectError(
+        modelWith({ python_function: { loader_module: `mlflow.${flavor}` }, [flavor]: {} }),
+      );
+      expect(err.errorCode).toBe("RESOURCE_DOES_NOT_EXIST");
+      expect(err.errorClass).toBe("FLAVOR_NOT_INSTALLED");
+      expect(err.message).toContain(`npm install ${pkg}`);
+    }
+  });
+
   it("says a Python-only flavor cannot run in Node and suggests ONNX", async () => {
-    const sk = await selectError(
-      modelWith({ python_function: { loader_module: "mlflow.sklearn" }, sklearn: {} }),
+    const cb = await selectError(
+      modelWith({ python_function: { loader_module: "mlflow.catboost" }, catboost: {} }),
     );
-    expect(sk.errorCode).toBe("NOT_IMPLEMENTED");
-    expect(sk.errorClass).toBe("PYTHON_ONLY_FLAVOR");
-    expect(sk.message).toContain("cannot run in Node.js");
-    expect(sk.message).toContain("skl2onnx");
+    expect(cb.errorCode).toBe("NOT_IMPLEMENTED");
+    expect(cb.errorClass).toBe("PYTHON_ONLY_FLAVOR");
+    expect(cb.message).toContain("cannot run in Node.js");
+    expect(cb.message).toContain("format='onnx'");
     const torch = await selectError(modelWith({ python_function: { loader_module: "mlflow.pytorch" } }));
     expect(torch.message).toContain("torch.onnx.export");
     const pickle = await selectError(

@@ -15,16 +15,12 @@ export const MLFLOW_MODEL_IS_EXTERNAL = "mlflow.model.isExternal";
 
 /** How to get an ONNX model out of each Python-only MLflow flavor. */
 const CONVERSION_HINTS: Record<string, string> = {
-  "mlflow.sklearn":
-    "convert the estimator with skl2onnx (`skl2onnx.to_onnx(model, X[:1])`) and save it with mlflow.onnx",
   "mlflow.pytorch":
     "export the module with `torch.onnx.export(model, example_input, 'model.onnx')` and save it with mlflow.onnx",
   "mlflow.tensorflow":
     "convert it with tf2onnx (`python -m tf2onnx.convert`) for mlflow.onnx, or with tensorflowjs_converter for @pyfunc/tfjs",
   "mlflow.keras":
     "convert it with tf2onnx (`python -m tf2onnx.convert`) for mlflow.onnx, or with tensorflowjs_converter for @pyfunc/tfjs",
-  "mlflow.lightgbm":
-    "convert it with onnxmltools (`onnxmltools.convert_lightgbm`) and save it with mlflow.onnx",
   "mlflow.catboost":
     "save it with `model.save_model('model.onnx', format='onnx')` and log that with mlflow.onnx",
   "mlflow.statsmodels":
