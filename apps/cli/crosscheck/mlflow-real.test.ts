@@ -75,7 +75,7 @@ function close(a: unknown, b: unknown, path = "$"): string | undefined {
   return Object.is(a, b) ? undefined : `${path}: ${JSON.stringify(a)} != ${JSON.stringify(b)}`;
 }
 
-const PYTHON_ONLY = /^(pyfunc-|sklearn-)/;
+const PYTHON_ONLY = /^pyfunc-/;
 
 describe.skipIf(!present)("pyfunc on real MLflow model directories (../shared/fixtures/mlflow-real)", () => {
   const work = present ? tempDir("pyfunc-cli-crosscheck-") : "";
