@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { ColSpec, Schema, TensorSpec } from "../schema/types.js";
 import { describeSchemaView, signatureSpecs } from "./schema-view.js";
 
-const COLS = '[{"type": "double", "name": "x", "required": true}, {"type": "string", "name": "s", "required": false}]';
+const COLS =
+  '[{"type": "double", "name": "x", "required": true}, {"type": "string", "name": "s", "required": false}]';
 const TENSORS = '[{"type": "tensor", "name": "img", "tensor-spec": {"dtype": "float32", "shape": [-1, 4]}}]';
 
 describe("the one signature view, for describing a model", () => {
