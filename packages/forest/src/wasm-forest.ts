@@ -151,6 +151,9 @@ export function buildWasmForest(
     depth.fill(md, g, g + GROUP);
     inGroup.fill(1, g, g + GROUP);
   }
+  // an ungrouped tree would walk alone, one dependent load per level down to its full depth: as pointer nodes it
+  // walks only its own path, four trees in lockstep (their loads overlap)
+  for (let t = 0; t < T; t++) if (!inGroup[t]) depth[t] = -1;
   // nodes per deep tree (breadth-first slots from the root are contiguous in both pointer layouts)
   const nodes = new Int32Array(T);
   for (let t = 0; t < T; t++) {
