@@ -35,7 +35,6 @@ export function forestWat() {
       `${single ? "" : `(local.set $o (i32.add (local.get $out) (i32.load offset=${k * 16 + 12} (local.get $row))))\n`}${add(
         leaf(`offset=${k * 4} (i32.add (local.get $p) (i32.shl (local.get $n${k}) (i32.const ${SHIFT})))`),
       )}`;
-    const P = [0, 1, 2, 3];
     // one step of pointer chain k: q = (left child, or the leaf itself) + (bins >= rank)
     const pstep = (
       k,
@@ -62,15 +61,20 @@ export function forestWat() {
 ${P.map(pleaf).join("\n")}
 (local.set $k (i32.const ${w}))`;
       if (rest.length === 0) return ind(walk, n);
-      const deep = P.slice(1).map((k) => `(i32.lt_s (i32.load offset=${16 * k + 8} (local.get $row)) (i32.const 0))`);
+      const deep = P.slice(1).map(
+        (k) => `(i32.lt_s (i32.load offset=${16 * k + 8} (local.get $row)) (i32.const 0))`,
+      );
       const cond = [`(i32.le_u (i32.add (local.get $t) (i32.const ${w})) (local.get $t1))`, ...deep].reduce(
         (acc, c) => `(i32.and ${acc} ${c})`,
       );
-      return ind(`(if ${cond}
+      return ind(
+        `(if ${cond}
   (then
     ${ind(walk, 4)})
   (else
-    ${ind(deepWalk(rest, 0), 4)}))`, n);
+    ${ind(deepWalk(rest, 0), 4)}))`,
+        n,
+      );
     };
     return `  ;; ${single ? "single-output models: out[0]" : "out[group of t]"} += leaf of t (${T}), for trees [$t0, $t1), for the row whose bins are at 0
   (func $trees${single ? "1" : "N"}${f64 ? "d" : ""} (param $t0 i32) (param $t1 i32) (param $out i32)
