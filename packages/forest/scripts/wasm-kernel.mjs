@@ -9,6 +9,8 @@ import { fileURLToPath } from "node:url";
 
 /** Trees walked in lockstep by the group kernel (also the layout's group size, see wasm-forest.ts). */
 export const GROUP = 16;
+/** Lockstep widths of the deep-tree (pointer node) walk, widest first. */
+const PW = [8, 4, 1];
 const SHIFT = Math.log2(GROUP * 4);
 
 export function forestWat() {
@@ -33,7 +35,6 @@ export function forestWat() {
       `${single ? "" : `(local.set $o (i32.add (local.get $out) (i32.load offset=${k * 16 + 12} (local.get $row))))\n`}${add(
         leaf(`offset=${k * 4} (i32.add (local.get $p) (i32.shl (local.get $n${k}) (i32.const ${SHIFT})))`),
       )}`;
-    const P = [0, 1, 2, 3];
     // one step of pointer chain k: q = (left child, or the leaf itself) + (bins >= rank)
     const pstep = (
       k,
@@ -48,10 +49,37 @@ export function forestWat() {
           `(i32.add (i32.load offset=${16 * k + 4} (local.get $row)) (i32.shl (local.get $q${k}) (i32.const 2)))`,
         ),
       )}`;
+    // deep trees in lockstep: the widest width w in `widths` such that trees t .. t + w - 1 are all deep and in range
+    // walks those w trees until all stand on leaves; leaves are then added in tree order; $k is set to w
+    const deepWalk = (widths, n) => {
+      const [w, ...rest] = widths;
+      const P = [...Array(w).keys()];
+      const walk = `${P.map((k) => `(local.set $b${k} (i32.load offset=${16 * k} (local.get $row))) (local.set $q${k} (i32.const 0)) (local.set $c${k} (i32.const -1))`).join("\n")}
+(loop $walk${w}
+  ${ind(P.map(pstep).join("\n"), 2)}
+  (br_if $walk${w} (i32.ge_s ${P.slice(1).reduce((acc, k) => `(i32.and ${acc} (local.get $c${k}))`, "(local.get $c0)")} (i32.const 0))))
+${P.map(pleaf).join("\n")}
+(local.set $k (i32.const ${w}))`;
+      if (rest.length === 0) return ind(walk, n);
+      const deep = P.slice(1).map(
+        (k) => `(i32.lt_s (i32.load offset=${16 * k + 8} (local.get $row)) (i32.const 0))`,
+      );
+      const cond = [`(i32.le_u (i32.add (local.get $t) (i32.const ${w})) (local.get $t1))`, ...deep].reduce(
+        (acc, c) => `(i32.and ${acc} ${c})`,
+      );
+      return ind(
+        `(if ${cond}
+  (then
+    ${ind(walk, 4)})
+  (else
+    ${ind(deepWalk(rest, 0), 4)}))`,
+        n,
+      );
+    };
     return `  ;; ${single ? "single-output models: out[0]" : "out[group of t]"} += leaf of t (${T}), for trees [$t0, $t1), for the row whose bins are at 0
   (func $trees${single ? "1" : "N"}${f64 ? "d" : ""} (param $t0 i32) (param $t1 i32) (param $out i32)
     (local $t i32) (local $row i32) (local $p i32) (local $s i32) (local $D i32) (local $d i32) (local $v i32) (local $o i32) (local $a i32) (local $k i32) (local $acc ${T})
-    ${[0, 1, 2, 3].map((k) => `(local $b${k} i32) (local $q${k} i32) (local $c${k} i32)`).join(" ")}
+    ${[...Array(PW[0]).keys()].map((k) => `(local $b${k} i32) (local $q${k} i32) (local $c${k} i32)`).join(" ")}
     ${K.map((k) => `(local $n${k} i32)`).join(" ")}
     ${single ? `(local.set $acc (${T}.load (local.get $out)))` : ""}
     (local.set $t (local.get $t0))
@@ -81,27 +109,9 @@ export function forestWat() {
             (then
               ;; trees deeper than the complete layout allows: 8-byte nodes (word, index of the left child with the
               ;; right one next to it; a leaf is "always left" onto itself, its index with the sign bit set) and a
-              ;; value table at the address in the tree row's second word. Four such trees in a row walk in lockstep
-              ;; until all four stand on leaves (their loads overlap); leaves are then added in tree order.
-              (local.set $k (i32.const 1))
-              (if (i32.and
-                    (i32.le_u (i32.add (local.get $t) (i32.const 4)) (local.get $t1))
-                    (i32.and (i32.lt_s (i32.load offset=24 (local.get $row)) (i32.const 0))
-                      (i32.and (i32.lt_s (i32.load offset=40 (local.get $row)) (i32.const 0))
-                               (i32.lt_s (i32.load offset=56 (local.get $row)) (i32.const 0)))))
-                (then (local.set $k (i32.const 4))))
-              ${P.map((k) => `(local.set $b${k} (i32.load offset=${16 * k} (local.get $row))) (local.set $q${k} (i32.const 0)) (local.set $c${k} (i32.const -1))`).join("\n              ")}
-              (if (i32.eq (local.get $k) (i32.const 4))
-                (then
-                  (loop $walk4
-                    ${ind(P.map(pstep).join("\n"), 20)}
-                    (br_if $walk4 (i32.ge_s (i32.and (i32.and (local.get $c0) (local.get $c1)) (i32.and (local.get $c2) (local.get $c3))) (i32.const 0))))
-                  ${ind(P.map(pleaf).join("\n"), 18)})
-                (else
-                  (loop $walk1
-                    ${ind(pstep(0), 20)}
-                    (br_if $walk1 (i32.ge_s (local.get $c0) (i32.const 0))))
-                  ${ind(pleaf(0), 18)})))
+              ;; value table at the address in the tree row's second word. Up to ${PW[0]} such trees in a row walk in lockstep
+              ;; until all stand on leaves (their loads overlap); leaves are then added in tree order.
+              ${deepWalk(PW, 14)})
             (else
               (local.set $k (i32.const 1))
               ${single ? "" : "(local.set $o (i32.add (local.get $out) (i32.load offset=12 (local.get $row))))"}

@@ -127,7 +127,7 @@ export function float32Source(fo: Forest): WasmSource {
 /**
  * Lays the trees out for the wasm kernel, or returns null when they do not fit the layout (categorical splits, too
  * many features or distinct thresholds, too big). Trees up to 12 deep are complete binary trees (walked 16 at a
- * time where a whole aligned group of 16 is); deeper ones are 8-byte pointer nodes, walked four trees at a time.
+ * time where a whole aligned group of 16 is); every other tree is 8-byte pointer nodes, walked up to eight at a time.
  */
 export function buildWasmForest(
   src: WasmSource,
@@ -151,6 +151,9 @@ export function buildWasmForest(
     depth.fill(md, g, g + GROUP);
     inGroup.fill(1, g, g + GROUP);
   }
+  // an ungrouped tree would walk alone, one dependent load per level down to its full depth: as pointer nodes it
+  // walks only its own path, up to eight trees in lockstep (their loads overlap)
+  for (let t = 0; t < T; t++) if (!inGroup[t]) depth[t] = -1;
   // nodes per deep tree (breadth-first slots from the root are contiguous in both pointer layouts)
   const nodes = new Int32Array(T);
   for (let t = 0; t < T; t++) {
