@@ -72,5 +72,6 @@ export const onnxFlavor: FlavorPlugin = {
   name: FLAVOR_NAME,
   packageName: PACKAGE_NAME,
   loaderModules: ["mlflow.onnx", PACKAGE_NAME],
+  safeInThread: true,
   load: loadOnnxPyfunc,
 };

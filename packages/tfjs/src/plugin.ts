@@ -59,6 +59,7 @@ export const tfjsFlavor: FlavorPlugin = {
   name: FLAVOR_NAME,
   packageName: PACKAGE_NAME,
   loaderModules: [PACKAGE_NAME],
+  safeInThread: true,
   async load(context: LoadContext): Promise<PyFuncImplementation> {
     // an explicit backend in the model config wins; "auto" (the saved default) defers to PYFUNC_TFJS_BACKEND
     const configured = parseBackendChoice(context.modelConfig.backend);

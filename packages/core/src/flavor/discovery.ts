@@ -110,6 +110,59 @@ export function findInstalledPackage(pkg: string, base: string): string | undefi
   }
 }
 
+/**
+ * Register the flavor plugins a module exports (default and named) that are not registered in `registry` yet
+ * (the module registered into another copy of core, or into the default registry when `registry` is another),
+ * recording `moduleUrl` as where they came from. Conflicting registrations are skipped.
+ */
+export function registerModuleExports(
+  mod: Record<string, unknown>,
+  registry: FlavorRegistry,
+  moduleUrl: string,
+): void {
+  const candidates = new Set<unknown>([mod.default, ...Object.values(mod)]);
+  for (const value of candidates) {
+    if (!isFlavorPlugin(value)) continue;
+    if (registry.list().indexOf(value) < 0) {
+      try {
+        registry.register(value, { moduleUrl });
+      } catch {
+        // a conflicting registration already holds those names
+      }
+    } else registry.recordModuleUrl(value, moduleUrl);
+  }
+}
+
+/**
+ * Module URLs that re-create `registry`'s plugins in another thread (one per plugin, see
+ * `FlavorRegistry.moduleUrlOf`); bare package names are resolved from the discovery bases to file URLs where
+ * they can be found there.
+ */
+export function flavorModuleUrls(
+  registry: FlavorRegistry,
+  bases: readonly string[] = defaultDiscoveryBases(),
+): string[] {
+  const urls = new Set<string>();
+  for (const plugin of registry.list()) {
+    const url = registry.moduleUrlOf(plugin);
+    if (url !== plugin.packageName) {
+      urls.add(url);
+      continue;
+    }
+    let resolved: string | undefined;
+    for (const base of bases) {
+      const pkgDir = findInstalledPackage(url, base);
+      const entry = pkgDir === undefined ? undefined : entryFile(pkgDir);
+      if (entry !== undefined) {
+        resolved = pathToFileURL(entry).href;
+        break;
+      }
+    }
+    urls.add(resolved ?? url);
+  }
+  return [...urls];
+}
+
 /** Outcome of one discovery attempt. */
 export interface DiscoveryResult {
   packageName: string;
@@ -146,18 +199,10 @@ export async function discoverFlavor(
         { cause: error, errorClass: "FLAVOR_PACKAGE_FAILED" },
       );
     }
-    if (registry.resolve(loaderModule) === undefined) {
-      const candidates = new Set<unknown>([mod.default, ...Object.values(mod)]);
-      for (const value of candidates) {
-        if (isFlavorPlugin(value) && registry.list().indexOf(value) < 0) {
-          try {
-            registry.register(value);
-          } catch {
-            // a conflicting registration already holds those names
-          }
-        }
-      }
-    }
+    const url = pathToFileURL(entry).href;
+    if (registry.resolve(loaderModule) === undefined) registerModuleExports(mod, registry, url);
+    const found = registry.resolve(loaderModule);
+    if (found !== undefined) registry.recordModuleUrl(found, url);
     if (registry.resolve(loaderModule) !== undefined) return { packageName, foundAt: pkgDir };
   }
   return { packageName };

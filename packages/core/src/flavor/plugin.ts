@@ -51,5 +51,17 @@ export interface FlavorPlugin {
   readonly loaderModules: readonly string[];
   /** Higher wins when two plugins claim one loader module (as onnxruntime-common's backend priorities). */
   readonly priority?: number;
+  /**
+   * True when this flavor's `predict` runs only this project's (or the flavor package's own) runtime code and
+   * no code that came with the model, so a server may run it in its HTTP thread. Flavors without it
+   * (custom-class, function, any third-party flavor that does not declare it) run in terminable worker threads.
+   */
+  readonly safeInThread?: boolean;
+  /**
+   * URL (or package specifier) of a module that registers or exports this plugin when imported, so worker
+   * threads can import the same flavor again. Optional: `registerFlavor(plugin, { moduleUrl })` and discovery
+   * record it too, and the package name is the fallback.
+   */
+  readonly moduleUrl?: string;
   load(context: LoadContext): Promise<PyFuncImplementation>;
 }
