@@ -123,8 +123,18 @@ export interface PoolEngineInit {
 /** A failure of the worker running a request, as the answer the client gets. */
 function poolFailure(error: unknown): InvocationResponse {
   if (error instanceof PoolTaskError && error.reason === "aborted") throw error; // the caller answers
-  const message = error instanceof Error ? error.message : String(error);
-  return { ...errorResponse(500, "INTERNAL_ERROR", `Prediction failed: ${message}`), workerDied: true };
+  // the cause (model code's own exception text) goes to the log with the request id, not to the client
+  const cause = error instanceof Error ? (error.cause ?? error) : error;
+  return {
+    ...errorResponse(
+      500,
+      "INTERNAL_ERROR",
+      "Prediction failed: the model's worker thread ended (an uncaught exception, process.exit or running out " +
+        "of memory in model code) and was restarted. See the server log for this request id.",
+    ),
+    workerDied: true,
+    failure: cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause),
+  };
 }
 
 /** Predictions in core's scoring pool: worker threads each holding their own model copy, replaced when they die. */

@@ -31,6 +31,8 @@ export interface InvocationResponse {
   computeMs?: number;
   /** The worker thread running the request died (crash, exit, out of memory): logged as an error. */
   workerDied?: boolean;
+  /** What ended it (for the log only). */
+  failure?: string;
 }
 
 /** Where a streamed answer goes: `start` before the first event, `event` per `data:` line, then `end`. */

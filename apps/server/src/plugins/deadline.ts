@@ -47,7 +47,7 @@ export const deadlinePlugin = fp(
     const answer = (request: FastifyRequest, reply: FastifyReply, result: InvocationResponse) => {
       if (result.warnings !== undefined) for (const w of result.warnings) request.log.warn(w);
       if (result.workerDied === true)
-        request.log.error({ detail: result.body }, "the model's worker thread died");
+        request.log.error({ failure: result.failure }, "the model's worker thread died");
       return result.streamed ? undefined : send(reply, result);
     };
 
