@@ -159,7 +159,14 @@ export async function createServer(options: CreateServerOptions): Promise<Pyfunc
     requestTimeout: options.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS,
     // room for long URLs to reach the 414 check, and for headers to get a 431 past it
     routerOptions: { maxParamLength: maxUrlLength },
-    http: { maxHeaderSize: Math.max(16 * 1024, maxUrlLength + 8 * 1024) },
+    http: {
+      maxHeaderSize: Math.max(16 * 1024, maxUrlLength + 8 * 1024),
+      // how often Node checks the headers and body timeouts (its default, 30 s, would let them run over)
+      connectionsCheckingInterval: Math.min(
+        1000,
+        Math.max(50, Math.floor((options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS) / 4)),
+      ),
+    },
     clientErrorHandler: clientErrorHandler(maxUrlLength),
   } as Parameters<typeof Fastify>[0]) as unknown as FastifyInstance;
   app.server.headersTimeout = options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS;

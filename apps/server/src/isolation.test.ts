@@ -3,8 +3,8 @@
 import { Writable } from "node:stream";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { modeBody, saveHostileModel } from "../test/hostile.js";
 import { post, startTestServer, type TestServer } from "../test/helpers.js";
+import { modeBody, saveHostileModel } from "../test/hostile.js";
 
 describe("model code runs in terminable worker threads", () => {
   let srv: TestServer;
@@ -25,7 +25,8 @@ describe("model code runs in terminable worker threads", () => {
       logger: pino({ level: "info" }, sink),
     });
     // warmed as in the report: 20 ordinary requests (enough for the fast path to have kicked in before)
-    for (let i = 0; i < 20; i++) expect((await post(`${srv.url}/invocations`, modeBody("ok"))).status).toBe(200);
+    for (let i = 0; i < 20; i++)
+      expect((await post(`${srv.url}/invocations`, modeBody("ok"))).status).toBe(200);
   });
   afterAll(() => srv.close());
 
@@ -44,23 +45,25 @@ describe("model code runs in terminable worker threads", () => {
     ["process.exit(7)", "exit", 500],
     ["an endless loop", "loop", 504],
     ["running out of memory", "oom", 500],
-  ])("answers %s in model code with that request's error and a worker restart", async (_what, mode, status) => {
-    const before = srv.server.engine.restarts;
-    const res = await post(`${srv.url}/invocations`, modeBody(mode), "application/json", {
-      "x-request-id": `hostile-${mode}`,
-    });
-    expect(res.status).toBe(status);
-    const body = res.json() as { error_code: string; message: string };
-    expect(body.error_code).toBe(status === 504 ? "DEADLINE_EXCEEDED" : "INTERNAL_ERROR");
-    expect(body.message).not.toMatch(/thrown later|at .*\.mjs/);
-    await alive();
-    expect(srv.server.engine.restarts).toBeGreaterThan(before);
-    if (status === 500) {
-      const logged = lines.filter((l) => l.reqId === `hostile-${mode}` && l.level === 50);
-      expect(logged.length).toBeGreaterThan(0);
-    }
-  });
-
+  ])(
+    "answers %s in model code with that request's error and a worker restart",
+    async (_what, mode, status) => {
+      const before = srv.server.engine.restarts;
+      const res = await post(`${srv.url}/invocations`, modeBody(mode), "application/json", {
+        "x-request-id": `hostile-${mode}`,
+      });
+      expect(res.status).toBe(status);
+      const body = res.json() as { error_code: string; message: string };
+      expect(body.error_code).toBe(status === 504 ? "DEADLINE_EXCEEDED" : "INTERNAL_ERROR");
+      expect(body.message).not.toMatch(/thrown later|at .*\.mjs/);
+      await alive();
+      expect(srv.server.engine.restarts).toBeGreaterThan(before);
+      if (status === 500) {
+        const logged = lines.filter((l) => l.reqId === `hostile-${mode}` && l.level === 50);
+        expect(logged.length).toBeGreaterThan(0);
+      }
+    },
+  );
 });
 
 describe("the request timeout holds for model code (finding 2)", () => {

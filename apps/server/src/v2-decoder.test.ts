@@ -39,14 +39,22 @@ describe("v2 decoder", () => {
     const decoded = decodeV2Request(small, model).input as { column(n: string): { values: unknown[] } };
     expect(decoded.column("a").values[1]).toEqual([4 / 3, 5 / 3, 6 / 3, 7 / 3]);
     decodeV2Request(large, model);
-    const ratio = best(() => decodeV2Request(large, model)) / Math.max(best(() => decodeV2Request(small, model)), 0.05);
+    const ratio =
+      best(() => decodeV2Request(large, model)) /
+      Math.max(
+        best(() => decodeV2Request(small, model)),
+        0.05,
+      );
     expect(ratio).toBeLessThan(35);
   });
 
   it("quotes at most a bounded prefix of a bad value", () => {
     const model = columnModel(["a"]);
     try {
-      decodeV2Request({ inputs: [{ name: "a", shape: [1], datatype: "FP64", data: ["x".repeat(1_000_000)] }] }, model);
+      decodeV2Request(
+        { inputs: [{ name: "a", shape: [1], datatype: "FP64", data: ["x".repeat(1_000_000)] }] },
+        model,
+      );
       expect.unreachable();
     } catch (error) {
       expect(error).toBeInstanceOf(V2Error);
@@ -77,7 +85,9 @@ describe("v2 decoder", () => {
       shape: fc.oneof(fc.array(fc.integer({ min: -2, max: 6 }), { maxLength: 4 }), fc.anything()),
       datatype: fc.oneof(fc.constantFrom(...datatypes), fc.anything()),
       data: fc.oneof(
-        fc.array(fc.oneof(fc.double(), fc.integer(), fc.boolean(), fc.string(), fc.constant(null)), { maxLength: 30 }),
+        fc.array(fc.oneof(fc.double(), fc.integer(), fc.boolean(), fc.string(), fc.constant(null)), {
+          maxLength: 30,
+        }),
         fc.array(fc.array(fc.double(), { maxLength: 6 }), { maxLength: 6 }),
         fc.anything(),
       ),
@@ -89,7 +99,9 @@ describe("v2 decoder", () => {
       id: fc.option(fc.oneof(fc.string(), fc.integer()), { nil: undefined }),
       inputs: fc.array(input, { maxLength: 3 }),
       outputs: fc.option(fc.array(fc.record({ name: fc.string() })), { nil: undefined }),
-      parameters: fc.option(fc.record({ content_type: fc.constantFrom("np", "pd", "dict", "x") }), { nil: undefined }),
+      parameters: fc.option(fc.record({ content_type: fc.constantFrom("np", "pd", "dict", "x") }), {
+        nil: undefined,
+      }),
     });
     for (const model of [columnModel(["a", "b"]), { predict: async () => [] } as ServableModel]) {
       fc.assert(

@@ -73,6 +73,15 @@ export const errorsPlugin = fp(
           `Request body is larger than the server's limit of ${options.bodyLimit} bytes.`,
         );
       }
+      if (status === 403) {
+        // only the static file server raises 403 (a path outside its root): to a client, that file does not exist
+        return sendError(
+          reply,
+          404,
+          "ENDPOINT_NOT_FOUND",
+          `No endpoint ${request.method} ${bounded(request.url.split("?", 1)[0]!, 200)}.`,
+        );
+      }
       if (status >= 500) {
         request.log.error({ err: error }, "unhandled error");
         return sendError(

@@ -43,7 +43,8 @@ export function toFloat(v: unknown): number {
   if (typeof v === "bigint") return Number(v);
   if (typeof v === "string") {
     const f = parsePyFloat(v);
-    if (f === undefined) throw new CastError("ValueError", `could not convert string to float: ${pyStrReprBounded(v)}`);
+    if (f === undefined)
+      throw new CastError("ValueError", `could not convert string to float: ${pyStrReprBounded(v)}`);
     return f;
   }
   if (Array.isArray(v)) throw new CastError("ValueError", "setting an array element with a sequence.");

@@ -1,5 +1,5 @@
-import { pyStrRepr } from "../schema/pyjson.js";
 import { MlflowException } from "../errors/mlflow-exception.js";
+import { pyStrRepr } from "../schema/pyjson.js";
 
 /** Content types `/invocations` accepts, in the order MLflow lists them. */
 export const SUPPORTED_CONTENT_TYPES = [

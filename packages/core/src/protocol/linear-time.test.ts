@@ -45,22 +45,25 @@ describe("request shapes cost linear time", () => {
 
   it("refuses records whose distinct keys would make a huge sparse frame, naming the sizes", () => {
     const records = Array.from({ length: 20_000 }, (_, i) => ({ [`k${i}`]: i }));
-    expect(() => parseScoringRequest(JSON.stringify({ dataframe_records: records }), "application/json")).toThrow(
-      /20000 distinct keys over 20000 records/,
-    );
+    expect(() =>
+      parseScoringRequest(JSON.stringify({ dataframe_records: records }), "application/json"),
+    ).toThrow(/20000 distinct keys over 20000 records/);
   });
 
   it("dataframe_split with many columns", () => {
     const body = (n: number) => {
       const columns = Array.from({ length: n }, (_, i) => `c${i}`);
-      return JSON.stringify({ dataframe_split: { columns, data: [columns.map((_, i) => i), columns.map(() => 1)] } });
+      return JSON.stringify({
+        dataframe_split: { columns, data: [columns.map((_, i) => i), columns.map(() => 1)] },
+      });
     };
     expect(growth((n) => parse(body(n)), 2_000)).toBeLessThan(LINEAR_BOUND);
   });
 
   it("a long string cell in a double column, quoted by a bounded prefix only", () => {
     const inputs = JSON.stringify([{ type: "double", name: "x", required: true }]);
-    const body = (n: number) => JSON.stringify({ dataframe_split: { columns: ["x"], data: [["y".repeat(n)]] } });
+    const body = (n: number) =>
+      JSON.stringify({ dataframe_split: { columns: ["x"], data: [["y".repeat(n)]] } });
     expect(growth((n) => parse(body(n), inputs), 1_000_000)).toBeLessThan(LINEAR_BOUND);
     let message = "";
     try {
