@@ -74,9 +74,11 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   }
   const deadline = drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
   let closing: Promise<void> | undefined;
+  let cut = false;
   const close = (): Promise<void> => {
     closing ??= new Promise<void>((resolve, reject) => {
       const force = setTimeout(() => {
+        cut = true;
         server.app.log.error(
           { drainTimeoutMs: deadline },
           "drain deadline passed: closing remaining connections",
@@ -105,7 +107,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     close().then(
       () => {
         server.app.log.info("server stopped");
-        process.exit(0);
+        process.exit(cut ? 1 : 0);
       },
       (error: unknown) => {
         server.app.log.error({ err: error }, "error while stopping");
