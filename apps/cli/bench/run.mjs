@@ -76,6 +76,7 @@ async function modelOnly() {
 /** In-process: split the CSV with the CLI's chunker and parse each chunk with core (no predict, no output). */
 async function parseOnly() {
   const core = await import("@pyfunc/core");
+  const { parseScoringRequestAsync } = await import("@pyfunc/core/protocol");
   const { readFileSync, createReadStream } = await import("node:fs");
   const { CsvChunker } = await import("../dist/predict/chunker.js");
   const sig = core.Model.fromYaml(readFileSync(join(model, "MLmodel"), "utf8")).getSignatureDict();
@@ -83,7 +84,7 @@ async function parseOnly() {
   const chunker = new CsvChunker(10_000);
   let rows = 0;
   const parse = async (c) => {
-    const parsed = await core.parseScoringRequestAsync(c.body, "text/csv", { inputs: sig.inputs });
+    const parsed = await parseScoringRequestAsync(c.body, "text/csv", { inputs: sig.inputs });
     rows += parsed.input.numRows ?? 0;
   };
   for await (const data of createReadStream(csv, { highWaterMark: 1 << 20 })) {

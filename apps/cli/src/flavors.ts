@@ -1,7 +1,8 @@
 import { existsSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { defaultFlavorRegistry, isFlavorPlugin, registerFlavor } from "@pyfunc/core";
+import { defaultFlavorRegistry, registerFlavor } from "@pyfunc/core";
+import { isFlavorPlugin } from "@pyfunc/core/flavor";
 
 /** The flavor packages of this project. Importing one registers its plugin with @pyfunc/core. */
 export const FLAVOR_PACKAGES = [

@@ -2,7 +2,9 @@
 // JSON parser, columns built by hand from the signature types, model.predict, JSON.stringify).
 // Prints its URL on stdout; see cpu-meter.mjs for the CPU report.
 //   node bench/profile-raw.mjs [xgboost|onnx] [port]
-import { dataFrameFromColumns, loadModel } from "@pyfunc/core";
+
+import { loadModel } from "@pyfunc/core";
+import { dataFrameFromColumns } from "@pyfunc/core/protocol";
 import Fastify from "fastify";
 import { meterRequests } from "./cpu-meter.mjs";
 import { MODELS } from "./models.mjs";

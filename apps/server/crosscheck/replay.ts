@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import http from "node:http";
-import { parseJsonLenient } from "@pyfunc/core";
+import { parseJsonLenient } from "@pyfunc/core/protocol";
 
 export interface TranscriptCase {
   name: string;

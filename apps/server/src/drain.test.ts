@@ -12,7 +12,7 @@ const CHILD = path.join(
   "..",
   "test",
   "fixtures",
-  "serve-child.mjs",
+  "drain-child.mjs",
 );
 
 function startChild(

@@ -1,19 +1,14 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
+import { isTensor, MlflowException, type Params, type PyFuncInput } from "@pyfunc/core";
 import {
   isDataFrameInstance,
-  isTensor,
-  MlflowException,
-  type Params,
-  type PyFuncInput,
-  predictionsToJsonable,
-  UnsupportedContentTypeError,
-} from "@pyfunc/core";
-import {
   type ParsedScoringRequest,
+  predictionsToJsonable,
   predictParsed,
   type ScoreOutcome,
   scoreRequest,
+  UnsupportedContentTypeError,
 } from "@pyfunc/core/protocol";
 import { bounded } from "./bounded.js";
 import type { ModelInfo, ServableModel } from "./model-types.js";

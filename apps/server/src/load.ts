@@ -1,4 +1,5 @@
-import { defaultFlavorRegistry, flavorModuleUrls, loadModel, registerModuleExports } from "@pyfunc/core";
+import { defaultFlavorRegistry, loadModel } from "@pyfunc/core";
+import { flavorModuleUrls, registerModuleExports } from "@pyfunc/core/flavor";
 import type { ServableModel } from "./model-types.js";
 
 export interface LoadOptions {

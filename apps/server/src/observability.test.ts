@@ -143,6 +143,7 @@ describe("OpenAPI document", () => {
         signature,
         servingInputExample: undefined,
         mlflowVersion: undefined,
+        safeInThread: true,
       },
       "mlflow-model",
       "0.1.0",

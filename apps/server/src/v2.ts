@@ -5,17 +5,19 @@
  */
 import {
   type Column,
-  castValues,
-  dataFrameFromColumns,
-  isDataFrameInstance,
   isTensor,
   isTypedArray,
   MlflowException,
   type NumpyDType,
-  ndarrayFromJson,
   type PyFuncInput,
   type Tensor,
 } from "@pyfunc/core";
+import {
+  castValues,
+  dataFrameFromColumns,
+  isDataFrameInstance,
+  ndarrayFromJson,
+} from "@pyfunc/core/protocol";
 import { bounded } from "./bounded.js";
 import type { InvocationResponse } from "./invocation.js";
 import type { ServableModel } from "./model-types.js";

@@ -33,6 +33,7 @@ export function artifactPathsOf(context: LoadContext): Record<string, string> {
 export const customClassFlavor: FlavorPlugin = {
   name: "custom_class",
   packageName: "@pyfunc/custom-class",
+  coreVersion: "^0.1.0", // the @pyfunc/core versions this plugin is built for (checked when it registers)
   loaderModules: [CUSTOM_CLASS_LOADER_MODULE],
   async load(context: LoadContext): Promise<PyFuncImplementation> {
     const file = modelCodeFileOf(context);

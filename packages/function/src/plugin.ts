@@ -114,6 +114,7 @@ export async function runLoadContext(
 export const functionFlavor: FlavorPlugin = {
   name: "function",
   packageName: FUNCTION_PACKAGE_NAME,
+  coreVersion: "^0.1.0", // the @pyfunc/core versions this plugin is built for (checked when it registers)
   loaderModules: [FUNCTION_LOADER_MODULE],
   async load(context: LoadContext): Promise<PyFuncImplementation> {
     const file = modelCodeFileOf(context);

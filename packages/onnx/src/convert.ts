@@ -1,7 +1,6 @@
 import {
   type Column,
   DataFrame,
-  dtypeOfTypedArray,
   isTensor,
   isTypedArray,
   MlflowException,
@@ -9,6 +8,7 @@ import {
   type Tensor,
   type TypedArray,
 } from "@pyfunc/core";
+import { dtypeOfTypedArray } from "@pyfunc/core/inputs";
 import ort from "onnxruntime-node";
 
 /** onnxruntime-node tensor element types. */

@@ -71,6 +71,7 @@ export async function loadOnnxModel(
 export const onnxFlavor: FlavorPlugin = {
   name: FLAVOR_NAME,
   packageName: PACKAGE_NAME,
+  coreVersion: "^0.1.0", // the @pyfunc/core versions this plugin is built for (checked when it registers)
   loaderModules: ["mlflow.onnx", PACKAGE_NAME],
   safeInThread: true,
   load: loadOnnxPyfunc,

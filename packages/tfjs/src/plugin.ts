@@ -58,6 +58,7 @@ async function modelJsonFor(context: LoadContext): Promise<string> {
 export const tfjsFlavor: FlavorPlugin = {
   name: FLAVOR_NAME,
   packageName: PACKAGE_NAME,
+  coreVersion: "^0.1.0", // the @pyfunc/core versions this plugin is built for (checked when it registers)
   loaderModules: [PACKAGE_NAME],
   safeInThread: true,
   async load(context: LoadContext): Promise<PyFuncImplementation> {

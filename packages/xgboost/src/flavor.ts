@@ -192,6 +192,7 @@ function workersFromEnv(): number {
 export const xgboostFlavor: FlavorPlugin = {
   name: FLAVOR_NAME,
   packageName: PACKAGE_NAME,
+  coreVersion: "^0.1.0", // the @pyfunc/core versions this plugin is built for (checked when it registers)
   loaderModules: ["mlflow.xgboost", PACKAGE_NAME],
   load: (ctx: LoadContext) => loadXGBoostModel(ctx),
 };

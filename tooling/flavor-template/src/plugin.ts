@@ -1,12 +1,5 @@
-import {
-  castTensor,
-  dataFrameToTensor,
-  type FlavorPlugin,
-  isTensor,
-  type PyFuncInput,
-  registerFlavor,
-  toDataFrame,
-} from "@pyfunc/core";
+import { type FlavorPlugin, isTensor, type PyFuncInput, registerFlavor, toDataFrame } from "@pyfunc/core";
+import { castTensor, dataFrameToTensor } from "@pyfunc/core/inputs";
 import { FLAVOR_NAME, MODEL_FILE, PACKAGE_NAME } from "./flavor-name.js";
 import { type LinearModel, predictLinear, readLinearModel } from "./linear-model.js";
 
@@ -21,6 +14,7 @@ function toMatrix(input: PyFuncInput): { data: Float64Array; rows: number } {
 export const linearTemplatePlugin: FlavorPlugin = {
   name: FLAVOR_NAME,
   packageName: PACKAGE_NAME,
+  coreVersion: "^0.1.0", // the @pyfunc/core versions this plugin is built for (checked when it registers)
   loaderModules: [PACKAGE_NAME],
   async load(context) {
     const file = context.flavorConfig?.data

@@ -2,14 +2,10 @@ import { readFileSync } from "node:fs";
 import { readdir, readFile, stat } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { join } from "node:path";
-import {
-  defaultFlavorRegistry,
-  isMlflowException,
-  localModelPath,
-  type Model,
-  resolveInsideModelDir,
-  selectFlavorPlugin,
-} from "@pyfunc/core";
+import { defaultFlavorRegistry, isMlflowException, type Model } from "@pyfunc/core";
+import { localModelPath } from "@pyfunc/core/artifacts";
+import { selectFlavorPlugin } from "@pyfunc/core/flavor";
+import { resolveInsideModelDir } from "@pyfunc/core/paths";
 import { CliError, messageOf } from "../errors.js";
 import { EXIT_CODES } from "../exit-codes.js";
 import { FLAVOR_PACKAGES, importFlavors } from "../flavors.js";

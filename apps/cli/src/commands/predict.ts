@@ -1,5 +1,6 @@
 import { createReadStream, existsSync, statSync } from "node:fs";
-import { isMlflowException, localModelPath, type Params } from "@pyfunc/core";
+import { isMlflowException, type Params } from "@pyfunc/core";
+import { localModelPath } from "@pyfunc/core/artifacts";
 import { CliError, messageOf } from "../errors.js";
 import { EXIT_CODES } from "../exit-codes.js";
 import { openModel, readLocalMLmodel } from "../model.js";

@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
-import { resolveInsideModelDir, serializePredictions } from "@pyfunc/core";
+import { resolveInsideModelDir } from "@pyfunc/core/paths";
+import { serializePredictions } from "@pyfunc/core/protocol";
 import { CliError, classifyPredictError, messageOf } from "../errors.js";
 import { EXIT_CODES } from "../exit-codes.js";
 import { openModel } from "../model.js";

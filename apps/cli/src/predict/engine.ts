@@ -1,12 +1,10 @@
+import { MlflowException, type Params, type PyFuncModel } from "@pyfunc/core";
 import {
-  MlflowException,
-  type Params,
   type ParsedScoringRequest,
-  type PyFuncModel,
   parseScoringRequestAsync,
   type ScoringSchemas,
   serializePredictions,
-} from "@pyfunc/core";
+} from "@pyfunc/core/protocol";
 import { classifyPredictError } from "../errors.js";
 
 /** The result of predicting one payload (a whole request or one chunk of a large input). */

@@ -1,7 +1,7 @@
 import { once } from "node:events";
 import { createWriteStream, existsSync, renameSync, rmSync, statSync, type WriteStream } from "node:fs";
 import { dirname, join } from "node:path";
-import { serializePredictions } from "@pyfunc/core";
+import { serializePredictions } from "@pyfunc/core/protocol";
 import { CliError, messageOf } from "../errors.js";
 import { EXIT_CODES } from "../exit-codes.js";
 

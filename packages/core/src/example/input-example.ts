@@ -6,14 +6,8 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { MlflowException } from "../errors/mlflow-exception.js";
-import {
-  columnFrom,
-  dataFrameFromArrow,
-  isArrowTable,
-  sparseToDense,
-  tensorFromNested,
-  tensorToNested,
-} from "../inputs/convert.js";
+import { dataFrameFromArrow, isArrowTable } from "../inputs/arrow.js";
+import { columnFrom, sparseToDense, tensorFromNested, tensorToNested } from "../inputs/convert.js";
 import { type Column, DataFrame } from "../inputs/dataframe.js";
 import { isNumericDType, isTypedArray, type NumpyDType } from "../inputs/dtype.js";
 import { isSparseMatrix, type Params, type PyFuncInput, type SparseMatrix } from "../inputs/model-input.js";

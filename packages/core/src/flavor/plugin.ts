@@ -63,5 +63,11 @@ export interface FlavorPlugin {
    * record it too, and the package name is the fallback.
    */
   readonly moduleUrl?: string;
+  /**
+   * The @pyfunc/core versions this plugin was built for, as a semver range (e.g. "^0.1.0"). Registering it
+   * into a core outside the range is refused with an error naming both versions, as fastify checks a
+   * plugin's declared host version. (A plain-JS plugin without the field is registered unchecked.)
+   */
+  readonly coreVersion: string;
   load(context: LoadContext): Promise<PyFuncImplementation>;
 }

@@ -4,10 +4,11 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { MlflowException } from "../errors/mlflow-exception.js";
 import { Model } from "../mlmodel/model.js";
+import { coreVersion } from "../save/env.js";
 import { makeScalePlugin, SCALE_LOADER } from "../testing/__tests__/test-flavor.js";
 import { discoverFlavor, flavorPackageFor, npmPackageOf } from "./discovery.js";
 import type { FlavorPlugin } from "./plugin.js";
-import { defaultFlavorRegistry, FlavorRegistry, registerFlavor } from "./registry.js";
+import { assertCoreVersion, defaultFlavorRegistry, FlavorRegistry, registerFlavor } from "./registry.js";
 import { selectFlavorPlugin } from "./select.js";
 
 const tmpRoot = mkdtempSync(path.join(tmpdir(), "pyfunc-registry-"));
@@ -87,6 +88,44 @@ describe("FlavorRegistry", () => {
     const registry = new FlavorRegistry();
     expect(() => registry.register({ name: "x" } as unknown as FlavorPlugin)).toThrow(/loaderModules/);
     expect(() => registry.register(null as unknown as FlavorPlugin)).toThrow(MlflowException);
+  });
+
+  it("refuses a plugin built for another core version, naming both versions", () => {
+    const registry = new FlavorRegistry();
+    const plugin = { ...makeScalePlugin({}, 0, "@acme/pyfunc-flavor-old"), coreVersion: "^0.0.1" };
+    let error: unknown;
+    try {
+      registry.register(plugin);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(MlflowException);
+    expect((error as MlflowException).errorCode).toBe("INVALID_STATE");
+    expect((error as MlflowException).message).toContain("@pyfunc/core ^0.0.1");
+    expect((error as MlflowException).message).toContain(`@pyfunc/core ${coreVersion()} is loaded`);
+    expect((error as MlflowException).message).toContain("@acme/pyfunc-flavor-old");
+    expect(registry.resolve(SCALE_LOADER)).toBeUndefined();
+    expect(() => registerFlavor({ ...plugin, packageName: "@acme/other" })).toThrow(
+      /built for @pyfunc\/core \^0\.0\.1/,
+    );
+  });
+
+  it("accepts a core inside the declared range, pre-releases of the range's line included", () => {
+    const registry = new FlavorRegistry();
+    const plugin = { ...makeScalePlugin(), coreVersion: `>=${coreVersion()} <99.0.0` };
+    registry.register(plugin);
+    expect(registry.resolve(SCALE_LOADER)).toBe(plugin);
+    expect(() => assertCoreVersion({ ...plugin, coreVersion: "^2.0.0" }, "2.1.0-next.3")).not.toThrow();
+    expect(() => assertCoreVersion({ ...plugin, coreVersion: "^2.0.0" }, "3.0.0")).toThrow(
+      /built for @pyfunc\/core \^2\.0\.0, but @pyfunc\/core 3\.0\.0 is loaded/,
+    );
+  });
+
+  it("refuses a coreVersion that is not a semver range", () => {
+    const registry = new FlavorRegistry();
+    expect(() => registry.register({ ...makeScalePlugin(), coreVersion: "the latest one" })).toThrow(
+      /'coreVersion' must be a semver range/,
+    );
   });
 
   it("registerFlavor registers into the process-wide default registry, shared through globalThis", () => {

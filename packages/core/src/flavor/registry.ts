@@ -1,4 +1,7 @@
+import satisfies from "semver/functions/satisfies.js";
+import validRange from "semver/ranges/valid.js";
 import { MlflowException } from "../errors/mlflow-exception.js";
+import { coreVersion } from "../save/env.js";
 import type { FlavorPlugin } from "./plugin.js";
 
 interface Entry {
@@ -33,9 +36,31 @@ export function assertFlavorPlugin(value: unknown): asserts value is FlavorPlugi
   if (p.priority !== undefined && (typeof p.priority !== "number" || !Number.isFinite(p.priority))) {
     problems.push("'priority' must be a finite number");
   }
+  if (
+    p.coreVersion !== undefined &&
+    (typeof p.coreVersion !== "string" || validRange(p.coreVersion) === null)
+  ) {
+    problems.push("'coreVersion' must be a semver range such as \"^0.1.0\"");
+  }
   if (problems.length > 0) {
     throw MlflowException.invalidParameter(`Invalid flavor plugin: ${problems.join("; ")}`);
   }
+}
+
+/**
+ * Throws unless `current` (this core's version) is in the range the plugin declares in `coreVersion`.
+ * Pre-releases count as their release line, so a plugin built for "^0.2.0" accepts "0.2.0-next.1".
+ */
+export function assertCoreVersion(plugin: FlavorPlugin, current: string = coreVersion()): void {
+  const range = (plugin as Partial<FlavorPlugin>).coreVersion;
+  if (range === undefined || satisfies(current, range, { includePrerelease: true })) return;
+  throw new MlflowException(
+    `Flavor plugin '${plugin.name}' from '${plugin.packageName}' was built for @pyfunc/core ${range}, ` +
+      `but @pyfunc/core ${current} is loaded: install a version of '${plugin.packageName}' built for ` +
+      `@pyfunc/core ${current}, or a @pyfunc/core in ${range}`,
+    "INVALID_STATE",
+    { errorClass: "CORE_VERSION_MISMATCH" },
+  );
 }
 
 /** True when `value` looks like a FlavorPlugin (used to pick plugins out of a package's exports). */
@@ -68,6 +93,7 @@ export class FlavorRegistry {
   /** Register a plugin for its loader modules (and its package name). */
   register(plugin: FlavorPlugin, options: RegisterFlavorOptions = {}): void {
     assertFlavorPlugin(plugin);
+    assertCoreVersion(plugin);
     if (options.moduleUrl !== undefined) this.recordModuleUrl(plugin, options.moduleUrl);
     const priority = plugin.priority ?? 0;
     const names = new Set([...plugin.loaderModules, plugin.packageName]);

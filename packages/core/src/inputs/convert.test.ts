@@ -1,9 +1,9 @@
 import { tableFromArrays } from "apache-arrow";
 import { describe, expect, it } from "vitest";
 import { MlflowException } from "../errors/mlflow-exception.js";
+import { dataFrameFromArrow } from "./arrow.js";
 import {
   commonDType,
-  dataFrameFromArrow,
   dataFrameToTensor,
   inferNumpyDType,
   sparseToDense,

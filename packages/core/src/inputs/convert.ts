@@ -3,10 +3,11 @@
  * anything → DataFrame, DataFrame → row-major tensor, nested lists → tensor, Arrow Table → DataFrame.
  * Numeric columns stay typed arrays end to end (no per-cell boxing).
  */
-import { type Table, Type } from "apache-arrow";
+import type { Table } from "apache-arrow";
 import { MlflowException } from "../errors/mlflow-exception.js";
 import { inferObjectValues } from "../schema/enforce-types.js";
 import { pyTypeName } from "../schema/types.js";
+import { dataFrameFromArrow, isArrowTable } from "./arrow.js";
 import {
   type Column,
   type ColumnValues,
@@ -23,79 +24,6 @@ import {
 } from "./dtype.js";
 import { isSparseMatrix, type PyFuncInput, type SparseMatrix } from "./model-input.js";
 import { isTensor, isTensorDict, type Tensor, tensorSize } from "./tensor.js";
-
-/** Duck-typed check for an apache-arrow `Table` (works across arrow copies). */
-export function isArrowTable(value: unknown): value is Table {
-  if (typeof value !== "object" || value === null) return false;
-  const v = value as {
-    schema?: { fields?: unknown };
-    getChildAt?: unknown;
-    numRows?: unknown;
-    batches?: unknown;
-  };
-  return (
-    typeof v.getChildAt === "function" &&
-    typeof v.numRows === "number" &&
-    Array.isArray(v.batches) &&
-    Array.isArray(v.schema?.fields)
-  );
-}
-
-/** An Arrow Table as a DataFrame: numeric columns without nulls are taken as typed arrays (zero-copy when single-chunk). */
-export function dataFrameFromArrow(table: Table): DataFrame {
-  const cols: Column[] = [];
-  table.schema.fields.forEach((field, i) => {
-    const vec = table.getChildAt(i);
-    if (!vec) return;
-    const typeId = field.type.typeId;
-    const nulls = vec.nullCount;
-    const arr = vec.toArray() as unknown;
-    if ((typeId === Type.Float || typeId === Type.Int) && isTypedArray(arr)) {
-      const dtype = dtypeOfTypedArray(arr);
-      if (nulls === 0) {
-        cols.push({ name: field.name, dtype, values: arr });
-      } else {
-        // pandas: an int column with nulls becomes float64 with NaN; floats get NaN
-        const out = new Float64Array(vec.length);
-        for (let r = 0; r < vec.length; r++) {
-          const v = vec.get(r) as number | bigint | null;
-          out[r] = v === null ? Number.NaN : Number(v);
-        }
-        cols.push({
-          name: field.name,
-          dtype: typeId === Type.Float && dtype === "float32" ? "float32" : "float64",
-          values: typeId === Type.Float && dtype === "float32" ? Float32Array.from(out) : out,
-        });
-      }
-      return;
-    }
-    const values: unknown[] = new Array(vec.length);
-    for (let r = 0; r < vec.length; r++) {
-      let v = vec.get(r) as unknown;
-      if (typeId === Type.Timestamp || typeId === Type.Date) v = v === null ? null : new Date(Number(v));
-      else if (
-        typeof v === "object" &&
-        v !== null &&
-        typeof (v as { toJSON?: unknown }).toJSON === "function"
-      ) {
-        v = (v as { toJSON(): unknown }).toJSON();
-      }
-      values[r] = v;
-    }
-    if (typeId === Type.Bool && nulls === 0) {
-      cols.push({
-        name: field.name,
-        dtype: "bool",
-        values: Uint8Array.from(values as boolean[], (b) => (b ? 1 : 0)),
-      });
-    } else if (typeId === Type.Timestamp || typeId === Type.Date) {
-      cols.push({ name: field.name, dtype: "datetime64[ns]", values });
-    } else {
-      cols.push({ name: field.name, dtype: "object", values });
-    }
-  });
-  return new DataFrame(cols);
-}
 
 /** A column from JS values with pandas' dtype inference (typed arrays keep their dtype). */
 export function columnFrom(name: string, values: ColumnValues, dtype?: string): Column {

@@ -1,3 +1,9 @@
+export { parseCsvFast } from "../inputs/csv-fast-parser.js";
+export {
+  type FastSplitResult,
+  parseDataFrameSplitFast,
+  parseSplitObjectFast,
+} from "../inputs/split-parser.js";
 export { CastError, castValues, ndarrayFromJson, parsePyFloat } from "./coerce.js";
 export { parseContentType } from "./content-type.js";
 export { parseCsvBody } from "./csv.js";

@@ -2,7 +2,7 @@
 // at 10 n and checks that the work grew about 10× (a quadratic cost grows 100×): by a generous ratio of the best
 // of several runs, never by absolute times. Long bad values are quoted by a bounded prefix only.
 import { describe, expect, it } from "vitest";
-import { isMlflowException } from "../errors/index.js";
+import { isMlflowException } from "../errors/mlflow-exception.js";
 import { parseScoringRequest } from "./parse.js";
 
 /** Best of `runs` timings of `fn` (ms). */

@@ -3,16 +3,15 @@
  * tensor-based schemas. Messages are MLflow's.
  */
 import { MlflowException } from "../errors/mlflow-exception.js";
+import { dataFrameFromArrow, isArrowTable } from "../inputs/arrow.js";
 import {
   castTensor,
   columnToTensor,
-  dataFrameFromArrow,
   dataFrameFromDictOfColumns,
   dataFrameFromList,
   dataFrameFromRecords,
   dataFrameFromTensor,
   dataFrameToTensor,
-  isArrowTable,
   isScalarOrNone,
   shapeRepr,
   sparseDType,

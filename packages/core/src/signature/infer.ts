@@ -5,7 +5,8 @@
  * whether `1` was `1.0`).
  */
 import { MlflowException } from "../errors/mlflow-exception.js";
-import { dataFrameFromArrow, isArrowTable, sparseDType } from "../inputs/convert.js";
+import { dataFrameFromArrow, isArrowTable } from "../inputs/arrow.js";
+import { sparseDType } from "../inputs/convert.js";
 import { type Column, DataFrame, dtypeOfTypedArray } from "../inputs/dataframe.js";
 import { isTypedArray } from "../inputs/dtype.js";
 import { isSparseMatrix, type Params, type PyFuncInput, type PyFuncOutput } from "../inputs/model-input.js";

@@ -5,6 +5,7 @@ import path from "node:path";
 import type { FlavorPlugin, PyFuncImplementation } from "../../flavor/plugin.js";
 import { DataFrame } from "../../inputs/dataframe.js";
 import type { Params, PyFuncInput } from "../../inputs/model-input.js";
+import { coreVersion } from "../../save/env.js";
 import { type SaveModelOptions, saveModel } from "../../save/save-model.js";
 
 export const SCALE_LOADER = "@pyfunc/test-scale";
@@ -29,6 +30,7 @@ export function makeScalePlugin(
     name: "scale",
     packageName,
     priority,
+    coreVersion: `^${coreVersion()}`,
     loaderModules: [SCALE_LOADER, "scale"],
     async load(ctx): Promise<PyFuncImplementation> {
       behaviour.loads?.push(ctx.modelDir);

@@ -1,2 +1,0 @@
-export * from "./error-codes.js";
-export * from "./mlflow-exception.js";

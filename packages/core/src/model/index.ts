@@ -1,2 +1,0 @@
-export * from "./load-model.js";
-export * from "./pyfunc-model.js";

@@ -1,2 +1,0 @@
-export * from "./infer.js";
-export * from "./signature.js";
