@@ -15,6 +15,7 @@ export interface LoadOptions {
  * registry so worker threads import the same files), and return the URLs of every registered plugin's module.
  */
 export async function importFlavorModules(imports: readonly string[] = []): Promise<string[]> {
+  const urls: string[] = [];
   for (const spec of imports) {
     let url: string;
     try {
@@ -23,8 +24,10 @@ export async function importFlavorModules(imports: readonly string[] = []): Prom
       url = spec;
     }
     registerModuleExports((await import(url)) as Record<string, unknown>, defaultFlavorRegistry, url);
+    urls.push(url);
   }
-  return flavorModuleUrls(defaultFlavorRegistry);
+  // the imported modules themselves (one may register a plugin without exporting it), then every plugin's module
+  return [...new Set([...urls, ...flavorModuleUrls(defaultFlavorRegistry)])];
 }
 
 /** Import the flavor modules, then load the model through core's `loadModel` in this thread. */

@@ -135,8 +135,8 @@ export function registerModuleExports(
 
 /**
  * Module URLs that re-create `registry`'s plugins in another thread (one per plugin, see
- * `FlavorRegistry.moduleUrlOf`); bare package names are resolved from the discovery bases to file URLs where
- * they can be found there.
+ * `FlavorRegistry.moduleUrlOf`); bare package names are resolved from the discovery bases to file URLs, and
+ * left out where they cannot be found.
  */
 export function flavorModuleUrls(
   registry: FlavorRegistry,
@@ -158,7 +158,9 @@ export function flavorModuleUrls(
         break;
       }
     }
-    urls.add(resolved ?? url);
+    // a package name that resolves nowhere here is left out: whoever registered that plugin imported it by
+    // another route, and the caller passes those modules itself
+    if (resolved !== undefined) urls.add(resolved);
   }
   return [...urls];
 }
