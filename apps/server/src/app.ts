@@ -219,7 +219,6 @@ export async function createServer(options: CreateServerOptions): Promise<Pyfunc
     await app.register(mlflowRoutes, { engine, version: SERVER_VERSION });
     await app.register(v2Routes, { engine, modelName, version: SERVER_VERSION });
     if (options.docs !== false) await registerDocs(app, engine.info, modelName, SERVER_VERSION);
-    await app.ready();
   } catch (error) {
     await engine.close();
     throw error;

@@ -17,6 +17,8 @@ import {
 
 const DEFAULT_BIG_TASK_BYTES = 64 * 1024;
 const DEFAULT_OLD_GENERATION_MB = 2048;
+/** How long one small task keeps a thread reserved for small tasks. */
+const SMALL_TASK_MEMORY_MS = 1000;
 
 /** The compiled worker file next to this one (tests running from src/ use the build output). */
 function workerFile(): string {
@@ -51,7 +53,8 @@ interface BigTask {
  * one pool of this repo (the scoring server's workers and `pyfunc predict --workers`). Built on piscina
  * (loaded when the first pool is created). A worker that crashes, calls `process.exit`, runs out of memory
  * (`resourceLimits`) or is ended because its task was aborted is replaced, and only its task fails.
- * Two lanes: tasks over `bigTaskBytes` run at most `threads - 1` at once, so small ones never wait behind them.
+ * Two lanes: while small tasks keep coming (one in the last second), tasks over `bigTaskBytes` run at most
+ * `threads - 1` at once, so small ones never wait behind them; with only big tasks, they use every thread.
  */
 export class ScoringPool {
   readonly #pool: Piscina;
@@ -59,6 +62,8 @@ export class ScoringPool {
   readonly #bigBytes: number;
   readonly #bigWaiting: BigTask[] = [];
   #bigRunning = 0;
+  /** When the last small task was submitted: the reservation for small tasks holds while they keep coming. */
+  #lastSmall = Number.NEGATIVE_INFINITY;
   #created = 0;
   #closed = false;
 
@@ -130,9 +135,12 @@ export class ScoringPool {
   run<R = unknown>(task: unknown, options: PoolRunOptions = {}): Promise<PoolTaskResult<R>> {
     if (this.#closed) return Promise.reject(new PoolTaskError("The worker pool is closed", "closed"));
     if (options.signal?.aborted) return Promise.reject(abortError());
-    if ((options.size ?? 0) <= this.#bigBytes)
+    if ((options.size ?? 0) <= this.#bigBytes) {
+      this.#lastSmall = performance.now();
       return this.#start(task, options) as Promise<PoolTaskResult<R>>;
-    if (this.#bigRunning < this.#bigLimit) return this.#startBig(task, options) as Promise<PoolTaskResult<R>>;
+    }
+    if (this.#bigRunning < this.#bigLimitNow())
+      return this.#startBig(task, options) as Promise<PoolTaskResult<R>>;
     return new Promise<unknown>((resolve, reject) => {
       const entry: BigTask = { task, options, resolve, reject };
       if (options.signal !== undefined) {
@@ -147,11 +155,17 @@ export class ScoringPool {
     }) as Promise<PoolTaskResult<R>>;
   }
 
+  /** Every thread for big tasks when no small one came in the last second, else all but one. */
+  #bigLimitNow(): number {
+    return performance.now() - this.#lastSmall < SMALL_TASK_MEMORY_MS ? this.#bigLimit : this.threads;
+  }
+
   #startBig(task: unknown, options: PoolRunOptions): Promise<unknown> {
     this.#bigRunning++;
     const running = this.#start(task, options);
     const next = () => {
       this.#bigRunning--;
+      if (this.#bigRunning >= this.#bigLimitNow()) return;
       const waiting = this.#bigWaiting.shift();
       if (waiting === undefined) return;
       if (waiting.onAbort !== undefined)

@@ -65,8 +65,9 @@ export interface ScoringPoolOptions {
   /** V8 limits per worker (an out-of-memory worker is replaced; default: 2 GiB old generation). */
   resourceLimits?: ResourceLimits;
   /**
-   * Tasks larger than this many bytes take the big lane: at most `threads - 1` of them run at once (all of
-   * them with one thread), so small tasks always have a thread of their own (default 64 KiB).
+   * Tasks larger than this many bytes take the big lane: while small tasks keep coming (one in the last second)
+   * at most `threads - 1` of them run at once (one with one thread), so small tasks have a thread of their own;
+   * otherwise big tasks use every thread (default 64 KiB).
    */
   bigTaskBytes?: number;
 }
