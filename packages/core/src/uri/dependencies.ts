@@ -2,7 +2,7 @@ import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import yaml from "js-yaml";
 import { MlflowException } from "../errors/mlflow-exception.js";
-import { resolveInsideDir } from "./inside-dir.js";
+import { resolveInsideModelDir } from "../paths/resolve-inside.js";
 import { type ResolveModelUriOptions, resolveModelUri } from "./resolve.js";
 
 /**
@@ -35,7 +35,7 @@ export async function getModelDependencies(
     candidates.push("requirements.txt");
   }
   for (const c of candidates) {
-    const path = resolveInsideDir(dir, c);
+    const path = resolveInsideModelDir(dir, c, "dependency file");
     if (
       await stat(path).then(
         (s) => s.isFile(),
