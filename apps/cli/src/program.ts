@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
 import { runInfo } from "./commands/info.js";
 import { runPredict } from "./commands/predict.js";
-import { runServe } from "./commands/serve.js";
+import { runServe, withServeOptions } from "./commands/serve.js";
 import { runValidate } from "./commands/validate.js";
 import { CliError } from "./errors.js";
 import { EXIT_CODE_HELP, EXIT_CODES } from "./exit-codes.js";
@@ -103,7 +103,7 @@ export function createProgram(): Command {
     .addHelpText("after", `\n${EXIT_CODE_HELP}\n`)
     .exitOverride();
 
-  withPythonEnvOptions(program.command("serve"))
+  withServeOptions(program.command("serve"))
     .description(
       "Serve a model with the MLflow scoring protocol (POST /invocations, GET /ping, /health, /version).",
     )
@@ -114,17 +114,14 @@ export function createProgram(): Command {
     .addOption(new Option("-p, --port <port>", "port to listen on").env("MLFLOW_PORT").default("5000"))
     .addOption(new Option("-h, --host <host>", "interface to bind").env("MLFLOW_HOST").default("127.0.0.1"))
     .addOption(
-      new Option("-w, --workers <n>", "worker threads, each with its own model copy").env(
-        "MLFLOW_MODELS_WORKERS",
-      ),
-    )
-    .addOption(
       new Option("-t, --timeout <seconds>", "per-request timeout")
         .env("MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT")
         .default("60"),
     )
     .addOption(pluginOption())
-    .addOption(new Option("--enable-mlserver", "accepted for compatibility; ignored").hideHelp())
+    .addOption(
+      new Option("-r, --pip-requirements-override <reqs>", "accepted for compatibility; ignored").hideHelp(),
+    )
     .addHelpText("after", "\nExample:\n  pyfunc serve -m ./my_model -p 5001\n")
     .action(async (opts: Parameters<typeof runServe>[0] & PythonEnvFlags) => {
       notePythonEnvFlags(opts);

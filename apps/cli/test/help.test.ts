@@ -32,7 +32,16 @@ describe("pyfunc --help / --version (built binary)", () => {
       /-p, --port <port>\s+port to listen on \(default: "5000", env:\s+MLFLOW_PORT\)/,
     );
     expect(serve.stdout).toContain("-t, --timeout <seconds>");
-    expect(serve.stdout).toContain("-w, --workers <n>");
+    expect(serve.stdout).toMatch(/-w, --workers <n>\s+worker threads[^(]*\(default: "1"/);
+    for (const flag of [
+      "--env-manager",
+      "--no-conda",
+      "--install-mlflow",
+      "--enable-mlserver",
+      "--auth-token",
+      "--log-level",
+    ])
+      expect(serve.stdout).toContain(flag);
     const predict = await runCli(["predict", "--help"]);
     expect(predict.stdout).toContain("-i, --input-path <path>");
     expect(predict.stdout).toContain("-o, --output-path <path>");

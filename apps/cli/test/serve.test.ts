@@ -35,10 +35,11 @@ function serve(args: string[], env: Record<string, string> = {}) {
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
   const url = new Promise<string>((resolve, reject) => {
     const check = () => {
-      const m = /Serving .* at (http:\/\/\S+)/.exec(stdout);
+      // the "Serving … at" line is on stderr, apart from the JSON log on stdout
+      const m = /Serving .* at (http:\/\/\S+)/.exec(stderr);
       if (m) resolve(m[1]!);
     };
-    child.stdout.on("data", check);
+    child.stderr.on("data", check);
     void exited.then((code) => reject(new Error(`serve exited with ${code}: ${stderr}`)));
   });
   url.catch(() => {}); // awaited by the tests that expect a start
@@ -118,6 +119,35 @@ describe("pyfunc serve (built binary)", () => {
     expect(await s.url).toBe(`http://127.0.0.1:${port}`);
     s.child.kill("SIGINT");
     expect(await s.exited).toBe(0);
+  });
+
+  it("takes the production controls: a bearer token (probes open), --no-docs, --no-metrics, --log-level", async () => {
+    const port = await freePort();
+    const s = serve(["-p", String(port), "--no-docs", "--no-metrics", "--log-level", "warn"], {
+      PYFUNC_AUTH_TOKEN: "tok",
+    });
+    const url = await s.url;
+    expect((await fetch(`${url}/ping`)).status).toBe(200);
+    const body = JSON.stringify({ dataframe_split: { columns: ["x"], data: [[1]] } });
+    const init = { method: "POST", body, headers: { "content-type": "application/json" } };
+    expect((await fetch(`${url}/invocations`, init)).status).toBe(401);
+    const ok = await fetch(`${url}/invocations`, {
+      ...init,
+      headers: { ...init.headers, authorization: "Bearer tok" },
+    });
+    expect(ok.status).not.toBe(401);
+    for (const p of ["/docs", "/metrics"]) {
+      expect((await fetch(`${url}${p}`, { headers: { authorization: "Bearer tok" } })).status).toBe(404);
+    }
+    s.child.kill("SIGTERM");
+    expect(await s.exited).toBe(0);
+    // warn level: no access lines on stdout
+    expect(s.output().stdout).not.toMatch(/"msg":"request"/);
+  });
+
+  it("refuses --tls-cert without --tls-key and a bad --drain-timeout with exit 2", async () => {
+    expect((await runCli(["serve", "-m", model, "--tls-cert", "a.pem"])).code).toBe(2);
+    expect((await runCli(["serve", "-m", model, "--drain-timeout", "soon"])).code).toBe(2);
   });
 
   it("exits 11 when the port is in use", async () => {

@@ -1,5 +1,5 @@
 // A bench/profiling server: this package's scoring server for one fixture model, in its own process.
-// Prints its URL on stdout; see cpu-meter.mjs for the CPU report. Drive it with autocannon from another process
+// Prints its URL on stdout; see cpu-meter.mjs for the CPU report. Drive it with wrk from another process
 // (bench/run.mjs does); add `node --cpu-prof` for a profile.
 //   node [--cpu-prof --cpu-prof-dir=/tmp/prof] bench/profile-server.mjs [xgboost|onnx] [port] [logger]
 //   env: BENCH_WORKERS (2), BENCH_INLINE (1; 0 = no in-thread fast path),

@@ -1,33 +1,45 @@
-// Benchmark: the scoring server vs a raw fastify route calling the flavor's model directly, with autocannon on
-// loopback. 1-row and 1,000-row dataframe_split requests to the XGBoost and ONNX example models.
+// Benchmark: the scoring server vs a raw fastify route calling the flavor's model directly, on loopback, with
+// Debian's `wrk` (one C thread) as the load generator, so the client takes little of the CPU the servers need.
+// 1-row and 1,000-row dataframe_split requests to the XGBoost and ONNX example models, and a "big bodies in
+// flight" case: one-row requests measured while other connections send 10,000-row bodies.
 // Each server runs in its own process (as in production: its own JIT state and heap), started from
-// profile-server.mjs / profile-raw.mjs; the load generator runs here. Contenders of one case run back to back,
-// in the order raw, server, raw, server (BENCH_ROUNDS=2), and the ratio is taken of the summed rates.
-// Reports req/s, rows/s, p50/p99 latency, the server process's CPU time per request and the server/raw ratios.
-//   pnpm -F @pyfunc/server bench   (BENCH_SECONDS=5 BENCH_CONNECTIONS=16 BENCH_WORKERS=2 BENCH_ROUNDS=2
-//                                   BENCH_MODELS=xgboost|onnx by default both, BENCH_ROWS=1,1000)
+// profile-server.mjs / profile-raw.mjs. Contenders of one case run back to back (raw, server, per round) and the
+// ratio is taken of the summed rates. Reports req/s, rows/s, p50/p99 latency, the server process's CPU time
+// per request and the server/raw ratios.
+//   pnpm -F @pyfunc/server bench   (BENCH_SECONDS=5 BENCH_CONNECTIONS=16 BENCH_WORKERS=2 BENCH_ROUNDS=1
+//                                   BENCH_MODELS=xgboost|onnx by default both, BENCH_ROWS=1,1000,
+//                                   BENCH_BIG=1 (0 skips the big-bodies case), WRK=/usr/bin/wrk,
+//                                   PROFILE_DIST: another build of this server to measure, see profile-server.mjs)
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import autocannon from "autocannon";
 import { MODELS } from "./models.mjs";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
+const WRK = process.env.WRK ?? "/usr/bin/wrk";
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const WORKERS = Number(process.env.BENCH_WORKERS ?? Math.min(2, os.availableParallelism()));
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1);
 const ROWS = (process.env.BENCH_ROWS ?? "1,1000").split(",").map(Number);
+const BIG = process.env.BENCH_BIG !== "0";
+const BIG_ROWS = 10_000;
+const BIG_CONNECTIONS = 4;
+const TMP = mkdtempSync(path.join(os.tmpdir(), "pyfunc-bench-"));
+process.on("exit", () => rmSync(TMP, { recursive: true, force: true }));
 
-function bodyFor(dir, rows) {
+/** A dataframe_split body of `rows` rows (the fixture's rows repeated), written to a file for wrk. */
+function bodyFile(dir, rows) {
   const input = JSON.parse(readFileSync(path.join(dir, "input.json"), "utf8"));
   const data = Array.from({ length: rows }, (_, i) => input.data[i % input.data.length]);
-  return JSON.stringify({ dataframe_split: { columns: input.columns, data } });
+  const file = path.join(TMP, `${path.basename(path.dirname(dir))}-${path.basename(dir)}-${rows}.json`);
+  writeFileSync(file, JSON.stringify({ dataframe_split: { columns: input.columns, data } }));
+  return file;
 }
 
-/** Start a bench server process; resolves to { url, stop() → its CPU report }. */
+/** Start a bench server process; resolves to { url, startMeter(), stop() → its CPU report }. */
 function startProcess(script, kind, env) {
   const child = spawn(process.execPath, [path.join(HERE, script), kind], {
     env: { ...process.env, ...env },
@@ -51,7 +63,7 @@ function startProcess(script, kind, env) {
         stop: () =>
           new Promise((done) => {
             child.on("exit", () => {
-              const line = stderr.split("\n").find((l) => l.startsWith("{"));
+              const line = stderr.split("\n").find((l) => l.startsWith('{"cpuUs'));
               done(line ? JSON.parse(line) : {});
             });
             child.kill("SIGINT");
@@ -61,29 +73,62 @@ function startProcess(script, kind, env) {
   });
 }
 
-async function measure(server, body) {
-  const { url } = server;
-  const probe = await fetch(`${url}/invocations`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body,
+/** One wrk run: resolves to its BENCH line (requests, duration_us, p50_us, p99_us, errors, non2xx). */
+function wrk(url, file, connections, seconds) {
+  const child = spawn(
+    WRK,
+    ["-t1", `-c${connections}`, `-d${seconds}s`, "--timeout", "30s", "-s", path.join(HERE, "post.lua"), url],
+    { env: { ...process.env, BENCH_BODY_FILE: file }, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  let out = "";
+  child.stdout.on("data", (d) => {
+    out += d;
   });
-  if (probe.status !== 200)
-    throw new Error(`${url} answered ${probe.status}: ${(await probe.text()).slice(0, 300)}`);
-  const opts = {
-    url: `${url}/invocations`,
+  child.stderr.on("data", (d) => {
+    out += d;
+  });
+  return new Promise((resolve, reject) => {
+    child.on("error", reject);
+    child.on("exit", (code) => {
+      const line = out.split("\n").find((l) => l.startsWith("BENCH "));
+      if (code !== 0 || line === undefined) reject(new Error(`wrk failed (${code}): ${out.slice(0, 500)}`));
+      else resolve(JSON.parse(line.slice(6)));
+    });
+  });
+}
+
+async function probe(url, file) {
+  const res = await fetch(`${url}/invocations`, {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body,
-    connections: CONNECTIONS,
-  };
-  await autocannon({ ...opts, duration: 2 }); // warm up (JIT, the fast path's worker measurements)
+    body: readFileSync(file),
+  });
+  if (res.status !== 200)
+    throw new Error(`${url} answered ${res.status}: ${(await res.text()).slice(0, 300)}`);
+}
+
+/** Warm up, then measure `file` on CONNECTIONS connections (and `bigFile` on others at the same time). */
+async function measure(server, file, bigFile) {
+  const url = `${server.url}/invocations`;
+  await probe(server.url, file);
+  if (bigFile) await probe(server.url, bigFile);
+  await wrk(url, file, CONNECTIONS, 2); // warm up (JIT, the fast path's worker measurements)
   server.startMeter();
-  const r = await autocannon({ ...opts, duration: SECONDS });
-  if (r.non2xx > 0 || r.errors > 0)
-    throw new Error(`${r.non2xx} non-2xx answers and ${r.errors} errors from ${url}`);
+  const runs = [wrk(url, file, bigFile ? CONNECTIONS / 2 : CONNECTIONS, SECONDS)];
+  if (bigFile) runs.push(wrk(url, bigFile, BIG_CONNECTIONS, SECONDS));
+  const [r, big] = await Promise.all(runs);
   const cpu = await server.stop();
-  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, cpu: cpu.cpuUsPerRequest };
+  for (const x of [r, big]) {
+    if (x && (x.non2xx > 0 || x.errors > 0))
+      throw new Error(`${x.non2xx} non-2xx answers and ${x.errors} socket errors from ${url}`);
+  }
+  return {
+    rps: r.requests / (r.duration_us / 1e6),
+    p50: r.p50_us / 1000,
+    p99: r.p99_us / 1000,
+    cpu: cpu.cpuUsPerRequest,
+    bigRps: big ? big.requests / (big.duration_us / 1e6) : undefined,
+  };
 }
 
 const CONFIGS = [
@@ -94,39 +139,55 @@ const CONFIGS = [
 
 const results = [];
 const only = process.env.BENCH_MODELS;
+const sum = (a, k) => a.reduce((s, x) => s + x[k], 0);
+const max = (a, k) => Math.max(...a.map((x) => x[k]));
+const avg = (a, k) => sum(a, k) / a.length;
 for (const [kind, m] of Object.entries(MODELS).filter(([k]) => only === undefined || only.includes(k))) {
-  for (const rows of ROWS) {
-    const body = bodyFor(m.dir, rows);
-    for (const config of CONFIGS) {
-      process.stderr.write(`${m.name}, ${rows} rows, ${config.label}\n`);
+  const cases = ROWS.map((rows) => ({ rows, file: bodyFile(m.dir, rows), configs: CONFIGS }));
+  if (BIG) {
+    cases.push({
+      rows: 1,
+      big: true,
+      file: bodyFile(m.dir, 1),
+      bigFile: bodyFile(m.dir, BIG_ROWS),
+      configs: CONFIGS.slice(0, 2),
+    });
+  }
+  for (const c of cases) {
+    for (const config of c.configs) {
+      const label = c.big
+        ? `1 row, ${BIG_CONNECTIONS} conns of ${BIG_ROWS} rows in flight`
+        : `${c.rows} rows`;
+      process.stderr.write(`${m.name}, ${label}, ${config.label}\n`);
       const raw = [];
       const ours = [];
       for (let round = 0; round < ROUNDS; round++) {
-        raw.push(await measure(await startProcess("profile-raw.mjs", kind, {}), body));
-        ours.push(await measure(await startProcess("profile-server.mjs", kind, config.env), body));
+        raw.push(await measure(await startProcess("profile-raw.mjs", kind, {}), c.file, c.bigFile));
+        ours.push(
+          await measure(await startProcess("profile-server.mjs", kind, config.env), c.file, c.bigFile),
+        );
       }
-      const sum = (a, k) => a.reduce((s, x) => s + x[k], 0);
-      const max = (a, k) => Math.max(...a.map((x) => x[k]));
-      const avg = (a, k) => sum(a, k) / a.length;
-      results.push({
+      const row = {
         model: m.name,
-        rows,
+        case: label,
         server: config.label,
         "req/s": Math.round(avg(ours, "rps")),
-        "rows/s": Math.round(avg(ours, "rps") * rows),
-        "p50 ms": max(ours, "p50"),
-        "p99 ms": max(ours, "p99"),
-        "cpu µs/req": Number(avg(ours, "cpu").toFixed(1)),
+        "rows/s": Math.round(avg(ours, "rps") * c.rows),
+        "p50 ms": Number(max(ours, "p50").toFixed(2)),
+        "p99 ms": Number(max(ours, "p99").toFixed(2)),
+        "cpu µs/req": c.big ? "-" : Number(avg(ours, "cpu").toFixed(1)),
+        ...(c.big ? { "big req/s": Math.round(avg(ours, "bigRps")) } : {}),
         "raw req/s": Math.round(avg(raw, "rps")),
-        "raw p99 ms": max(raw, "p99"),
-        "raw cpu µs/req": Number(avg(raw, "cpu").toFixed(1)),
+        "raw p99 ms": Number(max(raw, "p99").toFixed(2)),
         "ratio vs raw": Number((sum(ours, "rps") / sum(raw, "rps")).toFixed(2)),
-        "per round": ours.map((o, i) => (o.rps / raw[i].rps).toFixed(2)).join(" "),
-      });
+        "p99 vs raw": Number((max(ours, "p99") / max(raw, "p99")).toFixed(2)),
+      };
+      results.push(row);
+      process.stderr.write(`${JSON.stringify(row)}\n`); // kept if a later case fails
     }
   }
 }
 console.log(
-  `autocannon, ${CONNECTIONS} connections, ${SECONDS} s per run, ${ROUNDS} rounds, loopback, ${os.availableParallelism()} CPUs, load average ${os.loadavg()[0].toFixed(1)}`,
+  `wrk (1 thread), ${CONNECTIONS} connections, ${SECONDS} s per run, ${ROUNDS} round(s), loopback, ${os.availableParallelism()} CPUs, load average ${os.loadavg()[0].toFixed(1)}`,
 );
 console.table(results);

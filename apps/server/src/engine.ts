@@ -1,13 +1,19 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { MessageChannel } from "node:worker_threads";
-import { type ErrorCode, MlflowException } from "@pyfunc/core";
-import { Piscina } from "piscina";
-import { describeModel, handleInvocation, type InvocationResponse, type StreamSink } from "./invocation.js";
-import { loadServableModel } from "./load.js";
+import { PoolTaskError, ScoringPool } from "@pyfunc/core/scoring";
+import type { CreateServerOptions } from "./app.js";
+import {
+  describeModel,
+  errorResponse,
+  handleInvocation,
+  type InvocationResponse,
+  type StreamSink,
+} from "./invocation.js";
+import { importFlavorModules, type LoadOptions, loadServableModel } from "./load.js";
 import type { ModelInfo, ServableModel } from "./model-types.js";
 import { handleV2Infer } from "./v2.js";
-import type { StreamMessage, WorkerInit, WorkerLoadError, WorkerTask } from "./worker.js";
+import type { StreamMessage, WorkerTask } from "./worker-handler.js";
 
 /** Runs predictions: in this thread, or in a pool of worker threads each holding its own model copy. */
 export interface PredictionEngine {
@@ -26,12 +32,15 @@ export interface PredictionEngine {
   v2Infer(body: Uint8Array, signal: () => AbortSignal): InvocationResponse | Promise<InvocationResponse>;
   /** Requests waiting for a free worker. */
   readonly queued: number;
+  /** Worker threads replaced after they died (crash, exit, out of memory, a timed-out or abandoned task). */
+  readonly restarts: number;
   close(): Promise<void>;
 }
 
 export class InProcessEngine implements PredictionEngine {
   readonly threads = 0;
   readonly queued = 0;
+  readonly restarts = 0;
   /** Predictions still running (a client may have gone away; the model must not be closed under them). */
   readonly #pending = new Set<Promise<unknown>>();
 
@@ -49,7 +58,8 @@ export class InProcessEngine implements PredictionEngine {
     exposeStackTraces: boolean,
     ownsModel: boolean,
   ): Promise<InProcessEngine> {
-    return new InProcessEngine(model, await describeModel(model), modelName, exposeStackTraces, ownsModel);
+    const info = { ...(await describeModel(model)), safeInThread: true };
+    return new InProcessEngine(model, info, modelName, exposeStackTraces, ownsModel);
   }
 
   #track<T>(promise: Promise<T>): Promise<T> {
@@ -81,12 +91,11 @@ export class InProcessEngine implements PredictionEngine {
   }
 }
 
-/** The compiled worker file (from src/ during tests, the build output next to it is used). */
-export function workerFile(): string {
-  const here = new URL("./worker.js", import.meta.url);
-  const direct = fileURLToPath(here);
-  if (existsSync(direct)) return direct;
-  return fileURLToPath(new URL("../dist/worker.js", import.meta.url));
+/** The compiled handler module for the pool's workers (tests running from src/ use the build output). */
+export function workerHandlerUrl(): string {
+  const direct = new URL("./worker-handler.js", import.meta.url);
+  if (existsSync(fileURLToPath(direct))) return direct.href;
+  return new URL("../dist/worker-handler.js", import.meta.url).href;
 }
 
 /**
@@ -99,53 +108,90 @@ function ownedCopy(body: Uint8Array): Uint8Array {
   return copy;
 }
 
+export interface PoolEngineInit {
+  modelUri: string;
+  modelName: string;
+  exposeStackTraces?: boolean;
+  modelConfig?: Record<string, unknown>;
+  flavorModules?: readonly string[];
+  /** Old-generation heap limit per worker, in MiB (an out-of-memory worker is replaced). */
+  workerMemoryMb?: number;
+  /** Bodies over this many bytes take the pool's big lane. */
+  bigBodyBytes?: number;
+}
+
+/** A failure of the worker running a request, as the answer the client gets. */
+function poolFailure(error: unknown): InvocationResponse {
+  if (error instanceof PoolTaskError && error.reason === "aborted") throw error; // the caller answers
+  // the cause (model code's own exception text) goes to the log with the request id, not to the client
+  const cause = error instanceof Error ? (error.cause ?? error) : error;
+  return {
+    ...errorResponse(
+      500,
+      "INTERNAL_ERROR",
+      "Prediction failed: the model's worker thread ended (an uncaught exception, process.exit or running out " +
+        "of memory in model code) and was restarted. See the server log for this request id.",
+    ),
+    workerDied: true,
+    failure: cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause),
+  };
+}
+
+/** Predictions in core's scoring pool: worker threads each holding their own model copy, replaced when they die. */
 export class PoolEngine implements PredictionEngine {
-  /** Tasks still running (their clients may be gone): close() lets them finish first. */
-  readonly #pending = new Set<Promise<unknown>>();
-
   private constructor(
-    private readonly pool: Piscina,
+    private readonly pool: ScoringPool,
     readonly info: ModelInfo,
-    readonly threads: number,
-  ) {
-    // a stray worker message must never take the server down
-    pool.on("error", (error: unknown) => {
-      process.emitWarning(`worker pool error: ${error instanceof Error ? error.message : String(error)}`);
+  ) {}
+
+  static async create(init: PoolEngineInit, threads: number): Promise<PoolEngine> {
+    const pool = await ScoringPool.create({
+      modelUri: init.modelUri,
+      threads,
+      handler: workerHandlerUrl(),
+      handlerData: { modelName: init.modelName, exposeStackTraces: init.exposeStackTraces === true },
+      ...(init.flavorModules !== undefined ? { flavorModules: init.flavorModules } : {}),
+      ...(init.modelConfig !== undefined ? { modelConfig: init.modelConfig } : {}),
+      ...(init.workerMemoryMb !== undefined
+        ? { resourceLimits: { maxOldGenerationSizeMb: init.workerMemoryMb } }
+        : {}),
+      ...(init.bigBodyBytes !== undefined ? { bigTaskBytes: init.bigBodyBytes } : {}),
     });
+    const described = pool.info.handlerInfo as Omit<ModelInfo, "safeInThread">;
+    return new PoolEngine(pool, { ...described, safeInThread: pool.info.safeInThread });
   }
 
-  #run(task: WorkerTask, options: { signal: AbortSignal; transferList: unknown[] }): Promise<unknown> {
-    const promise = this.pool.run(task, options as never) as Promise<unknown>;
-    this.#pending.add(promise);
-    const done = () => this.#pending.delete(promise);
-    promise.then(done, done);
-    return promise;
-  }
-
-  static async create(init: WorkerInit, threads: number): Promise<PoolEngine> {
-    const pool = new Piscina({
-      filename: workerFile(),
-      workerData: init,
-      minThreads: threads,
-      maxThreads: threads,
-      idleTimeout: Number.POSITIVE_INFINITY,
-      concurrentTasksPerWorker: 1,
-    });
-    try {
-      const answer = (await pool.run({ kind: "info" } satisfies WorkerTask)) as ModelInfo | WorkerLoadError;
-      if ("loadError" in answer) {
-        const { message, errorCode, errorClass } = answer.loadError;
-        throw new MlflowException(message, (errorCode ?? "INTERNAL_ERROR") as ErrorCode, { errorClass });
-      }
-      return new PoolEngine(pool, answer, threads);
-    } catch (error) {
-      await pool.destroy();
-      throw error;
-    }
+  get threads(): number {
+    return this.pool.threads;
   }
 
   get queued(): number {
-    return this.pool.queueSize;
+    return this.pool.queued;
+  }
+
+  get restarts(): number {
+    return this.pool.restarts;
+  }
+
+  /** The local model directory the workers loaded. */
+  get modelDir(): string {
+    return this.pool.info.modelDir;
+  }
+
+  /** Warnings the first worker emitted while loading. */
+  get loadWarnings(): readonly string[] {
+    return this.pool.info.loadWarnings;
+  }
+
+  #run(task: WorkerTask, body: Uint8Array, signal: AbortSignal, transfer: unknown[]) {
+    return this.pool
+      .run<InvocationResponse>(task, { size: body.byteLength, signal, transferList: transfer })
+      .then((r) => {
+        const response = r.result;
+        response.computeMs = r.computeMs;
+        if (r.warnings.length > 0) response.warnings = r.warnings;
+        return response;
+      }, poolFailure);
   }
 
   async invoke(
@@ -156,10 +202,7 @@ export class PoolEngine implements PredictionEngine {
   ): Promise<InvocationResponse> {
     const own = ownedCopy(body);
     if (!this.info.isStreamable) {
-      return (await this.#run(
-        { kind: "invoke", body: own, contentType },
-        { signal: signal(), transferList: [own.buffer] },
-      )) as InvocationResponse;
+      return this.#run({ kind: "invoke", body: own, contentType }, own, signal(), [own.buffer]);
     }
     const channel = new MessageChannel();
     let ended!: () => void;
@@ -176,10 +219,7 @@ export class PoolEngine implements PredictionEngine {
     });
     const task: WorkerTask = { kind: "invoke", body: own, contentType, port: channel.port2 };
     try {
-      const result = (await this.#run(task, {
-        signal: signal(),
-        transferList: [channel.port2, own.buffer],
-      })) as InvocationResponse;
+      const result = await this.#run(task, own, signal(), [channel.port2, own.buffer]);
       if (result.streamed) await endReceived;
       return result;
     } finally {
@@ -187,23 +227,19 @@ export class PoolEngine implements PredictionEngine {
     }
   }
 
-  async v2Infer(body: Uint8Array, signal: () => AbortSignal): Promise<InvocationResponse> {
+  v2Infer(body: Uint8Array, signal: () => AbortSignal): Promise<InvocationResponse> {
     const own = ownedCopy(body);
-    return (await this.#run(
-      { kind: "v2", body: own },
-      { signal: signal(), transferList: [own.buffer] },
-    )) as InvocationResponse;
+    return this.#run({ kind: "v2", body: own }, own, signal(), [own.buffer]);
   }
 
   /** Let running tasks finish (native sessions must not be torn down mid-run), then stop the threads. */
-  async close(): Promise<void> {
-    await Promise.allSettled([...this.#pending]);
-    await this.pool.destroy();
+  close(): Promise<void> {
+    return this.pool.close();
   }
 }
 
 export async function createInProcessEngineFromUri(
-  init: WorkerInit,
+  init: LoadOptions & { modelName: string; exposeStackTraces?: boolean },
   onWarning: (m: string) => void,
 ): Promise<InProcessEngine> {
   const model = await loadServableModel({ ...init, onWarning });
@@ -254,6 +290,10 @@ export class HybridEngine implements PredictionEngine {
 
   get queued(): number {
     return this.pool.queued;
+  }
+
+  get restarts(): number {
+    return this.pool.restarts;
   }
 
   /** Requests answered in the HTTP thread so far. */
@@ -332,4 +372,65 @@ export class HybridEngine implements PredictionEngine {
   async close(): Promise<void> {
     await Promise.all([this.pool.close(), this.local.close()]);
   }
+}
+
+/**
+ * The engine for a server: the caller's model in this thread; else core's worker pool, plus the in-thread fast
+ * path when the model's flavor declares `safeInThread` (model code, custom-class or function or a third-party
+ * flavor, never runs in the HTTP thread). `workers: 0` predicts in this thread for safe flavors only.
+ */
+export async function createEngine(
+  options: CreateServerOptions,
+  modelName: string,
+  onWarning: (m: string) => void,
+): Promise<PredictionEngine> {
+  const exposeStackTraces = options.exposeStackTraces === true;
+  if (options.model !== undefined)
+    return InProcessEngine.create(options.model, modelName, exposeStackTraces, false);
+  if (options.modelUri === undefined) throw new Error("createServer needs a modelUri or a model");
+  const flavorModules = await importFlavorModules(options.imports);
+  const init: PoolEngineInit = {
+    modelUri: options.modelUri,
+    modelName,
+    exposeStackTraces,
+    flavorModules,
+    ...(options.modelConfig !== undefined ? { modelConfig: options.modelConfig } : {}),
+    ...(options.workerMemoryMb !== undefined ? { workerMemoryMb: options.workerMemoryMb } : {}),
+    ...(options.bigBodyBytes !== undefined ? { bigBodyBytes: options.bigBodyBytes } : {}),
+  };
+  const workers = options.workers ?? 1;
+  const pool = await PoolEngine.create(init, Math.max(1, workers));
+  for (const w of pool.loadWarnings) onWarning(w);
+  const inThread = workers <= 0 || options.inline !== false;
+  if (!pool.info.safeInThread || !inThread) {
+    if (workers <= 0)
+      onWarning(
+        `The model's flavor (${pool.info.loaderModule}) runs model code: predicting in a worker thread, not in the HTTP thread.`,
+      );
+    return pool;
+  }
+  // load the copy the workers loaded (no second download for remote URIs)
+  let local: InProcessEngine;
+  try {
+    local = await createInProcessEngineFromUri(
+      {
+        modelUri: pool.modelDir,
+        modelName,
+        exposeStackTraces,
+        ...(options.modelConfig !== undefined ? { modelConfig: options.modelConfig } : {}),
+      },
+      onWarning,
+    );
+  } catch (error) {
+    await pool.close();
+    throw error;
+  }
+  if (workers <= 0) {
+    await pool.close();
+    return local;
+  }
+  return new HybridEngine(pool, local, {
+    maxBytes: options.inlineMaxBytes ?? 16 * 1024,
+    maxMs: options.inlineMaxMs ?? 2,
+  });
 }

@@ -1,12 +1,19 @@
+import { isIP } from "node:net";
 import { type CreateServerOptions, createServer, type PyfuncServer } from "./app.js";
 
 export {
   type CreateServerOptions,
   createServer,
   DEFAULT_BODY_LIMIT,
+  DEFAULT_BODY_TIMEOUT_MS,
+  DEFAULT_HEADERS_TIMEOUT_MS,
+  DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
+  DEFAULT_MAX_CONNECTIONS,
+  DEFAULT_MAX_URL_LENGTH,
   DEFAULT_MODEL_NAME,
   defaultTimeoutMs,
   type PyfuncServer,
+  type RateLimitOptions,
   SERVER_VERSION,
 } from "./app.js";
 export type { PredictionEngine } from "./engine.js";
@@ -14,6 +21,8 @@ export type { InvocationResponse } from "./invocation.js";
 export type { ModelInfo, RawSignature, ServableModel } from "./model-types.js";
 export { buildOpenApiDocument } from "./openapi.js";
 export { decodeV2Request, encodeV2Outputs } from "./v2.js";
+
+export const DEFAULT_DRAIN_TIMEOUT_MS = 30_000;
 
 export interface StartServerOptions extends Omit<CreateServerOptions, "timeoutMs"> {
   host?: string;
@@ -28,40 +37,77 @@ export interface StartServerOptions extends Omit<CreateServerOptions, "timeoutMs
 
 export interface RunningServer {
   url: string;
+  /** Drain (see PyfuncServer.close) and stop; past `drainTimeoutMs` the remaining connections are cut. */
   close(): Promise<void>;
   server: PyfuncServer;
 }
 
+const LOOPBACK_NAMES = ["localhost", "127.0.0.1", "[::1]", "::1"];
+
+/** The Host names a server bound to `host` answers for by default: loopback names for a loopback bind, else any. */
+export function defaultAllowedHosts(host: string): string[] | undefined {
+  const h = host.toLowerCase();
+  const loopback = h === "localhost" || h === "::1" || (isIP(h) === 4 && h.startsWith("127."));
+  return loopback ? [...new Set([...LOOPBACK_NAMES, h.includes(":") ? `[${h}]` : h])] : undefined;
+}
+
 /**
  * Start the scoring server (as `mlflow models serve`): load the model in the workers, listen, and on
- * SIGTERM/SIGINT stop accepting, finish in-flight requests, stop the workers and exit.
+ * SIGTERM/SIGINT drain (stop accepting, answer every request already received, close idle connections), stop
+ * the workers and exit, at the latest after `drainTimeoutMs`.
  */
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
   const { host, port, timeoutSeconds, handleSignals, drainTimeoutMs, ...rest } = options;
+  const bindHost = host ?? "127.0.0.1";
   const server = await createServer({
     logger: true,
     ...rest,
+    allowedHosts: rest.allowedHosts ?? defaultAllowedHosts(bindHost),
     ...(timeoutSeconds !== undefined ? { timeoutMs: timeoutSeconds * 1000 } : {}),
   });
   let url: string;
   try {
-    url = await server.listen({ host: host ?? "127.0.0.1", port: port ?? 5000 });
+    url = await server.listen({ host: bindHost, port: port ?? 5000 });
   } catch (error) {
     await server.close();
     throw error;
   }
+  const deadline = drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
+  let closing: Promise<void> | undefined;
+  let cut = false;
+  const close = (): Promise<void> => {
+    closing ??= new Promise<void>((resolve, reject) => {
+      const force = setTimeout(() => {
+        cut = true;
+        server.app.log.error(
+          { drainTimeoutMs: deadline },
+          "drain deadline passed: closing remaining connections",
+        );
+        server.app.server.closeAllConnections();
+      }, deadline);
+      force.unref();
+      server.close().then(
+        () => {
+          clearTimeout(force);
+          resolve();
+        },
+        (error: unknown) => {
+          clearTimeout(force);
+          reject(error);
+        },
+      );
+    });
+    return closing;
+  };
   const signals: NodeJS.Signals[] = ["SIGTERM", "SIGINT"];
   const onSignal = (signal: NodeJS.Signals) => {
-    server.app.log.info({ signal }, "draining: finishing in-flight requests before exit");
-    const force = setTimeout(() => {
-      server.app.log.error("drain timed out; exiting");
-      process.exit(1);
-    }, drainTimeoutMs ?? 30_000);
-    force.unref();
-    server.close().then(
+    server.app.log.info({ signal }, "draining: answering requests already received before exit");
+    // past the deadline (and the cut connections' last answers) the process exits, whatever still runs
+    setTimeout(() => process.exit(1), deadline + 2000).unref();
+    close().then(
       () => {
         server.app.log.info("server stopped");
-        process.exit(0);
+        process.exit(cut ? 1 : 0);
       },
       (error: unknown) => {
         server.app.log.error({ err: error }, "error while stopping");
@@ -75,7 +121,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     server,
     async close() {
       for (const s of signals) process.removeListener(s, onSignal);
-      await server.close();
+      await close();
     },
   };
 }

@@ -4,12 +4,13 @@ import { resolveInsideModelDir } from "@pyfunc/core/paths";
 import {
   isDataFrameInstance,
   type ParsedScoringRequest,
-  parseScoringRequest,
-  parseScoringRequestAsync,
   predictionsToJsonable,
-  serializePredictions,
+  predictParsed,
+  type ScoreOutcome,
+  scoreRequest,
   UnsupportedContentTypeError,
 } from "@pyfunc/core/protocol";
+import { bounded } from "./bounded.js";
 import type { ModelInfo, ServableModel } from "./model-types.js";
 
 /** An HTTP answer computed away from the HTTP layer (possibly in a worker thread). */
@@ -23,6 +24,10 @@ export interface InvocationResponse {
   streamed?: boolean;
   /** Time spent parsing, predicting and serializing (set by worker threads, for the fast-path policy). */
   computeMs?: number;
+  /** The worker thread running the request died (crash, exit, out of memory): logged as an error. */
+  workerDied?: boolean;
+  /** What ended it (for the log only). */
+  failure?: string;
 }
 
 /** Where a streamed answer goes: `start` before the first event, `event` per `data:` line, then `end`. */
@@ -45,7 +50,7 @@ export function errorResponse(
   message: string,
   stackTrace?: string,
 ): InvocationResponse {
-  const body: Record<string, string> = { error_code: errorCode, message };
+  const body: Record<string, string> = { error_code: errorCode, message: bounded(message) };
   if (stackTrace !== undefined) body.stack_trace = stackTrace;
   return { status, contentType: JSON_TYPE, body: JSON.stringify(body) };
 }
@@ -94,24 +99,31 @@ export function parseErrorResponse(error: unknown): InvocationResponse {
   }
   if (error instanceof MlflowException)
     return errorResponse(error.httpStatus, error.errorCode, error.message);
-  const message = error instanceof Error ? error.message : String(error);
+  // a TypeError or RangeError from a parser is an internal failure: its text is not for the client
+  const internal = !(error instanceof Error) || error instanceof TypeError || error instanceof RangeError;
+  const message = internal ? "The request body could not be parsed." : (error as Error).message;
   return errorResponse(400, "BAD_REQUEST", `Invalid input. ${message}`);
 }
 
-export function schemasOf(model: ServableModel): { inputs?: string | null; params?: string | null } {
-  const sig = model.metadata?.signature;
-  return sig ? { inputs: sig.inputs ?? null, params: sig.params ?? null } : {};
-}
-
-function isPromise<T>(value: unknown): value is Promise<T> {
-  return typeof (value as { then?: unknown } | null)?.then === "function";
+/** An outcome of core's scoring pipeline as the HTTP answer MLflow's server gives. */
+function toResponse(outcome: ScoreOutcome, options: InvocationOptions): InvocationResponse {
+  if (outcome.kind === "ok") return { status: 200, contentType: JSON_TYPE, body: outcome.json };
+  if (outcome.kind === "stream") throw new Error("unreachable: streaming outcome without a sink");
+  if (outcome.stage === "parse") return parseErrorResponse(outcome.error);
+  if (outcome.stage === "predict")
+    return modelErrorResponse(outcome.error, outcome.input as PyFuncInput, options);
+  const error = outcome.error;
+  return errorResponse(
+    500,
+    "INTERNAL_ERROR",
+    `Failed to serialize the model output: ${bounded(error instanceof Error ? error.message : String(error))}`,
+  );
 }
 
 /**
- * Answer one `POST /invocations`: parse the body, call the model (streaming through `sink` when the body
- * asks for it and the model can), and serialize the predictions. Never throws, never rejects.
- * A JSON body for a model that predicts synchronously is answered synchronously (no promise at all): that is
- * most of a small request's cost on a fast model. Everything else returns a promise.
+ * Answer one `POST /invocations` through core's `scoreRequest` (parse, predict, serialize), streaming through
+ * `sink` when the body asks for it and the model can. Never throws, never rejects. A JSON body for a model that
+ * predicts synchronously is answered synchronously (no promise at all).
  */
 export function handleInvocation(
   model: ServableModel,
@@ -120,74 +132,24 @@ export function handleInvocation(
   sink: StreamSink | undefined,
   options: InvocationOptions = {},
 ): InvocationResponse | Promise<InvocationResponse> {
-  // JSON (the common case) is parsed synchronously; Parquet needs the async parser
-  if (contentType !== "application/json") return handleParsedLater(model, body, contentType, sink, options);
-  let parsed: ParsedScoringRequest;
-  try {
-    parsed = parseScoringRequest(body, contentType, schemasOf(model));
-  } catch (error) {
-    return parseErrorResponse(error);
-  }
-  return respond(model, parsed, sink, options);
+  const outcome = scoreRequest(model, body, contentType, { allowStream: sink !== undefined });
+  if (!(outcome instanceof Promise)) return present(model, outcome, sink, options);
+  return outcome.then((o) => present(model, o, sink, options));
 }
 
-async function handleParsedLater(
+function present(
   model: ServableModel,
-  body: Uint8Array,
-  contentType: string | undefined,
-  sink: StreamSink | undefined,
-  options: InvocationOptions,
-): Promise<InvocationResponse> {
-  let parsed: ParsedScoringRequest;
-  try {
-    parsed = await parseScoringRequestAsync(body, contentType, schemasOf(model));
-  } catch (error) {
-    return parseErrorResponse(error);
-  }
-  return respond(model, parsed, sink, options);
-}
-
-function respond(
-  model: ServableModel,
-  parsed: ParsedScoringRequest,
+  outcome: ScoreOutcome,
   sink: StreamSink | undefined,
   options: InvocationOptions,
 ): InvocationResponse | Promise<InvocationResponse> {
-  if (parsed.stream && sink !== undefined && model.isStreamable === true && model.predictStream) {
-    return streamInvocation(model, parsed, sink);
+  if (outcome.kind === "stream" && sink !== undefined && model.predictStream !== undefined) {
+    return streamInvocation(model, outcome.parsed, sink);
   }
-  let output: unknown;
-  try {
-    output =
-      model.predictEager !== undefined
-        ? model.predictEager(parsed.input, parsed.params)
-        : model.predict(parsed.input, parsed.params);
-  } catch (error) {
-    return modelErrorResponse(error, parsed.input, options);
+  if (outcome.kind === "stream") {
+    return present(model, predictParsed(model, outcome.parsed) as ScoreOutcome, sink, options);
   }
-  if (isPromise(output)) {
-    return output.then(
-      (value) => serializeResponse(value, parsed),
-      (error: unknown) => modelErrorResponse(error, parsed.input, options),
-    );
-  }
-  return serializeResponse(output, parsed);
-}
-
-function serializeResponse(output: unknown, parsed: ParsedScoringRequest): InvocationResponse {
-  try {
-    return {
-      status: 200,
-      contentType: JSON_TYPE,
-      body: serializePredictions(output as never, { unwrapped: parsed.unifiedLlm }),
-    };
-  } catch (error) {
-    return errorResponse(
-      500,
-      "INTERNAL_ERROR",
-      `Failed to serialize the model output: ${error instanceof Error ? error.message : String(error)}`,
-    );
-  }
+  return toResponse(outcome, options);
 }
 
 async function streamInvocation(
@@ -231,7 +193,7 @@ async function streamInvocation(
 }
 
 /** Facts about a loaded model for the HTTP layer (health, OpenAPI, v2 metadata). */
-export async function describeModel(model: ServableModel): Promise<ModelInfo> {
+export async function describeModel(model: ServableModel): Promise<Omit<ModelInfo, "safeInThread">> {
   let servingInputExample: unknown;
   const info = model.metadata?.savedInputExampleInfo;
   const rel = info && typeof info.serving_input_path === "string" ? info.serving_input_path : undefined;

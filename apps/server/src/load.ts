@@ -1,3 +1,5 @@
+import { defaultFlavorRegistry, loadModel } from "@pyfunc/core";
+import { flavorModuleUrls, registerModuleExports } from "@pyfunc/core/flavor";
 import type { ServableModel } from "./model-types.js";
 
 export interface LoadOptions {
@@ -8,18 +10,31 @@ export interface LoadOptions {
   onWarning?: (message: string) => void;
 }
 
-type LoadModelFn = (uri: string, options?: Record<string, unknown>) => Promise<ServableModel>;
-
-/** Import the flavor modules, then load the model through core's `loadModel`. */
-export async function loadServableModel(options: LoadOptions): Promise<ServableModel> {
-  for (const spec of options.imports ?? []) await import(spec);
-  const core = (await import("@pyfunc/core")) as unknown as Record<string, unknown>;
-  const loadModel = core.loadModel as LoadModelFn | undefined;
-  if (typeof loadModel !== "function") {
-    throw new Error("@pyfunc/core does not export loadModel: rebuild @pyfunc/core");
+/**
+ * Import the flavor modules named by `imports` (resolved from this package, recording their URLs in core's
+ * registry so worker threads import the same files), and return the URLs of every registered plugin's module.
+ */
+export async function importFlavorModules(imports: readonly string[] = []): Promise<string[]> {
+  const urls: string[] = [];
+  for (const spec of imports) {
+    let url: string;
+    try {
+      url = import.meta.resolve(spec);
+    } catch {
+      url = spec;
+    }
+    registerModuleExports((await import(url)) as Record<string, unknown>, defaultFlavorRegistry, url);
+    urls.push(url);
   }
-  const loadOptions: Record<string, unknown> = {};
+  // the imported modules themselves (one may register a plugin without exporting it), then every plugin's module
+  return [...new Set([...urls, ...flavorModuleUrls(defaultFlavorRegistry)])];
+}
+
+/** Import the flavor modules, then load the model through core's `loadModel` in this thread. */
+export async function loadServableModel(options: LoadOptions): Promise<ServableModel> {
+  await importFlavorModules(options.imports);
+  const loadOptions: Parameters<typeof loadModel>[1] = {};
   if (options.modelConfig !== undefined) loadOptions.modelConfig = options.modelConfig;
   if (options.onWarning !== undefined) loadOptions.onWarning = options.onWarning;
-  return loadModel(options.modelUri, loadOptions);
+  return (await loadModel(options.modelUri, loadOptions)) as unknown as ServableModel;
 }

@@ -99,7 +99,10 @@ class RequestSeries {
 }
 
 /** One registry per server: request counts by status, a latency histogram, in-flight requests, queue depth. */
-export function createMetrics(queueSize: () => number): ServerMetrics {
+export function createMetrics(
+  queueSize: () => number,
+  workerRestarts: () => number = () => 0,
+): ServerMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "pyfunc_" });
   const requests = new RequestSeries();
@@ -127,6 +130,14 @@ export function createMetrics(queueSize: () => number): ServerMetrics {
     registers: [registry],
     collect() {
       this.set(queueSize());
+    },
+  });
+  new Gauge({
+    name: "pyfunc_worker_restarts",
+    help: "Worker threads replaced after they died (crash, exit, out of memory, a timed-out or abandoned task)",
+    registers: [registry],
+    collect() {
+      this.set(workerRestarts());
     },
   });
   return {

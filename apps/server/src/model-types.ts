@@ -33,4 +33,6 @@ export interface ModelInfo {
   /** `serving_input_example.json` (a request body), when the model has one. */
   servingInputExample: unknown;
   mlflowVersion: string | undefined;
+  /** The flavor declares `safeInThread`: its predictions may run in the HTTP thread. */
+  safeInThread: boolean;
 }

@@ -24,13 +24,20 @@ describe("MLflow scoring protocol over real HTTP (worker pool)", () => {
     expect(await version.text()).toMatch(/^\d+\.\d+\.\d+/);
   });
 
-  it("answers unknown routes 404 and wrong methods 405 like FastAPI", async () => {
+  it("answers unknown routes 404 and wrong methods 405 (with Allow) in MLflow's error shape", async () => {
     const nf = await fetch(`${srv.url}/v1/models`);
     expect(nf.status).toBe(404);
-    expect(await nf.json()).toEqual({ detail: "Not Found" });
+    expect(await nf.json()).toEqual({
+      error_code: "ENDPOINT_NOT_FOUND",
+      message: "No endpoint GET /v1/models.",
+    });
     const na = await fetch(`${srv.url}/invocations`);
     expect(na.status).toBe(405);
-    expect(await na.json()).toEqual({ detail: "Method Not Allowed" });
+    expect(na.headers.get("allow")).toBe("POST");
+    expect(await na.json()).toEqual({
+      error_code: "BAD_REQUEST",
+      message: "Method GET is not allowed for /invocations.",
+    });
     expect((await post(`${srv.url}/ping`, "{}")).status).toBe(405);
     expect((await post(`${srv.url}/invocations/`, JSON.stringify(SPLIT_3))).status).toBe(404);
   });

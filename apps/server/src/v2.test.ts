@@ -122,7 +122,7 @@ describe("Open Inference Protocol v2 with a tensor model", () => {
   });
   afterAll(() => srv.close());
 
-  it("decodes one unnamed tensor and encodes a tensor output as output-1", async () => {
+  it("decodes one unnamed tensor and encodes a tensor output as output-0", async () => {
     const meta = (await (await fetch(`${srv.url}/v2/models/mlflow-model`)).json()) as { inputs: unknown };
     expect(meta.inputs).toEqual([{ name: "input-0", datatype: "FP32", shape: [-1, 2] }]);
     const res = await post(
@@ -133,7 +133,7 @@ describe("Open Inference Protocol v2 with a tensor model", () => {
     );
     expect(res.status).toBe(200);
     expect((res.json() as { outputs: unknown }).outputs).toEqual([
-      { name: "output-1", shape: [2, 2], datatype: "FP32", data: [1, 2, 3, 4.5] },
+      { name: "output-0", shape: [2, 2], datatype: "FP32", data: [1, 2, 3, 4.5] },
     ]);
   });
 });

@@ -19,6 +19,7 @@ import {
   ndarrayFromJson,
   signatureSpecs,
 } from "@pyfunc/core/protocol";
+import { bounded } from "./bounded.js";
 import type { InvocationResponse } from "./invocation.js";
 import type { ServableModel } from "./model-types.js";
 
@@ -98,19 +99,21 @@ function specsOf(json: string | null | undefined): SpecJson[] | undefined {
 /** `{name, datatype, shape}` entries for `GET /v2/models/{name}` from a signature schema. */
 export function v2MetadataTensors(
   json: string | null | undefined,
+  /** Unnamed entries are called `<prefix>-0`, `<prefix>-1` …: "input" for inputs, "output" for outputs. */
+  prefix: "input" | "output" = "input",
 ): { name: string; datatype: string; shape: number[] }[] {
   const specs = specsOf(json);
   if (specs === undefined) return [];
   return specs.map((s, i) => {
     if (s.type === "tensor" && s["tensor-spec"]) {
       return {
-        name: s.name ?? `input-${i}`,
+        name: s.name ?? `${prefix}-${i}`,
         datatype: V2_DATATYPE_FOR_DTYPE[s["tensor-spec"].dtype] ?? "BYTES",
         shape: s["tensor-spec"].shape,
       };
     }
     return {
-      name: s.name ?? `input-${i}`,
+      name: s.name ?? `${prefix}-${i}`,
       datatype: V2_DATATYPE_FOR_COLTYPE[s.type] ?? "BYTES",
       shape: [-1, 1],
     };
@@ -191,9 +194,10 @@ export function decodeV2Request(
       const rows = tensor.shape[0] ?? 1;
       const width = rows === 0 ? 0 : tensor.data.length / rows;
       if (width !== 1) {
-        const values: unknown[] = [];
-        for (let r = 0; r < rows; r++)
-          values.push(Array.from(tensor.data as ArrayLike<unknown>).slice(r * width, (r + 1) * width));
+        // one conversion of the whole tensor, then a slice per row (linear in the tensor's size)
+        const all = Array.isArray(tensor.data) ? tensor.data : Array.from(tensor.data as ArrayLike<unknown>);
+        const values: unknown[] = new Array(rows);
+        for (let r = 0; r < rows; r++) values[r] = all.slice(r * width, (r + 1) * width);
         return { name, dtype: "object", values };
       }
       const values =
@@ -246,7 +250,7 @@ function listOutput(name: string, value: unknown): V2Output {
   return tensorOutput(name, t);
 }
 
-/** Encode a model output as v2 outputs: DataFrame columns, tensors, dict entries, or one "output-1". */
+/** Encode a model output as v2 outputs: DataFrame columns, tensors, dict entries, or one "output-0". */
 export function encodeV2Outputs(output: unknown): V2Output[] {
   if (isDataFrameInstance(output)) {
     return output.columnList.map((c) => {
@@ -256,32 +260,31 @@ export function encodeV2Outputs(output: unknown): V2Output[] {
       return listOutput(c.name, c.values);
     });
   }
-  if (isTensor(output)) return [tensorOutput("output-1", output)];
+  if (isTensor(output)) return [tensorOutput("output-0", output)];
   if (
     Array.isArray(output) &&
     output.length > 0 &&
     output.every((r) => typeof r === "object" && r !== null && !Array.isArray(r))
   ) {
     // a list of records (what pandas' to_dict(orient="records") gives): one output per field
-    const names: string[] = [];
-    for (const r of output as Record<string, unknown>[])
-      for (const k of Object.keys(r)) if (!names.includes(k)) names.push(k);
-    return names.map((k) =>
+    const seen = new Set<string>();
+    for (const r of output as Record<string, unknown>[]) for (const k of Object.keys(r)) seen.add(k);
+    return [...seen].map((k) =>
       listOutput(
         k,
         (output as Record<string, unknown>[]).map((r) => r[k] ?? null),
       ),
     );
   }
-  if (isTypedArray(output)) return [listOutput("output-1", Array.from(output as ArrayLike<unknown>))];
+  if (isTypedArray(output)) return [listOutput("output-0", Array.from(output as ArrayLike<unknown>))];
   if (typeof output === "object" && output !== null && !Array.isArray(output)) {
     return Object.entries(output).map(([k, v]) => (isTensor(v) ? tensorOutput(k, v) : listOutput(k, v)));
   }
-  return [listOutput("output-1", Array.isArray(output) ? output : [output])];
+  return [listOutput("output-0", Array.isArray(output) ? output : [output])];
 }
 
 function v2Error(status: number, message: string): InvocationResponse {
-  return { status, contentType: "application/json", body: JSON.stringify({ error: message }) };
+  return { status, contentType: "application/json", body: JSON.stringify({ error: bounded(message) }) };
 }
 
 /** Answer `POST /v2/models/{name}/infer` (never throws). */

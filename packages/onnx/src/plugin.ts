@@ -74,5 +74,6 @@ export const onnxFlavor: FlavorPlugin = {
   packageName: PACKAGE_NAME,
   coreVersion: "^0.1.0", // the @pyfunc/core versions this plugin is built for (checked when it registers)
   loaderModules: ["mlflow.onnx", PACKAGE_NAME],
+  safeInThread: true,
   load: loadOnnxPyfunc,
 };

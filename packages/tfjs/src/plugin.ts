@@ -44,6 +44,7 @@ export const tfjsFlavor: FlavorPlugin = {
   packageName: PACKAGE_NAME,
   coreVersion: "^0.1.0", // the @pyfunc/core versions this plugin is built for (checked when it registers)
   loaderModules: [PACKAGE_NAME],
+  safeInThread: true,
   async load(context: LoadContext): Promise<PyFuncImplementation> {
     // an explicit backend in the model config wins; "auto" (the saved default) defers to PYFUNC_TFJS_BACKEND
     const configured = parseBackendChoice(context.modelConfig.backend);

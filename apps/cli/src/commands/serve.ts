@@ -1,4 +1,6 @@
+import { readFileSync } from "node:fs";
 import { isMlflowException } from "@pyfunc/core";
+import { type Command, Option } from "commander";
 import { CliError, messageOf } from "../errors.js";
 import { EXIT_CODES } from "../exit-codes.js";
 import { importedFlavorUrls } from "../flavors.js";
@@ -13,6 +15,153 @@ export interface ServeOptions {
   timeout: string;
   plugin?: string[];
   envManager?: string;
+  logLevel?: string;
+  authToken?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  corsOrigin?: string[];
+  allowedHosts?: string;
+  maxBodySize?: string;
+  maxConnections?: string;
+  headersTimeout?: string;
+  bodyTimeout?: string;
+  keepAliveTimeout?: string;
+  rateLimit?: string;
+  drainTimeout?: string;
+  metrics?: boolean;
+  docs?: boolean;
+}
+
+const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"];
+const list = (value: string, previous: string[] = []): string[] => [
+  ...previous,
+  ...value
+    .split(",")
+    .map((v) => v.trim())
+    .filter((v) => v.length > 0),
+];
+
+/**
+ * The options of `pyfunc serve` beyond MLflow's own (-m, -p, -h, -t, added by the program): the worker count,
+ * MLflow's Python-environment flags (accepted and ignored with a note, listed so scripts can see them), and the
+ * production controls, each with an environment variable and a documented default.
+ */
+export function serveOptions(): Option[] {
+  return [
+    new Option("-w, --workers <n>", "worker threads, each with its own model copy")
+      .env("MLFLOW_MODELS_WORKERS")
+      .default("1"),
+    new Option(
+      "--log-level <level>",
+      "log level of the JSON log on stdout (info keeps one access line per request)",
+    )
+      .choices(LOG_LEVELS)
+      .env("PYFUNC_LOG_LEVEL")
+      .default("info"),
+    new Option("--auth-token <token>", "require Authorization: Bearer <token> (not on /ping, /health)").env(
+      "PYFUNC_AUTH_TOKEN",
+    ),
+    new Option("--tls-cert <file>", "PEM certificate chain: serve HTTPS (with --tls-key)").env(
+      "PYFUNC_TLS_CERT",
+    ),
+    new Option("--tls-key <file>", "PEM private key for --tls-cert").env("PYFUNC_TLS_KEY"),
+    new Option("--cors-origin <origins>", "origins allowed by CORS, comma-separated or repeated; * for any")
+      .env("PYFUNC_CORS_ORIGIN")
+      .argParser(list),
+    new Option(
+      "--allowed-hosts <hosts>",
+      "Host names the server answers for, comma-separated (*.example.com, * for any; default: loopback names when bound to loopback, else any)",
+    ).env("PYFUNC_ALLOWED_HOSTS"),
+    new Option("--max-body-size <bytes>", "largest request body; larger ones get 413")
+      .env("PYFUNC_MAX_BODY_SIZE")
+      .default("104857600"),
+    new Option("--max-connections <n>", "open connections at most")
+      .env("PYFUNC_MAX_CONNECTIONS")
+      .default("4096"),
+    new Option("--headers-timeout <seconds>", "time to receive a request's headers")
+      .env("PYFUNC_HEADERS_TIMEOUT")
+      .default("10"),
+    new Option("--body-timeout <seconds>", "time to receive a whole request")
+      .env("PYFUNC_BODY_TIMEOUT")
+      .default("30"),
+    new Option("--keep-alive-timeout <seconds>", "how long an idle keep-alive connection stays open")
+      .env("PYFUNC_KEEP_ALIVE_TIMEOUT")
+      .default("5"),
+    new Option("--rate-limit <n>", "requests per minute per client address (default: no limit)").env(
+      "PYFUNC_RATE_LIMIT",
+    ),
+    new Option("--drain-timeout <seconds>", "on SIGTERM/SIGINT, longest wait for in-flight requests")
+      .env("PYFUNC_DRAIN_TIMEOUT")
+      .default("30"),
+    new Option("--no-metrics", "do not serve /metrics"),
+    new Option("--no-docs", "do not serve /docs and /openapi.json"),
+    new Option(
+      "--env-manager <manager>",
+      "accepted for compatibility with mlflow models serve; ignored (models run in this Node.js process)",
+    ),
+    new Option("--no-conda", "accepted for compatibility (= --env-manager local)"),
+    new Option("--install-mlflow", "accepted for compatibility; ignored"),
+    new Option(
+      "--enable-mlserver",
+      "accepted for compatibility; ignored (the Open Inference Protocol is always served)",
+    ),
+  ];
+}
+
+/** Add `serveOptions()` to the serve command. */
+export function withServeOptions(command: Command): Command {
+  for (const option of serveOptions()) command.addOption(option);
+  return command;
+}
+
+function seconds(name: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback * 1000;
+  const n = Number(text);
+  if (!Number.isFinite(n) || n <= 0) {
+    throw new CliError(`${name} must be a positive number of seconds, got '${text}'.`, EXIT_CODES.USAGE);
+  }
+  return n * 1000;
+}
+
+function readPem(name: string, file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (error) {
+    throw new CliError(`Cannot read ${name} '${file}': ${messageOf(error)}`, EXIT_CODES.USAGE, {
+      cause: error,
+    });
+  }
+}
+
+/** The server options the production-control flags give. */
+export function controlsOf(options: ServeOptions) {
+  if ((options.tlsCert === undefined) !== (options.tlsKey === undefined)) {
+    throw new CliError("--tls-cert and --tls-key go together.", EXIT_CODES.USAGE);
+  }
+  const rate =
+    options.rateLimit === undefined ? undefined : parseCount("--rate-limit", options.rateLimit, 0, 1);
+  const hosts = options.allowedHosts
+    ?.split(",")
+    .map((h) => h.trim())
+    .filter((h) => h.length > 0);
+  return {
+    logger: { level: options.logLevel ?? "info" },
+    ...(options.authToken !== undefined && options.authToken !== "" ? { authToken: options.authToken } : {}),
+    ...(options.tlsCert !== undefined && options.tlsKey !== undefined
+      ? { tls: { cert: readPem("--tls-cert", options.tlsCert), key: readPem("--tls-key", options.tlsKey) } }
+      : {}),
+    ...(options.corsOrigin !== undefined ? { corsOrigins: options.corsOrigin } : {}),
+    ...(hosts !== undefined && hosts.length > 0 ? { allowedHosts: hosts } : {}),
+    bodyLimit: parseCount("--max-body-size", options.maxBodySize, 100 * 1024 * 1024, 1),
+    maxConnections: parseCount("--max-connections", options.maxConnections, 4096, 1),
+    headersTimeoutMs: seconds("--headers-timeout", options.headersTimeout, 10),
+    bodyTimeoutMs: seconds("--body-timeout", options.bodyTimeout, 30),
+    keepAliveTimeoutMs: seconds("--keep-alive-timeout", options.keepAliveTimeout, 5),
+    ...(rate !== undefined ? { rateLimit: { max: rate, windowMs: 60_000 } } : {}),
+    drainTimeoutMs: seconds("--drain-timeout", options.drainTimeout, 30),
+    metrics: options.metrics !== false,
+    docs: options.docs !== false,
+  };
 }
 
 async function loadServer(): Promise<typeof import("@pyfunc/server")> {
@@ -41,6 +190,7 @@ export async function runServe(options: ServeOptions): Promise<void> {
       EXIT_CODES.USAGE,
     );
   }
+  const controls = controlsOf(options);
   const local = await readLocalMLmodel(options.modelUri);
   await prepareFlavors(local?.model, options.plugin);
   const { startServer } = await loadServer();
@@ -56,6 +206,7 @@ export async function runServe(options: ServeOptions): Promise<void> {
       timeoutSeconds,
       imports,
       handleSignals: false,
+      ...controls,
     });
   } catch (error) {
     const code = (error as { code?: unknown } | null)?.code;
@@ -96,6 +247,8 @@ export async function runServe(options: ServeOptions): Promise<void> {
       }
       closing = true;
       process.stderr.write(`pyfunc serve: ${signal} received, draining in-flight requests\n`);
+      // the drain deadline cuts the remaining connections; past it (and a moment for their answers) exit anyway
+      setTimeout(() => process.exit(1), controls.drainTimeoutMs + 2000).unref();
       server.close().then(resolve, (error: unknown) => {
         process.stderr.write(`pyfunc serve: error while closing: ${messageOf(error)}\n`);
         resolve();
@@ -103,6 +256,7 @@ export async function runServe(options: ServeOptions): Promise<void> {
     };
     process.on("SIGINT", stop);
     process.on("SIGTERM", stop);
-    process.stdout.write(`Serving ${options.modelUri} at ${server.url}\n`);
+    // on stderr, apart from the JSON log on stdout
+    process.stderr.write(`Serving ${options.modelUri} at ${server.url}\n`);
   });
 }

@@ -1,10 +1,5 @@
 import { MlflowException, type Params, type PyFuncModel } from "@pyfunc/core";
-import {
-  type ParsedScoringRequest,
-  parseScoringRequestAsync,
-  type ScoringSchemas,
-  serializePredictions,
-} from "@pyfunc/core/protocol";
+import { scoreRequest } from "@pyfunc/core/protocol";
 import { classifyPredictError } from "../errors.js";
 
 /** The result of predicting one payload (a whole request or one chunk of a large input). */
@@ -16,19 +11,17 @@ export interface ChunkResult {
 }
 
 /**
- * Runs one scoring payload through the same steps as the scoring server: parse (with the model's input and
- * params schemas), predict (signature enforcement happens in PyFuncModel.predict), serialize.
+ * Runs one scoring payload through core's `scoreRequest`, the pipeline the scoring server's `/invocations`
+ * runs too: parse (with the model's input and params schemas), predict (signature enforcement happens in
+ * PyFuncModel.predict), serialize. Failures become CliErrors with the exit code of their stage.
  */
 export class PayloadPredictor {
   readonly #model: PyFuncModel;
   readonly #params: Params | undefined;
-  readonly #schema: ScoringSchemas | undefined;
 
   constructor(model: PyFuncModel, params: Params | undefined) {
     this.#model = model;
     this.#params = params;
-    const signature = model.metadata.getSignatureDict();
-    this.#schema = signature ? { inputs: signature.inputs, params: signature.params ?? null } : undefined;
   }
 
   get model(): PyFuncModel {
@@ -40,26 +33,14 @@ export class PayloadPredictor {
    *   unified LLM mode); false: return the bare predictions (chunks of a streamed output).
    */
   async run(body: string | Uint8Array, contentType: string, wrapped: boolean): Promise<ChunkResult> {
-    let parsed: ParsedScoringRequest;
-    try {
-      parsed = await parseScoringRequestAsync(body, contentType, this.#schema);
-    } catch (error) {
-      throw classifyPredictError(error, "parse");
-    }
-    const params =
-      this.#params === undefined && parsed.params === undefined
-        ? undefined
-        : { ...parsed.params, ...this.#params };
-    let output: Awaited<ReturnType<PyFuncModel["predict"]>>;
-    try {
-      output = await this.#model.predict(parsed.input, params);
-    } catch (error) {
-      throw classifyPredictError(error, "predict");
-    }
-    try {
-      const json = serializePredictions(output, { unwrapped: wrapped ? parsed.unifiedLlm : true });
-      return { json, unifiedLlm: parsed.unifiedLlm };
-    } catch (error) {
+    const outcome = await scoreRequest(this.#model, body, contentType, {
+      ...(this.#params !== undefined ? { params: this.#params } : {}),
+      unwrapped: !wrapped,
+    });
+    if (outcome.kind === "ok") return { json: outcome.json, unifiedLlm: outcome.unifiedLlm };
+    if (outcome.kind === "stream") throw new Error("unreachable: streaming was not asked for");
+    if (outcome.stage === "serialize") {
+      const error = outcome.error;
       throw classifyPredictError(
         error instanceof MlflowException
           ? error
@@ -67,5 +48,6 @@ export class PayloadPredictor {
         "predict",
       );
     }
+    throw classifyPredictError(outcome.error, outcome.stage);
   }
 }

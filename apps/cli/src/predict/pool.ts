@@ -1,7 +1,11 @@
-import { Worker } from "node:worker_threads";
-import type { Params } from "@pyfunc/core";
-import { CliError, deserializeCliError, type SerializedCliError } from "../errors.js";
+import { defaultFlavorRegistry, isMlflowException, type Params } from "@pyfunc/core";
+import { flavorModuleUrls } from "@pyfunc/core/flavor";
+import { ScoringPool } from "@pyfunc/core/scoring";
+import { CliError, deserializeCliError, messageOf } from "../errors.js";
 import { EXIT_CODES } from "../exit-codes.js";
+import { importedFlavorUrls } from "../flavors.js";
+import { prepareFlavors, pyfuncLoaderModules, readLocalMLmodel, resolvesLoader } from "../model.js";
+import type { ChunkReply, ChunkTask } from "./worker.js";
 
 export interface WorkerInit {
   modelUri: string;
@@ -10,135 +14,83 @@ export interface WorkerInit {
   modelConfig: Record<string, unknown> | undefined;
 }
 
-export type WorkerRequest =
-  | { type: "predict"; id: number; body: Uint8Array; contentType: string }
-  | { type: "close"; id: number };
-
-export type WorkerReply =
-  | { type: "ready"; id: number }
-  | { type: "result"; id: number; json: string }
-  | { type: "error"; id: number; error: SerializedCliError };
-
-interface Slot {
-  worker: Worker;
-  busy: boolean;
-}
-
-interface Job {
-  id: number;
-  body: Uint8Array;
-  contentType: string;
-  resolve: (json: string) => void;
-  reject: (e: CliError) => void;
-}
-
-/** A fixed set of worker threads, each with its own copy of the model; jobs go to the next idle worker. */
+/**
+ * `pyfunc predict --workers N`: core's scoring pool (the one the scoring server runs on), each worker with its
+ * own copy of the model, answering chunks through this package's handler (./worker.js).
+ */
 export class WorkerPool {
-  readonly #slots: Slot[];
-  readonly #queue: Job[] = [];
-  readonly #pending = new Map<number, { job: Job; slot: Slot }>();
-  #nextId = 0;
+  readonly #pool: ScoringPool;
   #fatal: CliError | undefined;
 
-  private constructor(slots: Slot[]) {
-    this.#slots = slots;
-    for (const slot of slots) {
-      slot.worker.on("message", (msg: WorkerReply) => this.#onReply(slot, msg));
-      slot.worker.on("error", (e: Error) =>
-        this.#fail(new CliError(`Worker crashed: ${e.message}`, EXIT_CODES.INTERNAL)),
-      );
-      slot.worker.on("exit", (code) => {
-        if (this.#pending.size > 0 || code !== 0) {
-          this.#fail(new CliError(`Worker exited unexpectedly (code ${code}).`, EXIT_CODES.INTERNAL));
-        }
-      });
-    }
+  private constructor(pool: ScoringPool) {
+    this.#pool = pool;
   }
 
   static async start(count: number, init: WorkerInit): Promise<WorkerPool> {
-    const url = new URL("./worker.js", import.meta.url);
-    const workers = Array.from({ length: count }, () => new Worker(url, { workerData: init }));
-    const ready = workers.map(
-      (w) =>
-        new Promise<void>((resolve, reject) => {
-          const onMessage = (msg: WorkerReply) => {
-            if (msg.type === "ready") {
-              w.off("message", onMessage);
-              resolve();
-            } else if (msg.type === "error" && msg.id === -1) {
-              w.off("message", onMessage);
-              reject(deserializeCliError(msg.error));
-            }
-          };
-          w.on("message", onMessage);
-          w.once("error", (e) =>
-            reject(new CliError(`Worker failed to start: ${e.message}`, EXIT_CODES.INTERNAL)),
-          );
-        }),
-    );
+    // the flavors are imported here first, so the workers import the same modules (core records their URLs)
+    const local = await readLocalMLmodel(init.modelUri);
+    await prepareFlavors(local?.model, init.plugins);
+    const flavorModules = [
+      ...new Set([...(await importedFlavorUrls()), ...flavorModuleUrls(defaultFlavorRegistry)]),
+    ];
     try {
-      await Promise.all(ready);
+      const pool = await ScoringPool.create({
+        modelUri: init.modelUri,
+        threads: count,
+        handler: new URL("./worker.js", import.meta.url).href,
+        handlerData: { params: init.params },
+        flavorModules,
+        ...(init.modelConfig !== undefined ? { modelConfig: init.modelConfig } : {}),
+      });
+      return new WorkerPool(pool);
     } catch (error) {
-      await Promise.all(workers.map((w) => w.terminate()));
-      throw error;
-    }
-    return new WorkerPool(workers.map((worker) => ({ worker, busy: false })));
-  }
-
-  submit(body: Uint8Array, contentType: string): Promise<string> {
-    if (this.#fatal) return Promise.reject(this.#fatal);
-    return new Promise<string>((resolve, reject) => {
-      this.#queue.push({ id: this.#nextId++, body, contentType, resolve, reject });
-      this.#dispatch();
-    });
-  }
-
-  #dispatch(): void {
-    for (const slot of this.#slots) {
-      if (this.#queue.length === 0) return;
-      if (slot.busy) continue;
-      const job = this.#queue.shift()!;
-      slot.busy = true;
-      this.#pending.set(job.id, { job, slot });
-      slot.worker.postMessage({
-        type: "predict",
-        id: job.id,
-        body: job.body,
-        contentType: job.contentType,
-      } satisfies WorkerRequest);
+      throw loadFailure(error, init.modelUri, local);
     }
   }
 
-  #onReply(slot: Slot, msg: WorkerReply): void {
-    const entry = this.#pending.get(msg.id);
-    if (!entry) return;
-    this.#pending.delete(msg.id);
-    slot.busy = false;
-    if (msg.type === "result") entry.job.resolve(msg.json);
-    else if (msg.type === "error") entry.job.reject(deserializeCliError(msg.error));
-    this.#dispatch();
-  }
-
-  #fail(error: CliError): void {
-    if (this.#fatal) return;
-    this.#fatal = error;
-    for (const { job } of this.#pending.values()) job.reject(error);
-    for (const job of this.#queue) job.reject(error);
-    this.#pending.clear();
-    this.#queue.length = 0;
+  /** Predict one chunk; resolves to its bare predictions JSON. */
+  async submit(body: Uint8Array, contentType: string): Promise<string> {
+    if (this.#fatal) throw this.#fatal;
+    let reply: ChunkReply;
+    try {
+      reply = (
+        await this.#pool.run<ChunkReply>({ body, contentType } satisfies ChunkTask, { size: body.byteLength })
+      ).result;
+    } catch (error) {
+      this.#fatal ??= new CliError(`Worker crashed: ${messageOf(error)}`, EXIT_CODES.INTERNAL, {
+        cause: error,
+      });
+      throw this.#fatal;
+    }
+    if ("error" in reply) throw deserializeCliError(reply.error);
+    return reply.json;
   }
 
   async close(): Promise<void> {
     this.#fatal ??= new CliError("Worker pool closed.", EXIT_CODES.INTERNAL);
-    await Promise.all(
-      this.#slots.map(
-        (s) =>
-          new Promise<void>((resolve) => {
-            s.worker.once("exit", () => resolve());
-            s.worker.postMessage({ type: "close", id: -1 } satisfies WorkerRequest);
-            setTimeout(() => void s.worker.terminate(), 2000).unref();
-          }),
-      ),
-    );
+    await this.#pool.close();
   }
+}
+
+/** A load failure in the workers, with the exit code `openModel` gives the same failure in this thread. */
+function loadFailure(
+  error: unknown,
+  uri: string,
+  local: Awaited<ReturnType<typeof readLocalMLmodel>>,
+): CliError {
+  if (isMlflowException(error)) {
+    if (error.errorCode === "RESOURCE_DOES_NOT_EXIST" && !local)
+      return new CliError(messageOf(error), EXIT_CODES.MODEL_NOT_FOUND, { cause: error });
+    const cls = error.errorClass;
+    if (
+      cls === "FLAVOR_NOT_INSTALLED" ||
+      cls === "PYTHON_ONLY_FLAVOR" ||
+      (local && !resolvesLoader(pyfuncLoaderModules(local.model)))
+    ) {
+      return new CliError(messageOf(error), EXIT_CODES.FLAVOR_MISSING, { cause: error });
+    }
+  }
+  return new CliError(`Failed to load model '${uri}': ${messageOf(error)}`, EXIT_CODES.MODEL_LOAD_FAILED, {
+    cause: error,
+  });
 }

@@ -1,13 +1,20 @@
 /**
- * Worker thread for `pyfunc predict --workers N`: loads its own copy of the model, then answers
- * `{id, body, contentType}` messages with the chunk's bare predictions JSON (or a serialized CliError).
+ * The handler `pyfunc predict --workers N` runs in core's scoring pool workers (`@pyfunc/core/scoring`): each
+ * worker holds its own copy of the model and answers `{body, contentType}` tasks with the chunk's bare
+ * predictions JSON, or a serialized CliError (errors lose their class crossing threads).
  */
-import { parentPort, workerData } from "node:worker_threads";
-import { CliError, messageOf, serializeCliError } from "../errors.js";
+import type { Params, PyFuncModel } from "@pyfunc/core";
+import type { ScoringHandler } from "@pyfunc/core/scoring";
+import { CliError, messageOf, type SerializedCliError, serializeCliError } from "../errors.js";
 import { EXIT_CODES } from "../exit-codes.js";
-import { openModel } from "../model.js";
 import { PayloadPredictor } from "./engine.js";
-import type { WorkerInit, WorkerReply, WorkerRequest } from "./pool.js";
+
+export interface ChunkTask {
+  body: Uint8Array;
+  contentType: string;
+}
+
+export type ChunkReply = { json: string } | { error: SerializedCliError };
 
 function toCliError(error: unknown): CliError {
   if (error instanceof CliError) return error;
@@ -16,38 +23,15 @@ function toCliError(error: unknown): CliError {
   return e;
 }
 
-async function main(): Promise<void> {
-  const port = parentPort;
-  if (!port) return;
-  const init = workerData as WorkerInit;
-  let predictor: PayloadPredictor;
-  try {
-    const model = await openModel(init.modelUri, { plugins: init.plugins, modelConfig: init.modelConfig });
-    predictor = new PayloadPredictor(model, init.params);
-  } catch (error) {
-    port.postMessage({
-      type: "error",
-      id: -1,
-      error: serializeCliError(toCliError(error)),
-    } satisfies WorkerReply);
-    return;
-  }
-  port.on("message", (msg: WorkerRequest) => {
-    if (msg.type === "close") {
-      void predictor.model.close().finally(() => port.close());
-      return;
-    }
-    predictor.run(msg.body, msg.contentType, false).then(
-      (r) => port.postMessage({ type: "result", id: msg.id, json: r.json } satisfies WorkerReply),
-      (error: unknown) =>
-        port.postMessage({
-          type: "error",
-          id: msg.id,
-          error: serializeCliError(toCliError(error)),
-        } satisfies WorkerReply),
-    );
-  });
-  port.postMessage({ type: "ready", id: -1 } satisfies WorkerReply);
+export function createHandler(model: PyFuncModel, data: unknown): ScoringHandler {
+  const predictor = new PayloadPredictor(model, (data as { params?: Params }).params);
+  return {
+    handle(task: unknown): Promise<ChunkReply> {
+      const { body, contentType } = task as ChunkTask;
+      return predictor.run(body, contentType, false).then(
+        (r) => ({ json: r.json }),
+        (error: unknown) => ({ error: serializeCliError(toCliError(error)) }),
+      );
+    },
+  };
 }
-
-void main();

@@ -289,6 +289,61 @@ export function findInstalledPackage(pkg: string, base: string): string | undefi
   }
 }
 
+/**
+ * Register the flavor plugins a module exports (default and named) that are not registered in `registry` yet
+ * (the module registered into another copy of core, or into the default registry when `registry` is another),
+ * recording `moduleUrl` as where they came from. Conflicting registrations are skipped.
+ */
+export function registerModuleExports(
+  mod: Record<string, unknown>,
+  registry: FlavorRegistry,
+  moduleUrl: string,
+): void {
+  const candidates = new Set<unknown>([mod.default, ...Object.values(mod)]);
+  for (const value of candidates) {
+    if (!isFlavorPlugin(value)) continue;
+    if (registry.list().indexOf(value) < 0) {
+      try {
+        registry.register(value, { moduleUrl });
+      } catch {
+        // a conflicting registration already holds those names
+      }
+    } else registry.recordModuleUrl(value, moduleUrl);
+  }
+}
+
+/**
+ * Module URLs that re-create `registry`'s plugins in another thread (one per plugin, see
+ * `FlavorRegistry.moduleUrlOf`); bare package names are resolved from the discovery bases to file URLs, and
+ * left out where they cannot be found.
+ */
+export function flavorModuleUrls(
+  registry: FlavorRegistry,
+  bases: readonly string[] = defaultDiscoveryBases(),
+): string[] {
+  const urls = new Set<string>();
+  for (const plugin of registry.list()) {
+    const url = registry.moduleUrlOf(plugin);
+    if (url !== plugin.packageName) {
+      urls.add(url);
+      continue;
+    }
+    let resolved: string | undefined;
+    for (const base of bases) {
+      const pkgDir = findInstalledPackage(url, base);
+      const entry = pkgDir === undefined ? undefined : entryFile(pkgDir);
+      if (entry !== undefined) {
+        resolved = pathToFileURL(entry).href;
+        break;
+      }
+    }
+    // a package name that resolves nowhere here is left out: whoever registered that plugin imported it by
+    // another route, and the caller passes those modules itself
+    if (resolved !== undefined) urls.add(resolved);
+  }
+  return [...urls];
+}
+
 /** Outcome of one discovery attempt. */
 export interface DiscoveryResult {
   packageName: string;
@@ -322,15 +377,7 @@ export async function importFlavorPackage(
       { cause: error, errorClass: "FLAVOR_PACKAGE_FAILED" },
     );
   }
-  const candidates = new Set<unknown>([mod.default, ...Object.values(mod)]);
-  for (const value of candidates) {
-    if (!isFlavorPlugin(value) || registry.list().includes(value)) continue;
-    try {
-      registry.register(value);
-    } catch {
-      // a conflicting registration already holds those names
-    }
-  }
+  registerModuleExports(mod, registry, url);
   return url;
 }
 

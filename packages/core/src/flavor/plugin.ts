@@ -52,6 +52,18 @@ export interface FlavorPlugin {
   /** Higher wins when two plugins claim one loader module (as onnxruntime-common's backend priorities). */
   readonly priority?: number;
   /**
+   * True when this flavor's `predict` runs only this project's (or the flavor package's own) runtime code and
+   * no code that came with the model, so a server may run it in its HTTP thread. Flavors without it
+   * (custom-class, function, any third-party flavor that does not declare it) run in terminable worker threads.
+   */
+  readonly safeInThread?: boolean;
+  /**
+   * URL (or package specifier) of a module that registers or exports this plugin when imported, so worker
+   * threads can import the same flavor again. Optional: `registerFlavor(plugin, { moduleUrl })` and discovery
+   * record it too, and the package name is the fallback.
+   */
+  readonly moduleUrl?: string;
+  /**
    * The @pyfunc/core versions this plugin was built for, as a semver range (e.g. "^0.1.0"). Registering it
    * into a core outside the range is refused with an error naming both versions, as fastify checks a
    * plugin's declared host version. (A plain-JS plugin without the field is registered unchecked.)

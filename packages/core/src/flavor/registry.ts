@@ -27,6 +27,12 @@ export function assertFlavorPlugin(value: unknown): asserts value is FlavorPlugi
     problems.push("'loaderModules' must be a list of non-empty strings");
   }
   if (typeof p.load !== "function") problems.push("'load' must be a function");
+  if (p.safeInThread !== undefined && typeof p.safeInThread !== "boolean") {
+    problems.push("'safeInThread' must be a boolean");
+  }
+  if (p.moduleUrl !== undefined && (typeof p.moduleUrl !== "string" || p.moduleUrl.length === 0)) {
+    problems.push("'moduleUrl' must be a non-empty string");
+  }
   if (p.priority !== undefined && (typeof p.priority !== "number" || !Number.isFinite(p.priority))) {
     problems.push("'priority' must be a finite number");
   }
@@ -74,14 +80,21 @@ export function isFlavorPlugin(value: unknown): value is FlavorPlugin {
  * different package is refused. Registering the same package twice (for example two copies of one
  * package in node_modules) keeps the first.
  */
+export interface RegisterFlavorOptions {
+  /** The module that registers or exports the plugin (usually the caller's `import.meta.url`). */
+  moduleUrl?: string;
+}
+
 export class FlavorRegistry {
   readonly #byLoader = new Map<string, Entry>();
   readonly #plugins = new Set<FlavorPlugin>();
+  readonly #moduleUrls = new Map<FlavorPlugin, string>();
 
   /** Register a plugin for its loader modules (and its package name). */
-  register(plugin: FlavorPlugin): void {
+  register(plugin: FlavorPlugin, options: RegisterFlavorOptions = {}): void {
     assertFlavorPlugin(plugin);
     assertCoreVersion(plugin);
+    if (options.moduleUrl !== undefined) this.recordModuleUrl(plugin, options.moduleUrl);
     const priority = plugin.priority ?? 0;
     const names = new Set([...plugin.loaderModules, plugin.packageName]);
     // Check every name before changing anything, so a refused plugin leaves the registry untouched.
@@ -115,7 +128,22 @@ export class FlavorRegistry {
       }
     }
     this.#plugins.delete(plugin);
+    this.#moduleUrls.delete(plugin);
     return removed;
+  }
+
+  /** Remember the module a plugin came from (the first one recorded wins). */
+  recordModuleUrl(plugin: FlavorPlugin, moduleUrl: string): void {
+    if (typeof moduleUrl === "string" && moduleUrl.length > 0 && !this.#moduleUrls.has(plugin))
+      this.#moduleUrls.set(plugin, moduleUrl);
+  }
+
+  /**
+   * The module to import for `plugin` in another thread: the URL recorded at registration or discovery, the
+   * plugin's own `moduleUrl`, else its package name (a bare specifier).
+   */
+  moduleUrlOf(plugin: FlavorPlugin): string {
+    return this.#moduleUrls.get(plugin) ?? plugin.moduleUrl ?? plugin.packageName;
   }
 
   /** The plugin for a `loader_module` value (or package name), if one is registered. */
@@ -135,7 +163,11 @@ export class FlavorRegistry {
 
   #prune(): void {
     const live = new Set([...this.#byLoader.values()].map((e) => e.plugin));
-    for (const p of this.#plugins) if (!live.has(p)) this.#plugins.delete(p);
+    for (const p of this.#plugins) {
+      if (live.has(p)) continue;
+      this.#plugins.delete(p);
+      this.#moduleUrls.delete(p);
+    }
   }
 }
 
@@ -149,7 +181,10 @@ const globalSlot = globalThis as unknown as Record<symbol, FlavorRegistry | unde
 export const defaultFlavorRegistry: FlavorRegistry = globalSlot[GLOBAL_KEY] ?? new FlavorRegistry();
 globalSlot[GLOBAL_KEY] = defaultFlavorRegistry;
 
-/** Register a plugin with the default registry (what a flavor package does when it is imported). */
-export function registerFlavor(plugin: FlavorPlugin): void {
-  defaultFlavorRegistry.register(plugin);
+/**
+ * Register a plugin with the default registry (what a flavor package does when it is imported). Pass
+ * `{ moduleUrl: import.meta.url }` so worker threads can import the same module again.
+ */
+export function registerFlavor(plugin: FlavorPlugin, options?: RegisterFlavorOptions): void {
+  defaultFlavorRegistry.register(plugin, options);
 }

@@ -1,6 +1,7 @@
 import type { ColumnValues } from "../inputs/dataframe.js";
 import type { NumpyDType } from "../inputs/dtype.js";
 import type { Tensor } from "../inputs/tensor.js";
+import { pyStrReprBounded } from "../schema/pyjson.js";
 import { pyRepr, pyTypeName } from "./errors.js";
 
 /** Deepest nesting accepted for an n-d array (numpy's own limit is 64). */
@@ -42,7 +43,8 @@ export function toFloat(v: unknown): number {
   if (typeof v === "bigint") return Number(v);
   if (typeof v === "string") {
     const f = parsePyFloat(v);
-    if (f === undefined) throw new CastError("ValueError", `could not convert string to float: ${pyRepr(v)}`);
+    if (f === undefined)
+      throw new CastError("ValueError", `could not convert string to float: ${pyStrReprBounded(v)}`);
     return f;
   }
   if (Array.isArray(v)) throw new CastError("ValueError", "setting an array element with a sequence.");
@@ -68,7 +70,7 @@ export function toInt64(v: unknown): bigint {
   if (typeof v === "string") {
     const t = v.trim();
     if (!PY_INT.test(t))
-      throw new CastError("ValueError", `invalid literal for int() with base 10: ${pyRepr(v)}`);
+      throw new CastError("ValueError", `invalid literal for int() with base 10: ${pyStrReprBounded(v)}`);
     const b = BigInt(t.replace(/_/g, ""));
     if (b >= INT64_MAX || b < -INT64_MAX)
       throw new CastError("OverflowError", "Python int too large to convert to C long");
@@ -119,7 +121,7 @@ function toDate(v: unknown): Date | null {
     const d = new Date(v);
     if (!Number.isNaN(d.getTime())) return d;
   }
-  throw new CastError("ValueError", `Unable to parse datetime value ${pyRepr(String(v))}`);
+  throw new CastError("ValueError", `Unable to parse datetime value ${pyStrReprBounded(String(v))}`);
 }
 
 /**

@@ -1,4 +1,5 @@
 import { MlflowException } from "../errors/mlflow-exception.js";
+import { pyStrRepr } from "../schema/pyjson.js";
 
 /** Content types `/invocations` accepts, in the order MLflow lists them. */
 export const SUPPORTED_CONTENT_TYPES = [
@@ -44,17 +45,7 @@ export function badRequest(message: string, cause?: unknown): MlflowException {
 
 /** Python's `repr()` of a str: single quotes unless the text holds a single quote and no double quote. */
 export function pyRepr(text: string): string {
-  const quote = text.includes("'") && !text.includes('"') ? '"' : "'";
-  let out = "";
-  for (const ch of text) {
-    if (ch === "\\") out += "\\\\";
-    else if (ch === quote) out += `\\${ch}`;
-    else if (ch === "\n") out += "\\n";
-    else if (ch === "\r") out += "\\r";
-    else if (ch === "\t") out += "\\t";
-    else out += ch;
-  }
-  return quote + out + quote;
+  return pyStrRepr(text);
 }
 
 /** Python type name of a decoded JSON value, as MLflow's messages print it. */

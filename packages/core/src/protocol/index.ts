@@ -40,6 +40,15 @@ export {
   type TensorSpecJson,
 } from "./schema-view.js";
 export {
+  predictParsed,
+  type ScorableModel,
+  type ScoreOptions,
+  type ScoreOutcome,
+  type ScoreStage,
+  scoreRequest,
+  scoringSchemasOf,
+} from "./score.js";
+export {
   dataFrameFromColumns,
   encodeBytes,
   isDataFrameInstance,

@@ -15,8 +15,13 @@ export async function parseParquetBody(bytes: Uint8Array): Promise<DataFrame> {
     names = parquetSchema(metadata).children.map((c) => c.element.name);
     rows = (await parquetReadObjects({ file: buffer, metadata })) as Record<string, unknown>[];
   } catch (error) {
+    // the reader's own errors (TypeErrors on a garbage footer …) are internals: named only for readable causes
+    const own =
+      error instanceof Error && error.constructor === Error ? error.message.slice(0, 200) : undefined;
     throw badRequest(
-      `Failed to parse input as a Parquet file. Error: '${error instanceof Error ? error.message : String(error)}'`,
+      own === undefined
+        ? "Failed to parse input as a Parquet file: the body is not a readable Parquet file."
+        : `Failed to parse input as a Parquet file. Error: '${own}'`,
       error,
     );
   }

@@ -355,26 +355,43 @@ function parseDataframeRecords(value: unknown, view: InputSchemaView | undefined
   return frameFromRawColumns(names, cols, view);
 }
 
+/**
+ * Most cells a frame built from records may have beyond the values given: records with keys of their own make a
+ * frame of records × distinct keys cells, mostly missing (20,000 records of one distinct key each would be 400
+ * million). Past max(this, 4 × the values given) the request is refused before anything is allocated.
+ */
+export const MAX_SPARSE_FRAME_CELLS = 4_000_000;
+
 function recordsToColumns(records: readonly Record<string, unknown>[]): {
   names: string[];
   cols: unknown[][];
 } {
+  // first pass: the distinct keys (in first-seen order) and how many values there are, nothing allocated per cell
   const index = new Map<string, number>();
   const names: string[] = [];
-  const cols: unknown[][] = [];
   const n = records.length;
+  let values = 0;
   for (let i = 0; i < n; i++) {
     const r = records[i]!;
     for (const k in r) {
-      let j = index.get(k);
-      if (j === undefined) {
-        j = names.length;
-        index.set(k, j);
+      values++;
+      if (!index.has(k)) {
+        index.set(k, names.length);
         names.push(k);
-        cols.push(new Array(n).fill(null));
       }
-      cols[j]![i] = r[k];
     }
+  }
+  const cells = names.length * n;
+  if (cells > Math.max(MAX_SPARSE_FRAME_CELLS, 4 * values)) {
+    throw badRequest(
+      `Invalid input. The dataframe_records have ${names.length} distinct keys over ${n} records: a frame of ` +
+        `${cells} cells for ${values} values. Give every record the same keys (or use dataframe_split).`,
+    );
+  }
+  const cols: unknown[][] = names.map(() => new Array(n).fill(null));
+  for (let i = 0; i < n; i++) {
+    const r = records[i]!;
+    for (const k in r) cols[index.get(k)!]![i] = r[k];
   }
   return { names, cols };
 }

@@ -23,7 +23,7 @@ import { isTypedArray, type NumpyDType } from "../inputs/dtype.js";
 import { isSparseMatrix, type PyFuncInput, type SparseMatrix } from "../inputs/model-input.js";
 import { isTensor, type Tensor, type TensorDict, tensorSize } from "../inputs/tensor.js";
 import { enforceColumnDatatype, enforceType } from "./enforce-types.js";
-import { pyRepr } from "./pyjson.js";
+import { MAX_QUOTED_CHARS, pyRepr } from "./pyjson.js";
 import { ArrayType, ColSpec, ObjectType, pyTypeName, type Schema, type TensorSpec } from "./types.js";
 
 export { enforceParams } from "./params.js";
@@ -54,11 +54,26 @@ function inputTypeRepr(x: unknown): string {
   return `<class '${pyTypeName(x)}'>`;
 }
 
+/** A long string cell as error messages quote it: its first characters. */
+const clip = (v: unknown): unknown =>
+  typeof v === "string" && v.length > MAX_QUOTED_CHARS ? `${v.slice(0, MAX_QUOTED_CHARS)}...` : v;
+
+/** The first `n` rows as records, long strings clipped (never the whole frame, never a whole 100 MB cell). */
+function firstRecords(x: DataFrame, n: number): Record<string, unknown>[] {
+  const top =
+    x.numRows > n
+      ? new DataFrame(x.columnList.map((c) => ({ ...c, values: c.values.slice(0, n) }) as Column))
+      : x;
+  const head = top.toRecords();
+  for (const r of head) for (const k of Object.keys(r)) r[k] = clip(r[k]);
+  return head;
+}
+
 /** A short printable form of the data for error messages (pandas/numpy-like, truncated). */
 export function describeData(x: unknown): string {
   let s: string;
   if (x instanceof DataFrame) {
-    const head = x.numRows > 5 ? x.select(x.columns).toRecords().slice(0, 5) : x.toRecords();
+    const head = firstRecords(x, 5);
     s = `DataFrame(columns=${pyRepr(x.columns)}, rows=${x.numRows}): ${pyRepr(head)}`;
   } else if (isTensor(x)) {
     s = `array(${pyRepr(tensorSize(x.shape) > 50 ? "…" : tensorToNested(x))}, dtype=${x.dtype}, shape=${shapeRepr(x.shape)})`;

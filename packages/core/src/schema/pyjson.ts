@@ -144,20 +144,35 @@ export function pyJsonDumps(value: unknown, options: PyJsonDumpsOptions = {}): s
   return out.join("");
 }
 
-/** Python's `repr(str)`. */
+const REPR_ESCAPES: Record<string, string> = { "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t" };
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what repr escapes
+const NEEDS_ESCAPE_SINGLE = /[\\'\n\r\t\x00-\x1f\x7f]/g;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what repr escapes
+const NEEDS_ESCAPE_DOUBLE = /[\\"\n\r\t\x00-\x1f\x7f]/g;
+
+function escapeChar(c: string): string {
+  const known = REPR_ESCAPES[c];
+  if (known !== undefined) return known;
+  const code = c.charCodeAt(0);
+  return code < 0x20 || code === 0x7f ? `\\x${code.toString(16).padStart(2, "0")}` : `\\${c}`;
+}
+
+/** Python's `repr(str)` (one regex pass: linear in the string, with no per-character concatenation). */
 export function pyStrRepr(s: string): string {
   const quote = s.includes("'") && !s.includes('"') ? '"' : "'";
-  let r = "";
-  for (const c of s) {
-    const code = c.codePointAt(0) ?? 0;
-    if (c === quote || c === "\\") r += `\\${c}`;
-    else if (c === "\n") r += "\\n";
-    else if (c === "\r") r += "\\r";
-    else if (c === "\t") r += "\\t";
-    else if (code < 0x20 || code === 0x7f) r += `\\x${code.toString(16).padStart(2, "0")}`;
-    else r += c;
-  }
-  return `${quote}${r}${quote}`;
+  const body = s.replace(quote === "'" ? NEEDS_ESCAPE_SINGLE : NEEDS_ESCAPE_DOUBLE, escapeChar);
+  return `${quote}${body}${quote}`;
+}
+
+/** Longest part of a bad value an error message quotes. */
+export const MAX_QUOTED_CHARS = 200;
+
+/**
+ * `repr(str)` of at most the first `max` characters (then `...` after the closing quote): what error messages
+ * quote of a bad value, so a 100 MB cell costs a 200-character message.
+ */
+export function pyStrReprBounded(s: string, max = MAX_QUOTED_CHARS): string {
+  return s.length <= max ? pyStrRepr(s) : `${pyStrRepr(s.slice(0, max))}...`;
 }
 
 /** Python's `repr()` of a JSON-like JS value (lists, dicts, str, int/float, bool, None, tuples). */

@@ -10,7 +10,7 @@ import { isNumericDType, isTypedArray, type NumpyDType, type TypedArray } from "
 import type { PyFuncInput } from "../inputs/model-input.js";
 import { isTensor, type Tensor } from "../inputs/tensor.js";
 import { enforceType } from "./enforce-types.js";
-import { pyFloatRepr, pyRepr } from "./pyjson.js";
+import { pyFloatRepr, pyRepr, pyStrReprBounded } from "./pyjson.js";
 import { ColSpec, type ColSpecType, NUMPY_TYPE_OF_DATA_TYPE, type Schema, TensorSpec } from "./types.js";
 
 /** A conversion failure with the Python exception repr MLflow prints (`ValueError('...')`). */
@@ -42,7 +42,7 @@ function toFloat(v: unknown): number {
     if (/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/.test(t)) return Number(t);
     if (/^[+-]?nan$/.test(t)) return Number.NaN;
     if (/^[+-]?inf(inity)?$/.test(t)) return t.startsWith("-") ? -Infinity : Infinity;
-    throw new CastFailure("ValueError", `could not convert string to float: ${pyRepr(v)}`);
+    throw new CastFailure("ValueError", `could not convert string to float: ${pyStrReprBounded(v)}`);
   }
   throw new CastFailure("TypeError", `float() argument must be a string or a number, not '${typeof v}'`);
 }
