@@ -61,6 +61,7 @@ export const lightgbmFlavor: FlavorPlugin = {
   name: FLAVOR_NAME,
   packageName: PACKAGE_NAME,
   coreVersion: "^0.1.0", // the @pyfunc/core versions this plugin is built for (checked when it registers)
+  safeInThread: true, // predicts with this project's tree runtime only: no code from the model runs
   loaderModules: [LOADER_MODULE, PACKAGE_NAME],
   load: (ctx: LoadContext) => loadLightGBMModel(ctx),
 };

@@ -45,6 +45,7 @@ export const sklearnFlavor: FlavorPlugin = {
   name: FLAVOR_NAME,
   packageName: PACKAGE_NAME,
   coreVersion: "^0.1.0", // the @pyfunc/core versions this plugin is built for (checked when it registers)
+  safeInThread: true, // predicts with this package's own estimators: nothing from the pickle runs
   loaderModules: LOADER_MODULES,
   load: (ctx: LoadContext) => loadSklearnModel(ctx),
 };

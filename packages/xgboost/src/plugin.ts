@@ -49,6 +49,7 @@ export const xgboostFlavor: FlavorPlugin = {
   name: FLAVOR_NAME,
   packageName: PACKAGE_NAME,
   coreVersion: "^0.1.0", // the @pyfunc/core versions this plugin is built for (checked when it registers)
+  safeInThread: true, // predicts with this project's tree runtime only: no code from the model runs
   loaderModules: ["mlflow.xgboost", PACKAGE_NAME],
   load: (ctx: LoadContext) => loadXGBoostModel(ctx),
 };
