@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
-import path from "node:path";
 import { isTensor, MlflowException, type Params, type PyFuncInput } from "@pyfunc/core";
+import { resolveInsideModelDir } from "@pyfunc/core/paths";
 import {
   isDataFrameInstance,
   type ParsedScoringRequest,
@@ -236,13 +236,11 @@ export async function describeModel(model: ServableModel): Promise<ModelInfo> {
   const info = model.metadata?.savedInputExampleInfo;
   const rel = info && typeof info.serving_input_path === "string" ? info.serving_input_path : undefined;
   if (rel !== undefined && model.modelDir !== undefined) {
-    const file = path.resolve(model.modelDir, rel);
-    if (file.startsWith(path.resolve(model.modelDir) + path.sep)) {
-      try {
-        servingInputExample = JSON.parse(await readFile(file, "utf8"));
-      } catch {
-        servingInputExample = undefined;
-      }
+    try {
+      const file = resolveInsideModelDir(model.modelDir, rel, "serving input example");
+      servingInputExample = JSON.parse(await readFile(file, "utf8"));
+    } catch {
+      servingInputExample = undefined;
     }
   }
   return {

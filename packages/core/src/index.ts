@@ -1,7 +1,7 @@
 /**
  * @pyfunc/core's root: what a model user and a flavor author need. Everything else lives under a named
  * subpath (`@pyfunc/core/protocol`, `/schema`, `/inputs`, `/flavor`, `/paths`, `/mlmodel`, `/artifacts`,
- * `/tracking`, `/testing`), each described in the README.
+ * `/tracking`, `/model-code`, `/testing`), each described in the README.
  */
 
 // Errors

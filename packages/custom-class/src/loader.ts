@@ -5,7 +5,7 @@ import {
   type PyFuncInput,
   type PyFuncOutput,
 } from "@pyfunc/core";
-import { importModelCode } from "@pyfunc/function";
+import { importModelCode } from "@pyfunc/core/model-code";
 import { toAsyncIterable } from "./agents/common.js";
 import { agentImplementation } from "./agents/wrapper.js";
 import {

@@ -4,7 +4,7 @@ import {
   MlflowException,
   type PyFuncImplementation,
 } from "@pyfunc/core";
-import { modelCodeFileOf } from "@pyfunc/function";
+import { modelCodeFileOf } from "@pyfunc/core/model-code";
 import { createPythonModelContext } from "./base.js";
 import { implementationFor, importModelInstance } from "./loader.js";
 

@@ -11,7 +11,7 @@ import {
   type SaveModelOptions,
   type SignatureInput,
 } from "@pyfunc/core";
-import { stageModelCode } from "@pyfunc/function";
+import { stageModelCode } from "@pyfunc/core/model-code";
 import { parseChatCompletionRequest } from "./agents/chat-model.js";
 import {
   AGENT_TASKS,

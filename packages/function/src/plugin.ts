@@ -7,29 +7,13 @@ import type {
   PyFuncOutput,
 } from "@pyfunc/core";
 import { MlflowException } from "@pyfunc/core";
-import { importModelCode } from "./code/import.js";
+import { importModelCode, modelCodeFileOf } from "@pyfunc/core/model-code";
 
 export const FUNCTION_LOADER_MODULE = "@pyfunc/function";
 export const FUNCTION_PACKAGE_NAME = "@pyfunc/function";
 
 type PredictFn = (input: PyFuncInput) => PyFuncOutput | Promise<PyFuncOutput>;
 type PredictStreamFn = (input: PyFuncInput) => AsyncIterable<unknown> | Iterable<unknown>;
-
-/**
- * The saved model-code file of a code model's pyfunc block. `js_function` blocks record `model_code_path` relative
- * to the model directory; an absolute one (as Python MLflow writes) counts only by its basename. The result is
- * always checked to stay inside the model directory.
- */
-export function modelCodeFileOf(context: LoadContext): string {
-  const original = context.pyfuncConfig.model_code_path;
-  if (typeof original === "string" && original.length > 0) {
-    const isAbsolute = original.startsWith("/") || /^[A-Za-z]:[\\/]/.test(original);
-    return context.resolvePath(isAbsolute ? (original.split(/[\\/]/).pop() ?? "") : original);
-  }
-  throw MlflowException.invalidParameter(
-    "The model's pyfunc flavor block has no `model_code_path`: there is no model code to load.",
-  );
-}
 
 /** Pick the model function out of an imported module: `predict`, else a default-exported function or object. */
 export function predictFunctionOf(mod: Record<string, unknown>): {

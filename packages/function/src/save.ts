@@ -9,7 +9,7 @@ import {
   type SaveModelOptions,
   type SignatureInput,
 } from "@pyfunc/core";
-import { stageModelCode } from "./code/staging.js";
+import { stageModelCode } from "@pyfunc/core/model-code";
 import { FUNCTION_LOADER_MODULE, functionImplementation, runLoadContext } from "./plugin.js";
 import { PACKAGE_VERSION } from "./version.js";
 

@@ -21,8 +21,9 @@ function isDirectory(path: string): boolean {
 export function resolveOnnxFile(context: LoadContext): string {
   if (!isDirectory(context.dataPath)) return context.dataPath;
   const data = context.flavorConfig?.data;
-  const file = context.resolvePath(typeof data === "string" && data.length > 0 ? data : MODEL_DATA_SUBPATH);
-  if (isDirectory(file)) return join(file, MODEL_DATA_SUBPATH);
+  const rel = typeof data === "string" && data.length > 0 ? data : MODEL_DATA_SUBPATH;
+  const file = context.resolvePath(rel);
+  if (isDirectory(file)) return context.resolvePath(join(rel, MODEL_DATA_SUBPATH));
   return file;
 }
 

@@ -48,7 +48,7 @@ async function modelJsonFor(context: LoadContext): Promise<string> {
   } catch {
     throw MlflowException.notFound(`The TensorFlow.js model data '${data}' does not exist.`);
   }
-  return isDir ? path.join(data, "model.json") : data;
+  return isDir ? context.resolvePath(path.join(path.relative(context.modelDir, data), "model.json")) : data;
 }
 
 /**

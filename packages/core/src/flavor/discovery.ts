@@ -2,6 +2,7 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { MlflowException } from "../errors/mlflow-exception.js";
+import { resolveInsideModelDir } from "../paths/resolve-inside.js";
 import { type FlavorRegistry, isFlavorPlugin } from "./registry.js";
 
 /** Loader modules whose plugin lives in a package of another name. */
@@ -88,9 +89,12 @@ function entryFile(pkgDir: string): string | undefined {
     rel = manifest.main ?? "index.js";
   }
   if (rel === undefined) return undefined;
-  const file = path.resolve(pkgDir, rel);
-  const inside = path.relative(pkgDir, file);
-  if (inside.startsWith("..") || path.isAbsolute(inside)) return undefined;
+  let file: string;
+  try {
+    file = resolveInsideModelDir(pkgDir, rel, "package entry");
+  } catch {
+    return undefined; // an entry outside its package (or through a link out of it) is not imported
+  }
   return existsSync(file) ? file : undefined;
 }
 

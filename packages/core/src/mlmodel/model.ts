@@ -2,6 +2,7 @@ import { readFile, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import yaml from "js-yaml";
 import { MlflowException } from "../errors/mlflow-exception.js";
+import { resolveInsideModelDir } from "../paths/resolve-inside.js";
 import type { ParamSchema, Schema } from "../schema/types.js";
 import { ModelSignature } from "../signature/signature.js";
 import { extractWholeFloats, MLMODEL_DUMP_SCHEMA, MLMODEL_LOAD_SCHEMA, markWholeFloats } from "./py-float.js";
@@ -112,11 +113,16 @@ export class Model {
     let info: Awaited<ReturnType<typeof stat>>;
     try {
       info = await stat(file);
-      if (info.isDirectory()) {
-        file = path.join(file, MLMODEL_FILE_NAME);
-        info = await stat(file);
-      }
+      // The MLmodel must itself stay inside its model directory (a symlink to /etc/passwd is refused, unread).
+      const dir = info.isDirectory() ? file : path.dirname(file);
+      file = resolveInsideModelDir(
+        dir,
+        info.isDirectory() ? MLMODEL_FILE_NAME : path.basename(file),
+        "MLmodel file",
+      );
+      info = await stat(file);
     } catch (error) {
+      if (error instanceof MlflowException) throw error;
       throw new MlflowException(
         `Could not find an "${MLMODEL_FILE_NAME}" configuration file at "${pathToDirOrMLmodel}"`,
         "RESOURCE_DOES_NOT_EXIST",
@@ -150,8 +156,9 @@ export class Model {
     try {
       parsed = yaml.load(text, { schema: MLMODEL_LOAD_SCHEMA, filename: source, json: false });
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      throw MlflowException.invalidParameter(`${source} is not valid YAML: ${reason}`, { cause: error });
+      throw MlflowException.invalidParameter(`${source} is not valid YAML: ${yamlErrorReason(error)}`, {
+        cause: error,
+      });
     }
     return Model.fromDict(parsed, source);
   }
@@ -392,6 +399,17 @@ function isPlainRecord(value: unknown): value is Record<string, unknown> {
   if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
   const proto = Object.getPrototypeOf(value);
   return proto === Object.prototype || proto === null;
+}
+
+/** js-yaml's reason and position, without the snippet of the document it puts in `message`. */
+function yamlErrorReason(error: unknown): string {
+  const e = error as { reason?: unknown; mark?: { line?: unknown; column?: unknown } } | null;
+  if (e && typeof e.reason === "string") {
+    const line = typeof e.mark?.line === "number" ? e.mark.line + 1 : undefined;
+    const column = typeof e.mark?.column === "number" ? e.mark.column + 1 : undefined;
+    return line === undefined ? e.reason : `${e.reason} (line ${line}, column ${column})`;
+  }
+  return error instanceof Error ? error.message.split("\n")[0].slice(0, 200) : "unreadable";
 }
 
 function describe(value: unknown): string {

@@ -1,7 +1,12 @@
-import { realpathSync } from "node:fs";
+import { realpathSync, statSync } from "node:fs";
 import path from "node:path";
 import { MlflowException } from "../errors/mlflow-exception.js";
 
+/** The errorClass of every "leaves the model directory" refusal. */
+export const PATH_OUTSIDE_MODEL_DIR = "PATH_OUTSIDE_MODEL_DIR";
+const OUTSIDE = { errorClass: PATH_OUTSIDE_MODEL_DIR };
+
+/** Lexical containment of two absolute, normalised paths (the realpath step is resolveInsideModelDir's). */
 function isInside(root: string, candidate: string): boolean {
   const rel = path.relative(root, candidate);
   return rel === "" || (rel !== ".." && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel));
@@ -42,6 +47,7 @@ export function resolveInsideModelDir(modelDir: string, relative: string, what =
   if (path.isAbsolute(relative) || path.win32.isAbsolute(relative)) {
     throw MlflowException.invalidParameter(
       `The model's ${what} '${relative}' is an absolute path; paths in MLmodel must be relative to the model directory`,
+      OUTSIDE,
     );
   }
   const root = path.resolve(modelDir);
@@ -49,6 +55,7 @@ export function resolveInsideModelDir(modelDir: string, relative: string, what =
   if (!isInside(root, joined)) {
     throw MlflowException.invalidParameter(
       `The model's ${what} '${relative}' resolves outside the model directory '${root}'`,
+      OUTSIDE,
     );
   }
   const realRoot = realpathOfExistingPrefix(root);
@@ -56,9 +63,39 @@ export function resolveInsideModelDir(modelDir: string, relative: string, what =
   if (!isInside(realRoot, realTarget)) {
     throw MlflowException.invalidParameter(
       `The model's ${what} '${relative}' leads outside the model directory '${root}' through a symbolic link`,
+      OUTSIDE,
     );
   }
+  refuseSpecialFile(realTarget, `The model's ${what} '${relative}'`);
   return joined;
+}
+
+/**
+ * Refuse a FIFO, socket or device before anything opens it: opening a FIFO for reading blocks until a writer
+ * comes, and a device can be endless. `stat` itself never blocks on them. Missing paths pass (callers report them).
+ */
+export function refuseSpecialFile(file: string, what: string): void {
+  let info: ReturnType<typeof statSync>;
+  try {
+    info = statSync(file);
+  } catch {
+    return;
+  }
+  if (!info.isFile() && !info.isDirectory()) {
+    const kind = info.isFIFO()
+      ? "a FIFO"
+      : info.isSocket()
+        ? "a socket"
+        : info.isCharacterDevice() || info.isBlockDevice()
+          ? "a device"
+          : "not a regular file";
+    throw MlflowException.invalidParameter(
+      `${what} is ${kind}; only regular files and directories are read`,
+      {
+        errorClass: "NOT_A_REGULAR_FILE",
+      },
+    );
+  }
 }
 
 /** True when `relative` would be accepted by resolveInsideModelDir. */

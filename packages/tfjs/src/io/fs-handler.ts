@@ -1,6 +1,7 @@
 import { mkdir, open, realpath, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { MlflowException } from "@pyfunc/core";
+import { resolveInsideModelDir } from "@pyfunc/core/paths";
 import * as tf from "@tensorflow/tfjs";
 import {
   checkLayerSizes,
@@ -33,29 +34,18 @@ export async function resolveWeightPath(modelDir: string, relative: string): Pro
       `Weight path '${relative}' in model.json is not a relative file path.`,
     );
   }
-  if (path.isAbsolute(relative) || path.win32.isAbsolute(relative)) {
-    throw MlflowException.invalidParameter(`Weight path '${relative}' in model.json must be relative.`);
-  }
-  const dir = path.resolve(modelDir);
-  const target = path.resolve(dir, relative);
-  const rel = path.relative(dir, target);
-  if (rel === "" || rel.startsWith("..") || path.isAbsolute(rel)) {
+  if (path.resolve(modelDir, relative) === path.resolve(modelDir)) {
     throw MlflowException.invalidParameter(
-      `Weight path '${relative}' in model.json leaves the model directory.`,
+      `Weight path '${relative}' in model.json names the model directory.`,
     );
   }
+  // Absolute paths, `..` and symlinks leading out, FIFOs and devices: core's one containment check.
+  const target = resolveInsideModelDir(modelDir, relative, "weight path (model.json)");
   let real: string;
-  let realDir: string;
   try {
-    [real, realDir] = await Promise.all([realpath(target), realpath(dir)]);
+    real = await realpath(target);
   } catch {
     throw MlflowException.invalidParameter(`Weight file '${relative}' listed in model.json does not exist.`);
-  }
-  const realRel = path.relative(realDir, real);
-  if (realRel === "" || realRel.startsWith("..") || path.isAbsolute(realRel)) {
-    throw MlflowException.invalidParameter(
-      `Weight path '${relative}' in model.json resolves (through a link) outside the model directory.`,
-    );
   }
   return real;
 }

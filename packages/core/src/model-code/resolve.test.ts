@@ -1,8 +1,8 @@
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { MlflowException } from "@pyfunc/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MlflowException } from "../errors/mlflow-exception.js";
 import { importModelCode } from "./index.js";
 
 let root: string;
@@ -72,7 +72,7 @@ describe("package imports of saved code resolve from the loading application", (
   it("leaves imports of ordinary modules (not model code) to Node's normal resolution", async () => {
     const { createRequire } = await import("node:module");
     const { pathToFileURL } = await import("node:url");
-    const nativeImport = createRequire(import.meta.url)("../native-import.cjs") as (
+    const nativeImport = createRequire(import.meta.url)("../../native-import.cjs") as (
       s: string,
     ) => Promise<unknown>;
     // Same file, imported without the model-code marker: "@acme/greeter" is not found from /tmp.
@@ -80,5 +80,71 @@ describe("package imports of saved code resolve from the loading application", (
       (e: unknown) => e,
     );
     expect((err as NodeJS.ErrnoException).code).toBe("ERR_MODULE_NOT_FOUND");
+  });
+});
+
+describe("require() from model code is checked as imports are", () => {
+  let dir: string;
+  let outsideFile: string;
+  beforeAll(async () => {
+    dir = path.join(root, "require-model");
+    await mkdir(dir, { recursive: true });
+    outsideFile = path.join(root, "outside-secret.cjs");
+    await writeFile(outsideFile, "module.exports = { stolen: true };\n");
+    await writeFile(path.join(dir, "table.json"), '{"a": 1}\n');
+    await writeFile(path.join(dir, "helper.cjs"), "module.exports = require('node:fs');\n");
+  });
+
+  async function importCode(file: string, source: string): Promise<unknown> {
+    await writeFile(path.join(dir, file), source);
+    return importModelCode(dir, path.join(dir, file), { resolveFrom: [app] }).catch((e: unknown) => e);
+  }
+
+  it("refuses createRequire(import.meta.url)(absolutePath) of a file outside the model directory", async () => {
+    const err = await importCode(
+      "abs.mjs",
+      `import { createRequire } from "node:module";\nexport const v = createRequire(import.meta.url)(${JSON.stringify(outsideFile)});\n`,
+    );
+    expect(err).toBeInstanceOf(MlflowException);
+    expect((err as Error).message).toMatch(
+      /may only require\(\) packages, builtins and JSON files inside its model directory/,
+    );
+  });
+
+  it("refuses the same through the default export of 'module' and through a relative path", async () => {
+    const viaDefault = await importCode(
+      "default.mjs",
+      `import mod from "module";\nexport const v = mod.createRequire(import.meta.url)("../outside-secret.cjs");\n`,
+    );
+    expect((viaDefault as Error).message).toMatch(/may only require\(\)/);
+    const viaDynamic = await importCode(
+      "dynamic.mjs",
+      `const { createRequire } = await import("node:module");\nexport const v = createRequire(import.meta.url)(${JSON.stringify(outsideFile)});\n`,
+    );
+    expect((viaDynamic as Error).message).toMatch(/may only require\(\)/);
+  });
+
+  it("refuses require() of a CommonJS file inside the model directory (its own require would be unchecked)", async () => {
+    const err = await importCode(
+      "cjs-inside.mjs",
+      `import { createRequire } from "node:module";\nexport const v = createRequire(import.meta.url)("./helper.cjs");\n`,
+    );
+    expect((err as Error).message).toMatch(/may only require\(\)/);
+  });
+
+  it("refuses to import a CommonJS file as model code or from model code", async () => {
+    const entry = await importModelCode(dir, path.join(dir, "helper.cjs")).catch((e: unknown) => e);
+    expect(entry).toBeInstanceOf(MlflowException);
+    expect((entry as Error).message).toMatch(/must be ES modules/);
+    const imported = await importCode("imports-cjs.mjs", `export { default } from "./helper.cjs";\n`);
+    expect((imported as Error).message).toMatch(/must be ES modules/);
+  });
+
+  it("still lets model code require builtins, packages and JSON files inside its directory", async () => {
+    const mod = (await importCode(
+      "ok.mjs",
+      `import { createRequire, isBuiltin } from "node:module";\nconst req = createRequire(import.meta.url);\nexport const v = [req("node:path").sep, req("./table.json").a, isBuiltin("fs")];\n`,
+    )) as { v: unknown[] };
+    expect(mod.v).toEqual([path.sep, 1, true]);
   });
 });

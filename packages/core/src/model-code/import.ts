@@ -2,7 +2,8 @@ import { realpathSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { MlflowException } from "@pyfunc/core";
+import { MlflowException } from "../errors/mlflow-exception.js";
+import { PATH_OUTSIDE_MODEL_DIR, resolveInsideModelDir } from "../paths/resolve-inside.js";
 import { ensureModelCodeHook, MODEL_CODE_MARKER } from "./hook.js";
 
 /**
@@ -62,10 +63,16 @@ export async function importModelCode(
     );
   }
   const rel = path.relative(realRoot, realFile);
-  if (rel === "" || rel.startsWith(`..${path.sep}`) || rel === ".." || path.isAbsolute(rel)) {
-    throw MlflowException.invalidParameter(
+  const notInside = () =>
+    MlflowException.invalidParameter(
       `Refusing to import model code '${absoluteFile}': it is not inside the model directory '${modelDir}'.`,
     );
+  if (rel === "") throw notInside();
+  try {
+    resolveInsideModelDir(realRoot, rel, "model code file");
+  } catch (error) {
+    if ((error as MlflowException).errorClass === PATH_OUTSIDE_MODEL_DIR) throw notInside();
+    throw error; // a FIFO or device: refused before it is opened
   }
   ensureModelCodeHook();
   const bases = [...(options.resolveFrom ?? defaultResolveBases()), ...(options.extraResolveFrom ?? [])];

@@ -1,7 +1,6 @@
 import { stat } from "node:fs/promises";
 import path from "node:path";
-import { MlflowException } from "@pyfunc/core";
-import { build } from "esbuild";
+import { MlflowException } from "../errors/mlflow-exception.js";
 
 export interface BundleModelCodeOptions {
   /** The user's entry file (`.ts`, `.mts`, `.js`, `.mjs`, …), relative to `cwd` or absolute. */
@@ -17,6 +16,22 @@ export interface BundleModelCodeResult {
   entryPath: string;
   /** Bare package specifiers the bundle imports at load time (resolved from the loading application). */
   externalPackages: string[];
+}
+
+type Esbuild = typeof import("esbuild");
+
+/** esbuild is an optional peer dependency: only saving a code model needs it (the code flavors depend on it). */
+async function loadEsbuild(): Promise<Esbuild> {
+  try {
+    return await import("esbuild");
+  } catch (error) {
+    throw new MlflowException(
+      "Saving a model from code needs the 'esbuild' package: install it with `npm install esbuild` " +
+        "(@pyfunc/function and @pyfunc/custom-class depend on it).",
+      "INVALID_STATE",
+      { cause: error },
+    );
+  }
 }
 
 const SOURCE_EXTENSIONS = new Set([".ts", ".mts", ".cts", ".tsx", ".js", ".mjs", ".cjs", ".jsx"]);
@@ -40,6 +55,7 @@ export async function bundleModelCode(options: BundleModelCodeOptions): Promise<
       `Model code file '${options.entry}' must be a JavaScript or TypeScript source (.ts, .mts, .js, .mjs, …).`,
     );
   }
+  const { build } = await loadEsbuild();
   try {
     const result = await build({
       entryPoints: [entryPath],
