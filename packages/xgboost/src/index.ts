@@ -9,6 +9,7 @@ export {
   type Prediction,
   type PredictOptions,
 } from "./booster.js";
+export { getDefaultCondaEnv, getDefaultPipRequirements } from "./environment.js";
 export {
   BOOSTER_CLASS,
   FLAVOR_NAME,
