@@ -56,8 +56,10 @@ export function resourcesDict(resources: readonly ModelResource[]): ResourcesDic
   resources.forEach((resource, i) => {
     const r = checkResource(resource, i);
     const target = r.targetUri ?? "databricks";
-    const byType = (out[target] ??= {}) as Record<string, Array<Record<string, unknown>>>;
-    const list = (byType[r.type] ??= []);
+    out[target] ??= {};
+    const byType = out[target] as Record<string, Array<Record<string, unknown>>>;
+    byType[r.type] ??= [];
+    const list = byType[r.type] as Array<Record<string, unknown>>;
     const entry: Record<string, unknown> = { name: r.name };
     if (r.onBehalfOfUser) entry.on_behalf_of_user = true;
     if (!list.some((e) => e.name === entry.name && e.on_behalf_of_user === entry.on_behalf_of_user))
