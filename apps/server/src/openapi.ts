@@ -1,5 +1,6 @@
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
+import { signatureSpecs } from "@pyfunc/core/protocol";
 import type { FastifyInstance } from "fastify";
 import type { ModelInfo } from "./model-types.js";
 
@@ -20,13 +21,8 @@ interface Spec {
 }
 
 function parseList(json: string | null | undefined): Spec[] | undefined {
-  if (json === null || json === undefined) return undefined;
-  try {
-    const v = JSON.parse(json) as unknown;
-    return Array.isArray(v) && v.length > 0 ? (v as Spec[]) : undefined;
-  } catch {
-    return undefined;
-  }
+  const specs = signatureSpecs(json) as Spec[] | undefined; // core's one signature view
+  return specs !== undefined && specs.length > 0 ? specs : undefined;
 }
 
 function dtypeSchema(dtype: string): JsonSchema {

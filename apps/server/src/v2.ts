@@ -17,6 +17,7 @@ import {
   dataFrameFromColumns,
   isDataFrameInstance,
   ndarrayFromJson,
+  signatureSpecs,
 } from "@pyfunc/core/protocol";
 import type { InvocationResponse } from "./invocation.js";
 import type { ServableModel } from "./model-types.js";
@@ -91,13 +92,7 @@ interface SpecJson {
 }
 
 function specsOf(json: string | null | undefined): SpecJson[] | undefined {
-  if (json === null || json === undefined) return undefined;
-  try {
-    const list = JSON.parse(json) as unknown;
-    return Array.isArray(list) ? (list as SpecJson[]) : undefined;
-  } catch {
-    return undefined;
-  }
+  return signatureSpecs(json) as SpecJson[] | undefined; // core's one signature view
 }
 
 /** `{name, datatype, shape}` entries for `GET /v2/models/{name}` from a signature schema. */

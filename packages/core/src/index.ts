@@ -40,7 +40,7 @@ export {
 // Loading and predicting
 export { type LoadModelOptions, loadModel } from "./model/load-model.js";
 export { loadPyfunc } from "./model/load-pyfunc.js";
-export { PyFuncModel, type PyFuncModelInit } from "./model/pyfunc-model.js";
+export { type PredictOptions, PyFuncModel, type PyFuncModelInit } from "./model/pyfunc-model.js";
 // Saving and logging
 export { coreVersion } from "./save/env.js";
 export {

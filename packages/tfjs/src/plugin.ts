@@ -7,6 +7,7 @@ import {
   type PyFuncImplementation,
   registerFlavor,
 } from "@pyfunc/core";
+import { describeSchemaView, type SchemaSource } from "@pyfunc/core/protocol";
 import { parseBackendChoice } from "./backend.js";
 import { loadTfjsModel } from "./model.js";
 
@@ -15,27 +16,10 @@ export const PACKAGE_NAME = "@pyfunc/tfjs";
 /** Environment variable that picks the backend when the model config does not ("auto", "cpu", "wasm", "tensorflow"). */
 export const BACKEND_ENV = "PYFUNC_TFJS_BACKEND";
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
 /** Names of a saved tensor-based signature block (a JSON string or list), or undefined when not all are named tensors. */
 export function tensorSpecNames(block: unknown): string[] | undefined {
-  let list: unknown = block;
-  if (typeof block === "string") {
-    try {
-      list = JSON.parse(block);
-    } catch {
-      return undefined;
-    }
-  }
-  if (!Array.isArray(list) || list.length === 0) return undefined;
-  const names: string[] = [];
-  for (const spec of list) {
-    if (!isObject(spec) || spec.type !== "tensor" || typeof spec.name !== "string") return undefined;
-    names.push(spec.name);
-  }
-  return names;
+  const view = describeSchemaView(block as SchemaSource); // core's one signature view
+  return view?.isTensor && view.hasNames ? [...view.names] : undefined;
 }
 
 async function modelJsonFor(context: LoadContext): Promise<string> {

@@ -6,6 +6,7 @@ import { defaultFlavorRegistry, isMlflowException, type Model } from "@pyfunc/co
 import { localModelPath } from "@pyfunc/core/artifacts";
 import { selectFlavorPlugin } from "@pyfunc/core/flavor";
 import { resolveInsideModelDir } from "@pyfunc/core/paths";
+import { signatureSpecs } from "@pyfunc/core/protocol";
 import { CliError, messageOf } from "../errors.js";
 import { EXIT_CODES } from "../exit-codes.js";
 import { FLAVOR_PACKAGES, importFlavors } from "../flavors.js";
@@ -66,14 +67,8 @@ export interface ModelInfo {
 }
 
 function parseSpecs(json: string | null | undefined): SpecRow[] | null {
-  if (json === null || json === undefined) return null;
-  let list: unknown;
-  try {
-    list = JSON.parse(json);
-  } catch {
-    return null;
-  }
-  if (!Array.isArray(list)) return null;
+  const list = signatureSpecs(json) as Record<string, unknown>[] | undefined; // core's one signature view
+  if (list === undefined) return null;
   return list.map((raw: Record<string, unknown>) => {
     const name = typeof raw.name === "string" ? raw.name : null;
     const required = raw.required !== false && raw.optional !== true;
@@ -99,19 +94,14 @@ function describeType(raw: Record<string, unknown>): string {
 }
 
 function parseParams(json: string | null | undefined): ParamRow[] | null {
-  if (json === null || json === undefined) return null;
-  try {
-    const list = JSON.parse(json) as Record<string, unknown>[];
-    if (!Array.isArray(list)) return null;
-    return list.map((p) => ({
-      name: String(p.name),
-      type: String(p.type ?? p.dtype ?? "?"),
-      default: p.default ?? null,
-      shape: Array.isArray(p.shape) ? (p.shape as number[]) : null,
-    }));
-  } catch {
-    return null;
-  }
+  const list = signatureSpecs(json) as Record<string, unknown>[] | undefined; // core's one signature view
+  if (list === undefined) return null;
+  return list.map((p) => ({
+    name: String(p.name),
+    type: String(p.type ?? p.dtype ?? "?"),
+    default: p.default ?? null,
+    shape: Array.isArray(p.shape) ? (p.shape as number[]) : null,
+  }));
 }
 
 async function directorySize(dir: string): Promise<number> {

@@ -202,25 +202,46 @@ export function isScalarOrNone(v: unknown): boolean {
   );
 }
 
-/** numpy result dtype of several column dtypes (`DataFrame.to_numpy()`'s common type). */
+const bitsOf = (d: string): number => Number(/\d+$/.exec(d)![0]);
+
+/** numpy's `promote_types` for two numeric dtypes (bool excluded). */
+function promotePair(a: string, b: string): string {
+  if (a === b) return a;
+  const fa = a.startsWith("float");
+  const fb = b.startsWith("float");
+  if (fa || fb) {
+    if (fa && fb) return bitsOf(a) >= bitsOf(b) ? a : b;
+    const [f, i] = fa ? [a, b] : [b, a];
+    // the smallest float that holds every value of the integer type: 8 bits -> float16, 16 -> float32, else float64
+    const needed = bitsOf(i) <= 8 ? 16 : bitsOf(i) <= 16 ? 32 : 64;
+    return `float${Math.max(bitsOf(f), needed)}`;
+  }
+  const ua = a.startsWith("uint");
+  const ub = b.startsWith("uint");
+  if (ua === ub) return bitsOf(a) >= bitsOf(b) ? a : b;
+  const [u, i] = ua ? [a, b] : [b, a];
+  if (bitsOf(u) < bitsOf(i)) return i;
+  return bitsOf(u) >= 64 ? "float64" : `int${bitsOf(u) * 2}`;
+}
+
+/**
+ * The dtype `DataFrame.to_numpy()` gives for columns of these dtypes: numpy's `result_type` for numeric dtypes
+ * (folded with the float dtypes first, which is what numpy's many-argument promotion amounts to: int8, uint8 and
+ * float16 give float16), bool only with bool, and object for anything else or bool mixed with numbers (pandas'
+ * `find_common_type`). Checked against a table numpy and pandas generated (fixtures/dtype).
+ */
 export function commonDType(dtypes: readonly string[]): string {
   const uniq = [...new Set(dtypes)];
+  if (uniq.length === 0) return "float64"; // np.empty((n, 0))
   if (uniq.length === 1) return uniq[0]!;
   if (uniq.some((d) => !isNumericDType(d) || d === "bool")) return "object";
-  const floats = uniq.filter((d) => d.startsWith("float"));
-  const ints = uniq.filter((d) => d.startsWith("int"));
-  const uints = uniq.filter((d) => d.startsWith("uint"));
-  const bits = (d: string): number => Number(/\d+$/.exec(d)![0]);
-  const maxBits = (ds: string[]): number => Math.max(0, ...ds.map(bits));
-  let intBits = maxBits(ints);
-  if (uints.length > 0) intBits = ints.length > 0 ? Math.max(intBits, maxBits(uints) * 2) : maxBits(uints);
-  if (intBits > 64) return "float64";
-  if (floats.length === 0) return ints.length > 0 ? `int${intBits}` : `uint${intBits}`;
-  const f = maxBits(floats);
-  if (ints.length === 0 && uints.length === 0) return `float${f}`;
-  if (intBits <= 8 && f >= 16) return `float${Math.max(f, 16)}`;
-  if (intBits <= 16 && f >= 32) return `float${f}`;
-  return "float64";
+  const ordered = [
+    ...uniq.filter((d) => d.startsWith("float")),
+    ...uniq.filter((d) => !d.startsWith("float")),
+  ];
+  let result = ordered[0]!;
+  for (let i = 1; i < ordered.length; i++) result = promotePair(result, ordered[i]!);
+  return result;
 }
 
 /** Casts one JS/typed cell to a number for a numeric dtype; refuses what numpy refuses. */

@@ -75,6 +75,28 @@ export class DataFrame {
     return rows;
   }
 
+  /**
+   * The frame as JSON records, as pandas' `to_json(orient="records")`: one object per row, NaN as null,
+   * datetimes as epoch milliseconds (pandas' default `date_format="epoch"`), int64 as numbers.
+   * So `JSON.stringify(frame)` gives what Python prints for the same frame.
+   */
+  toJSON(): Record<string, unknown>[] {
+    const rows = this.toRecords();
+    for (const c of this.#columns) {
+      if (c.dtype !== "datetime64[ns]" && c.dtype !== "object") continue;
+      for (const row of rows) {
+        const v = row[c.name];
+        if (v instanceof Date) row[c.name] = v.getTime();
+      }
+    }
+    return rows;
+  }
+
+  /** `console.log(frame)` / `util.inspect`: the first and last rows as pandas prints them, and the size. */
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return formatFrame(this);
+  }
+
   /** Build a frame from named value arrays; dtypes are inferred as pandas would. */
   static fromColumns(columns: Record<string, ColumnValues> | Map<string, ColumnValues>): DataFrame {
     const entries = columns instanceof Map ? [...columns.entries()] : Object.entries(columns);
@@ -101,6 +123,54 @@ export function columnsOfRecords(records: readonly Record<string, unknown>[]): M
     }
   });
   return cols;
+}
+
+/** Rows shown by `util.inspect` before and after the "..." line (pandas shows 5 and 5 when truncating). */
+const INSPECT_EDGE_ROWS = 5;
+
+function formatCell(values: ColumnValues, i: number, dtype: string): string {
+  const v = cellToJs(values, i, dtype);
+  if (v === null || v === undefined) return "None";
+  if (typeof v === "number") {
+    if (Number.isNaN(v)) return "NaN";
+    if (!Number.isFinite(v)) return v > 0 ? "inf" : "-inf";
+    return dtype.startsWith("float") && Number.isInteger(v) ? `${v}.0` : String(v);
+  }
+  if (typeof v === "boolean") return v ? "True" : "False";
+  if (typeof v === "string") return v.length > 50 ? `${v.slice(0, 47)}...` : v;
+  if (v instanceof Date)
+    return Number.isNaN(v.getTime()) ? "NaT" : v.toISOString().replace("T", " ").replace("Z", "");
+  if (v instanceof Uint8Array) return `b'…' (${v.length} bytes)`;
+  const json = JSON.stringify(v, (_k, x: unknown) => (typeof x === "bigint" ? Number(x) : x)) ?? String(v);
+  return json.length > 50 ? `${json.slice(0, 47)}...` : json;
+}
+
+/** pandas' text form of a frame: a header of column names, index-labelled rows (truncated), and the shape. */
+function formatFrame(df: DataFrame): string {
+  const n = df.numRows;
+  const cols = df.columnList;
+  if (cols.length === 0) return `Empty DataFrame\nColumns: []\nIndex: [${n} rows]`;
+  const shown =
+    n <= 2 * INSPECT_EDGE_ROWS
+      ? Array.from({ length: n }, (_, i) => i)
+      : [
+          ...Array.from({ length: INSPECT_EDGE_ROWS }, (_, i) => i),
+          -1,
+          ...Array.from({ length: INSPECT_EDGE_ROWS }, (_, i) => n - INSPECT_EDGE_ROWS + i),
+        ];
+  const index = shown.map((i) => (i < 0 ? "..." : String(i)));
+  const columns = cols.map((c) => {
+    const cells = shown.map((i) => (i < 0 ? "..." : formatCell(c.values, i, c.dtype)));
+    const width = Math.max(c.name.length, ...cells.map((x) => x.length));
+    return { header: c.name.padStart(width), cells: cells.map((x) => x.padStart(width)) };
+  });
+  const indexWidth = Math.max(0, ...index.map((x) => x.length));
+  const lines = [`${" ".repeat(indexWidth)}  ${columns.map((c) => c.header).join("  ")}`];
+  shown.forEach((_, r) => {
+    lines.push(`${index[r]!.padEnd(indexWidth)}  ${columns.map((c) => c.cells[r]).join("  ")}`);
+  });
+  lines.push("", `[${n} rows x ${cols.length} columns]`);
+  return lines.join("\n");
 }
 
 function cellToJs(values: ColumnValues, i: number, dtype?: string): unknown {

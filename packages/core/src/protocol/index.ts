@@ -28,6 +28,7 @@ export {
 } from "./parse.js";
 export {
   type ColSpecJson,
+  describeSchemaView,
   type InputSchemaView,
   type InputSpecJson,
   inputSchemaView,
@@ -35,6 +36,7 @@ export {
   paramSchemaView,
   type SchemaSource,
   type ScoringSchemas,
+  signatureSpecs,
   type TensorSpecJson,
 } from "./schema-view.js";
 export {

@@ -97,6 +97,29 @@ export function paramSchemaView(source: SchemaSource): ParamSpecJson[] | undefin
   return list.map((s) => plainSpec(s) as unknown as ParamSpecJson);
 }
 
+/**
+ * The specs of one signature block (`inputs`, `outputs` or `params`), as plain JSON, for code that describes a
+ * model (v2 metadata, OpenAPI, `pyfunc info`, flavors reading their own signature): undefined when the block is
+ * absent or is not a JSON list (a damaged MLmodel describes as "no schema" instead of failing).
+ */
+export function signatureSpecs(source: SchemaSource): InputSpecJson[] | undefined {
+  try {
+    const list = toList(source, "inputs");
+    return list?.map((s) => plainSpec(s) as unknown as InputSpecJson);
+  } catch {
+    return undefined;
+  }
+}
+
+/** `inputSchemaView` for describing a model: undefined instead of an error when the block is not valid JSON. */
+export function describeSchemaView(source: SchemaSource): InputSchemaView | undefined {
+  try {
+    return inputSchemaView(source);
+  } catch {
+    return undefined;
+  }
+}
+
 /** The numpy dtype a spec casts to on the serving path (ColSpec DataType or TensorSpec dtype). */
 export function specNumpyType(spec: InputSpecJson): string {
   if (spec.type === "tensor") return (spec as TensorSpecJson)["tensor-spec"].dtype;
