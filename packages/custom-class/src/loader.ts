@@ -119,6 +119,7 @@ export async function implementationFor(
       return (await predict.apply(instance, args(await prepare(input), params))) as PyFuncOutput;
     },
     unwrap: () => instance,
+    unwrapPythonModel: () => instance,
   };
   const stream = instance.predictStream as Fn | undefined;
   if (typeof stream === "function") {

@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import {
   saveModel as coreSaveModel,
   MlflowException,
-  type Model,
+  Model,
   type Params,
   type PyFuncInput,
   type PyFuncOutput,
@@ -245,6 +245,11 @@ export async function saveModel(target: string, options: SaveCustomModelOptions)
           outputs: schemas.output ? schemaJsonFromStandardSchema(schemas.output, "output") : null,
           params: null,
         };
+        // As MLflow marks signatures from type hints: the row schema validates the input, so core must not
+        // re-split it by the column signature (a `z.record` row would otherwise become one string per column).
+        const typed = new Model();
+        typed.isSignatureFromTypeHint = true;
+        coreOptions.mlflowModel = typed;
       }
       if (options.inputExample !== undefined) {
         coreOptions.inputExample = options.inputExample;

@@ -7,6 +7,7 @@ export {
   type OrtType,
   pythonTypeName,
 } from "./convert.js";
+export { DEFAULT_ONNX_VERSION, getDefaultCondaEnv, getDefaultPipRequirements } from "./environment.js";
 export { checkExternalLocation, externalDataLocations } from "./external-data.js";
 export {
   FLAVOR_NAME,
@@ -18,7 +19,6 @@ export {
   resolveOnnxFile,
 } from "./plugin.js";
 export {
-  DEFAULT_ONNX_VERSION,
   defaultPipRequirements,
   inferOnnxSignature,
   type SaveOnnxModelOptions,

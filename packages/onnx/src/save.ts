@@ -12,8 +12,10 @@ import {
   TensorSpec,
 } from "@pyfunc/core";
 import "./runtime-check.js"; // first: a binding that cannot load says what to do
+import type { CondaEnv } from "@pyfunc/core/environment";
 import ort from "onnxruntime-node";
 import { numpyDTypeOf } from "./convert.js";
+import { DEFAULT_ONNX_VERSION, getDefaultPipRequirements } from "./environment.js";
 import { checkExternalLocation, externalDataLocations } from "./external-data.js";
 import { FLAVOR_NAME, MODEL_DATA_SUBPATH } from "./plugin.js";
 import {
@@ -23,9 +25,6 @@ import {
   validateSessionOptions,
 } from "./session.js";
 import { OnnxModelWrapper } from "./wrapper.js";
-
-/** `onnx_version` recorded when none is given (the Python `onnx` release pinned in requirements.txt). */
-export const DEFAULT_ONNX_VERSION = "1.17.0";
 
 export interface SaveOnnxModelOptions {
   /** Path of an `.onnx` file (external-data sidecars it references are copied too) or the model bytes. */
@@ -40,20 +39,19 @@ export interface SaveOnnxModelOptions {
   providers?: readonly string[];
   /** `onnx_version` in the flavor block and the `onnx==` pin (default DEFAULT_ONNX_VERSION). */
   onnxVersion?: string;
-  /** Replaces the default pip requirements (`onnx==…`, `onnxruntime==…`). */
-  pipRequirements?: string[];
-  /** Added to the default pip requirements. */
-  extraPipRequirements?: string[];
+  /** Replaces the default pip requirements (`onnx==…`, `onnxruntime==…`): a list or a requirements-file path. */
+  pipRequirements?: readonly string[] | string;
+  /** Added to the default pip requirements: a list or a requirements-file path. */
+  extraPipRequirements?: readonly string[] | string;
+  /** The whole conda environment: an object or a conda YAML file path (not with the pip options). */
+  condaEnv?: CondaEnv | string;
   codePaths?: string[];
   metadata?: Record<string, unknown>;
   pythonVersion?: string;
 }
 
-/** Default pip requirements: the onnx package and the onnxruntime release matching this onnxruntime-node. */
-export function defaultPipRequirements(onnxVersion = DEFAULT_ONNX_VERSION): string[] {
-  const ortVersion = ort.env.versions.node ?? ort.env.versions.common;
-  return [`onnx==${onnxVersion}`, ortVersion ? `onnxruntime==${ortVersion}` : "onnxruntime"];
-}
+/** The default pip requirements (kept name; MLflow's is `getDefaultPipRequirements`). */
+export const defaultPipRequirements = getDefaultPipRequirements;
 
 function specShape(shape: readonly (number | string)[]): number[] {
   return shape.map((d) => (typeof d === "number" && d >= 0 ? d : -1));
@@ -129,10 +127,6 @@ export async function saveModel(path: string, options: SaveOnnxModelOptions): Pr
   validateSessionOptions(sessionOptions);
   const providers = (options.providers ?? DEFAULT_MLFLOW_PROVIDERS).map(toPythonProviderName);
   const onnxVersion = options.onnxVersion ?? DEFAULT_ONNX_VERSION;
-  const pipRequirements = [
-    ...(options.pipRequirements ?? defaultPipRequirements(onnxVersion)),
-    ...(options.extraPipRequirements ?? []),
-  ];
   const source = options.onnxModel;
   if (typeof source !== "string" && !(source instanceof Uint8Array)) {
     throw MlflowException.invalidParameter(
@@ -180,7 +174,12 @@ export async function saveModel(path: string, options: SaveOnnxModelOptions): Pr
           providers,
         },
       },
-      pipRequirements,
+      defaultPipRequirements: getDefaultPipRequirements(onnxVersion),
+      ...(options.pipRequirements !== undefined ? { pipRequirements: options.pipRequirements } : {}),
+      ...(options.extraPipRequirements !== undefined
+        ? { extraPipRequirements: options.extraPipRequirements }
+        : {}),
+      ...(options.condaEnv !== undefined ? { condaEnv: options.condaEnv } : {}),
       ...(options.codePaths ? { codePaths: options.codePaths } : {}),
       ...(options.metadata ? { metadata: options.metadata } : {}),
       ...(options.pythonVersion ? { pythonVersion: options.pythonVersion } : {}),

@@ -165,7 +165,9 @@ export async function saveModel(target: string, options: SaveTfjsModelOptions): 
       pyfuncFlavorKey: "js_function",
       data: MODEL_DATA_DIR,
       // saved so that a load-time model config (or MLFLOW_PYFUNC_INFERENCE_CONFIG) can override it
-      modelConfig: { backend: "auto", ...rest.modelConfig },
+      // (a config file path is read by core's saveModel as it is)
+      modelConfig:
+        typeof rest.modelConfig === "string" ? rest.modelConfig : { backend: "auto", ...rest.modelConfig },
       flavor: {
         name: FLAVOR_NAME,
         config: {

@@ -51,6 +51,16 @@ function jsonCell(v: unknown, dtype: string): unknown {
   return v;
 }
 
+/** Bytes anywhere in a dict/list example become base64 text, as MLflow's NumpyEncoder writes `bytes`. */
+function bytesAsBase64(x: unknown): unknown {
+  if (x instanceof Uint8Array) return jsonCell(x, "object");
+  if (Array.isArray(x)) return x.map(bytesAsBase64);
+  if (x !== null && typeof x === "object" && Object.getPrototypeOf(x) === Object.prototype) {
+    return Object.fromEntries(Object.entries(x).map(([k, v]) => [k, bytesAsBase64(v)]));
+  }
+  return x;
+}
+
 function cellOf(c: Column, i: number): unknown {
   const v = (c.values as ArrayLike<unknown>)[i];
   if (c.dtype === "bool" && typeof v === "number") return v === 1;
@@ -141,9 +151,9 @@ export function prepareInputExample(example: PyFuncInput, params?: Params | null
       serving = { inputs: modelInput };
     } else {
       info.type = "json_object";
-      modelInput = input;
+      modelInput = bytesAsBase64(input);
       unifiedLlm = UNIFIED_LLM_KEYS.some((k) => Object.hasOwn(input, k));
-      serving = unifiedLlm ? { ...input } : { inputs: input };
+      serving = unifiedLlm ? { ...(modelInput as Record<string, unknown>) } : { inputs: modelInput };
     }
   } else if (Array.isArray(input)) {
     if (input.some((x) => isTensor(x))) {
@@ -153,14 +163,15 @@ export function prepareInputExample(example: PyFuncInput, params?: Params | null
       );
     }
     info.type = "json_object";
-    modelInput = input;
-    serving = { inputs: input };
+    modelInput = bytesAsBase64(input);
+    serving = { inputs: modelInput };
   } else if (
     typeof input === "number" ||
     typeof input === "string" ||
     typeof input === "boolean" ||
     typeof input === "bigint" ||
-    input instanceof Date
+    input instanceof Date ||
+    input instanceof Uint8Array
   ) {
     info.type = "json_object";
     modelInput = jsonCell(input, "object");

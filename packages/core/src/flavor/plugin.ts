@@ -12,8 +12,12 @@ export interface PyFuncImplementation {
   predictStream?(input: PyFuncInput, params?: Params): AsyncIterable<unknown>;
   /** Whether `predict` takes params; when false, params are dropped with a warning (as MLflow). Default true. */
   readonly acceptsParams?: boolean;
-  /** The flavor's raw model (an ORT session, a tfjs model, the user's instance …), for `PyFuncModel.unwrap()`. */
+  /** The flavor's raw model (an ORT session, a tfjs model, the user's instance …), for `PyFuncModel.getRawModel()`. */
   unwrap?(): unknown;
+  /** Preferred name of `unwrap` (MLflow's `get_raw_model`); used when both are present. */
+  getRawModel?(): unknown;
+  /** Custom-class models: the user's PythonModel instance, for `PyFuncModel.unwrapPythonModel()`. */
+  unwrapPythonModel?(): unknown;
   /** Release native resources (sessions, tensors). */
   close?(): void | Promise<void>;
 }

@@ -33,6 +33,8 @@ export interface LoadModelOptions {
   onWarning?: (message: string) => void;
 }
 
+/** `models:/m-…`: an MLflow 3 LoggedModel addressed by its ID (MLflow's `_parse_model_id_if_present`). */
+const MODEL_ID_URI = /^models:\/(m-[0-9a-f]{32})\/?$/;
 const URI_SCHEME = /^([a-zA-Z][a-zA-Z0-9+.-]*):/;
 
 /** The local directory for `uri`: plain paths and `file:` URIs directly, other schemes through resolveModelUri. */
@@ -140,7 +142,9 @@ export async function loadModel(uri: string, options: LoadModelOptions = {}): Pr
       "INTERNAL_ERROR",
     );
   }
+  const modelId = MODEL_ID_URI.exec(uri)?.[1] ?? null;
   return new PyFuncModel({
+    ...(modelId !== null ? { modelId } : {}),
     metadata,
     modelDir,
     modelConfig,

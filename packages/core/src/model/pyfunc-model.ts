@@ -3,6 +3,12 @@ import type { PyFuncImplementation } from "../flavor/plugin.js";
 import type { Params, PyFuncInput, PyFuncOutput } from "../inputs/model-input.js";
 import type { FlavorConfig, Model } from "../mlmodel/model.js";
 import { pyRepr } from "../schema/pyjson.js";
+import {
+  type PredictMethod,
+  type PredictStreamMethod,
+  predictMethodFor,
+  predictStreamMethodFor,
+} from "./predict-fn.js";
 import { castLeniently, enforceInput, enforceParamsFor, readSavedInputExample } from "./signature-bridge.js";
 
 /** Options of `predict` beyond MLflow's `(data, params)`. */
@@ -25,6 +31,8 @@ export interface PyFuncModelInit {
   pyfuncConfig: FlavorConfig;
   implementation: PyFuncImplementation;
   warn: (message: string) => void;
+  /** MLflow 3's model ID (from a `models:/m-…` URI or the MLmodel's `model_id`). */
+  modelId?: string | null;
 }
 
 /**
@@ -40,7 +48,11 @@ export class PyFuncModel {
   readonly flavorKey: string;
   /** True when the pyfunc block says `streamable: true` and the implementation has `predictStream`. */
   readonly isStreamable: boolean;
+  /** MLflow 3's LoggedModel ID (`PyFuncModel.model_id`), or null for models saved without one. */
+  readonly modelId: string | null;
   readonly #impl: PyFuncImplementation;
+  readonly #predictFn: PredictMethod;
+  readonly #predictStreamFn: PredictStreamMethod | undefined;
   readonly #warn: (message: string) => void;
   #closed = false;
 
@@ -52,8 +64,14 @@ export class PyFuncModel {
     this.flavorKey = init.flavorKey;
     this.#impl = init.implementation;
     this.#warn = init.warn;
-    this.isStreamable =
-      init.pyfuncConfig.streamable === true && typeof init.implementation.predictStream === "function";
+    this.modelId = init.modelId ?? init.metadata.modelId ?? null;
+    // As MLflow's PyFuncModel: `predict_fn` / `predict_stream_fn` name the implementation's methods.
+    this.#predictFn = predictMethodFor(init.implementation, init.pyfuncConfig);
+    this.#predictStreamFn =
+      init.pyfuncConfig.streamable === true
+        ? predictStreamMethodFor(init.implementation, init.pyfuncConfig)
+        : undefined;
+    this.isStreamable = this.#predictStreamFn !== undefined;
   }
 
   #prepare(
@@ -97,8 +115,8 @@ export class PyFuncModel {
   ): PyFuncOutput | Promise<PyFuncOutput> {
     const prepared = this.#prepare(input, params, options);
     return prepared.params === undefined
-      ? this.#impl.predict(prepared.data)
-      : this.#impl.predict(prepared.data, prepared.params);
+      ? this.#predictFn.call(this.#impl, prepared.data)
+      : this.#predictFn.call(this.#impl, prepared.data, prepared.params);
   }
 
   /**
@@ -106,7 +124,7 @@ export class PyFuncModel {
    * is not streamable; the input is checked against the signature when iteration starts.
    */
   predictStream(input: PyFuncInput, params?: Params): AsyncIterable<unknown> {
-    const stream = this.#impl.predictStream;
+    const stream = this.#predictStreamFn;
     if (!this.isStreamable || stream === undefined) {
       throw new MlflowException("This model does not support predict_stream method.", "BAD_REQUEST", {
         errorClass: "NOT_STREAMABLE",
@@ -126,9 +144,37 @@ export class PyFuncModel {
     };
   }
 
-  /** The flavor's raw model or the user's instance (MLflow `unwrap_python_model`). */
+  /**
+   * The flavor's raw model (MLflow `get_raw_model`): an ORT session, a Booster, a tfjs model, the user's
+   * PythonModel instance … Throws NOT_IMPLEMENTED when the flavor exposes none.
+   */
+  getRawModel(): unknown {
+    const raw = this.#impl.getRawModel ?? this.#impl.unwrap;
+    if (raw === undefined) {
+      throw new MlflowException(
+        "`get_raw_model` is not implemented by the underlying model",
+        "NOT_IMPLEMENTED",
+      );
+    }
+    return raw.call(this.#impl);
+  }
+
+  /**
+   * The user's PythonModel instance of a custom-class model (MLflow `unwrap_python_model`); other flavors have
+   * none and throw INVALID_PARAMETER_VALUE, as MLflow does.
+   */
+  unwrapPythonModel(): unknown {
+    const python = this.#impl.unwrapPythonModel?.call(this.#impl);
+    if (python === undefined || python === null) {
+      throw MlflowException.invalidParameter("Unable to retrieve base model object from pyfunc.");
+    }
+    return python;
+  }
+
+  /** The earlier name of `getRawModel` (kept as an alias); falls back to the implementation itself. */
   unwrap(): unknown {
-    return this.#impl.unwrap ? this.#impl.unwrap() : this.#impl;
+    const raw = this.#impl.getRawModel ?? this.#impl.unwrap;
+    return raw ? raw.call(this.#impl) : this.#impl;
   }
 
   /** The saved input example (`saved_input_example_info`), or undefined when the model has none. */

@@ -23,41 +23,6 @@ export const PYTHON_ENV_FILE_NAME = "python_env.yaml";
 export const REQUIREMENTS_FILE_NAME = "requirements.txt";
 export const NODE_ENV_FILE_NAME = "node_env.yaml";
 
-/** requirements.txt lines: `mlflow==<MLFLOW_VERSION>` first, then the given ones (duplicates of mlflow dropped). */
-export function pipRequirementsWithMlflow(pipRequirements: readonly string[] = []): string[] {
-  const others = pipRequirements.filter(
-    (r) => !/^mlflow(\[[^\]]*\])?\s*(==|>=|<=|~=|!=|<|>|$)/i.test(r.trim()),
-  );
-  const own = pipRequirements.find((r) => /^mlflow(\[[^\]]*\])?\s*(==|>=|<=|~=|!=|<|>|$)/i.test(r.trim()));
-  return [own ?? `mlflow==${MLFLOW_VERSION}`, ...others];
-}
-
-/** The three environment files MLflow writes beside MLmodel for a Python-loadable model. */
-export async function writePythonEnvFiles(
-  modelDir: string,
-  pipRequirements: readonly string[] = [],
-  pythonVersion = PYTHON_VERSION,
-): Promise<void> {
-  const reqs = pipRequirementsWithMlflow(pipRequirements);
-  const conda = {
-    channels: ["conda-forge"],
-    dependencies: [`python=${pythonVersion}`, `pip<=${PIP_VERSION}`, { pip: reqs }],
-    name: "mlflow-env",
-  };
-  await writeFile(
-    path.join(modelDir, CONDA_ENV_FILE_NAME),
-    yaml.dump(conda, { sortKeys: true, noArrayIndent: true, lineWidth: -1 }),
-    "utf8",
-  );
-  // python_env.yaml keeps MLflow's key order (python, build_dependencies, dependencies), unsorted.
-  const pythonEnv =
-    `python: ${pythonVersion}\n` +
-    `build_dependencies:\n- pip==${PIP_VERSION}\n- setuptools==${SETUPTOOLS_VERSION}\n- wheel==${WHEEL_VERSION}\n` +
-    "dependencies:\n- -r requirements.txt\n";
-  await writeFile(path.join(modelDir, PYTHON_ENV_FILE_NAME), pythonEnv, "utf8");
-  await writeFile(path.join(modelDir, REQUIREMENTS_FILE_NAME), reqs.join("\n"), "utf8");
-}
-
 /**
  * The `version` of the package.json at `manifestUrl` (e.g. `new URL("../package.json", import.meta.url)` from a
  * package's dist/), or "0.0.0" when it cannot be read. Flavor packages record it in the models they save.

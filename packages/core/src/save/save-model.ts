@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { cp, lstat, mkdir, readdir, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
+import { type ModelConfigSource, resolveModelConfigSource } from "../config/model-config.js";
 import { MlflowException } from "../errors/mlflow-exception.js";
 import { npmPackageOf } from "../flavor/discovery.js";
 import { JS_PYFUNC_FLAVOR_NAME, PYFUNC_FLAVOR_NAME, type PyFuncFlavorKey } from "../flavor/select.js";
@@ -22,8 +23,21 @@ import {
   PYTHON_ENV_FILE_NAME,
   PYTHON_VERSION,
   writeNodeEnvFile,
-  writePythonEnvFiles,
 } from "./env.js";
+import {
+  type CondaEnv,
+  processPythonEnv,
+  validateEnvArguments,
+  writeProcessedPythonEnv,
+} from "./python-env.js";
+import {
+  type AuthPolicy,
+  authPolicyDict,
+  type PromptReference,
+  promptUris,
+  type ResourcesSource,
+  resolveResources,
+} from "./resources.js";
 import { inferSignatureFor, saveExampleFiles } from "./signature-bridge.js";
 
 /** Anything with MLflow's signature dict form: a ModelSignature (its `toDict()`) or the raw dict. */
@@ -49,11 +63,30 @@ export interface SaveModelOptions {
   inputExampleParams?: Params;
   /** With an inputExample and no signature: infer outputs by calling this on the example (MLflow runs the model). */
   predictForSignature?: (example: PyFuncInput) => Promise<PyFuncOutput>;
-  /** Written as the pyfunc block's `config`. */
-  modelConfig?: Record<string, unknown>;
+  /** Written as the pyfunc block's `config`: an object, or a YAML/JSON file path read at save time. */
+  modelConfig?: ModelConfigSource;
   metadata?: Record<string, unknown>;
-  /** Python-loadable models: extra lines for requirements.txt / conda.yaml (mlflow is pinned automatically). */
-  pipRequirements?: string[];
+  /**
+   * Python-loadable models: the flavor's own requirements (MLflow's `get_default_pip_requirements()`), used
+   * unless `pipRequirements` or `condaEnv` replaces them. mlflow is pinned automatically.
+   */
+  defaultPipRequirements?: readonly string[];
+  /** Replaces the default requirements: a list or a requirements-file path (`-r` inlined, `-c` → constraints.txt). */
+  pipRequirements?: readonly string[] | string;
+  /** Added to the default requirements: a list or a requirements-file path. */
+  extraPipRequirements?: readonly string[] | string;
+  /** The whole conda environment: an object or a conda YAML file path (MLflow `conda_env`). */
+  condaEnv?: CondaEnv | string;
+  /** Add to this existing Model (MLflow `mlflow_model`) instead of a new one; it is returned. */
+  mlflowModel?: Model;
+  /** Resources the model uses (MLflow `resources`): a list or a YAML file in MLmodel's form. */
+  resources?: ResourcesSource;
+  /** MLflow `auth_policy` (not together with `resources`). */
+  authPolicy?: AuthPolicy;
+  /** Prompts the model uses (`prompts:/name/version` URIs or `{name, version}`), written as MLmodel `prompts`. */
+  prompts?: readonly PromptReference[];
+  /** Base directory of relative env/config/resource file paths (default the cwd). */
+  cwd?: string;
   /** Files or directories copied under `code/` and recorded as `code`. */
   codePaths?: string[];
   /** `python_version` for python_function blocks and env files (default PYTHON_VERSION). */
@@ -73,8 +106,24 @@ export type AddToModelOptions = Omit<
   | "predictForSignature"
   | "codePaths"
   | "pipRequirements"
+  | "extraPipRequirements"
+  | "defaultPipRequirements"
+  | "mlflowModel"
+  | "resources"
+  | "authPolicy"
+  | "prompts"
+  | "cwd"
   | "onWarning"
->;
+  | "modelConfig"
+  | "condaEnv"
+> & {
+  /** Written as the pyfunc block's `config`. */
+  modelConfig?: Record<string, unknown>;
+  /** The conda env file name recorded in the block's `env` (MLflow's `conda_env` argument of add_to_model). */
+  condaEnv?: string;
+  /** The python_env.yaml file name recorded in the block's `env.virtualenv` (MLflow's `python_env`). */
+  pythonEnv?: string;
+};
 
 function signatureDictOf(signature: SignatureInput): SignatureDict {
   const raw =
@@ -108,7 +157,10 @@ export function addToModel(model: Model, options: AddToModelOptions): Model {
   block.loader_module = options.loaderModule;
   if (key === PYFUNC_FLAVOR_NAME) {
     block.python_version = options.pythonVersion ?? PYTHON_VERSION;
-    block.env = { conda: CONDA_ENV_FILE_NAME, virtualenv: PYTHON_ENV_FILE_NAME };
+    block.env = {
+      conda: options.condaEnv ?? CONDA_ENV_FILE_NAME,
+      virtualenv: options.pythonEnv ?? PYTHON_ENV_FILE_NAME,
+    };
   } else {
     block.node_version = process.versions.node;
     block.env = { node: NODE_ENV_FILE_NAME };
@@ -171,6 +223,13 @@ export async function saveModel(target: string, options: SaveModelOptions): Prom
   await mkdir(tmp);
   try {
     const key = options.pyfuncFlavorKey ?? PYFUNC_FLAVOR_NAME;
+    const cwd = options.cwd ?? process.cwd();
+    validateEnvArguments(options);
+    if (options.resources !== undefined && options.authPolicy !== undefined) {
+      throw MlflowException.invalidParameter("Only one of `resources`, and `auth_policy` can be specified.");
+    }
+    const modelConfig =
+      options.modelConfig === undefined ? undefined : await resolveModelConfigSource(options.modelConfig);
     const warn = options.onWarning ?? ((m: string) => process.emitWarning(m, { type: "PyfuncWarning" }));
     let code = options.code;
     if (options.codePaths && options.codePaths.length > 0) {
@@ -190,11 +249,15 @@ export async function saveModel(target: string, options: SaveModelOptions): Prom
     }
     if (options.writeFiles) await options.writeFiles(tmp);
 
-    const model = new Model();
+    // As MLflow's `mlflow_model` argument: the given Model keeps what it has (run_id, artifact_path …).
+    const model = options.mlflowModel ?? new Model();
     const now = new Date();
-    model.utcTimeCreated = formatUtcTimeCreated(now, Number(process.hrtime.bigint() % 1000n));
+    model.utcTimeCreated ??= formatUtcTimeCreated(now, Number(process.hrtime.bigint() % 1000n));
     model.mlflowVersion = MLFLOW_VERSION;
-    model.modelUuid = randomUUID().replaceAll("-", "");
+    model.modelUuid ??= randomUUID().replaceAll("-", "");
+    if (options.resources !== undefined) model.resources = resolveResources(options.resources, cwd);
+    if (options.authPolicy !== undefined) model.authPolicy = authPolicyDict(options.authPolicy);
+    if (options.prompts !== undefined) model.prompts = promptUris(options.prompts);
 
     let signature = options.signature ?? null;
     if (options.inputExample !== undefined) {
@@ -213,7 +276,8 @@ export async function saveModel(target: string, options: SaveModelOptions): Prom
         );
       }
     }
-    addToModel(model, { ...options, code, signature });
+    const { condaEnv: _condaEnv, modelConfig: _config, ...blockOptions } = options;
+    addToModel(model, { ...blockOptions, code, signature, ...(modelConfig ? { modelConfig } : {}) });
 
     const block = model.flavors[key] as FlavorConfig;
     checkPyfuncPaths(tmp, block, key);
@@ -228,7 +292,9 @@ export async function saveModel(target: string, options: SaveModelOptions): Prom
     if (size > 0) model.modelSizeBytes = size;
     await model.save(path.join(tmp, MLMODEL_FILE_NAME));
     if (key === PYFUNC_FLAVOR_NAME) {
-      await writePythonEnvFiles(tmp, options.pipRequirements ?? [], options.pythonVersion ?? PYTHON_VERSION);
+      const pythonVersion = options.pythonVersion ?? PYTHON_VERSION;
+      const env = processPythonEnv(options.defaultPipRequirements ?? [], options, { cwd, pythonVersion });
+      await writeProcessedPythonEnv(tmp, env, pythonVersion);
     } else {
       await writeNodeEnvFile(
         tmp,

@@ -19,8 +19,20 @@ export interface FakeMlflowServer {
   aliases: Map<string, string>;
   loggedModels: Map<
     string,
-    { model_id: string; name: string; artifact_uri: string; source_run_id: string; experiment_id: string }
+    {
+      model_id: string;
+      name: string;
+      artifact_uri: string;
+      source_run_id: string;
+      experiment_id: string;
+      status?: string;
+      model_type?: string;
+      tags?: { key: string; value: string }[];
+      params?: { key: string; value: string }[];
+    }
   >;
+  /** Model outputs recorded with `runs/outputs` (MLflow 3), by run ID. */
+  runOutputs: Map<string, { model_id: string; step: number }[]>;
   requests: { method: string; path: string; auth?: string }[];
   /** When set, every request needs `Authorization: Bearer <token>` (401 without, 403 with a wrong one). */
   token?: string;
@@ -46,7 +58,16 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-export async function startFakeMlflowServer(): Promise<FakeMlflowServer> {
+export interface FakeMlflowServerOptions {
+  /** 3 serves MLflow 3's logged-models create / params / finalize and runs/outputs; 2 (default) answers them 404. */
+  mlflowVersion?: 2 | 3;
+}
+
+export async function startFakeMlflowServer(
+  options: FakeMlflowServerOptions = {},
+): Promise<FakeMlflowServer> {
+  const mlflow3 = options.mlflowVersion === 3;
+  let modelCounter = 0;
   const artifactRoot = await mkdtemp(join(tmpdir(), "fake-mlflow-"));
   let runCounter = 0;
   let pollCount = 0;
@@ -55,6 +76,7 @@ export async function startFakeMlflowServer(): Promise<FakeMlflowServer> {
     versions: new Map(),
     aliases: new Map(),
     loggedModels: new Map(),
+    runOutputs: new Map(),
     requests: [],
     truncate: new Set<string>(),
     pendingPolls: 0,
@@ -216,6 +238,32 @@ export async function startFakeMlflowServer(): Promise<FakeMlflowServer> {
         list.push(v);
         return send(res, 200, { model_version: { name: body.name, ...v } });
       }
+      case "POST /api/2.0/mlflow/logged-models": {
+        if (!mlflow3) break;
+        const id = `m-${String(++modelCounter).padStart(32, "0")}`;
+        const experimentId = String(body.experiment_id ?? "0");
+        const model = {
+          model_id: id,
+          name: String(body.name ?? ""),
+          experiment_id: experimentId,
+          artifact_uri: `mlflow-artifacts:/${experimentId}/models/${id}/artifacts`,
+          source_run_id: String(body.source_run_id ?? ""),
+          status: "LOGGED_MODEL_PENDING",
+          model_type: body.model_type,
+          tags: body.tags ?? [],
+          params: body.params ?? [],
+        };
+        state.loggedModels.set(id, model);
+        return send(res, 200, { model: { info: model, data: { params: model.params } } });
+      }
+      case "POST /api/2.0/mlflow/runs/outputs": {
+        if (!mlflow3) break;
+        if (!state.runs.get(body.run_id)) return notFound(res, "no run");
+        const list = state.runOutputs.get(body.run_id) ?? [];
+        list.push(...(body.models ?? []));
+        state.runOutputs.set(body.run_id, list);
+        return send(res, 200, {});
+      }
       case "POST /api/2.0/mlflow/logged-models/search": {
         const models = [...state.loggedModels.values()].filter(
           (m) =>
@@ -230,12 +278,20 @@ export async function startFakeMlflowServer(): Promise<FakeMlflowServer> {
           if (!model) return notFound(res, `Logged model ${m[1]} not found`);
           return send(res, 200, { model: { info: model } });
         }
+        if (m && req.method === "PATCH" && mlflow3) {
+          const model = state.loggedModels.get(m[1]!);
+          if (!model) return notFound(res, `Logged model ${m[1]} not found`);
+          model.status = String(body.status);
+          return send(res, 200, { model: { info: model } });
+        }
         return send(res, 404, {
           error_code: "ENDPOINT_NOT_FOUND",
           message: `No endpoint ${req.method} ${path}`,
         });
       }
     }
+    // MLflow 2 has no logged-models endpoints.
+    return send(res, 404, { error_code: "ENDPOINT_NOT_FOUND", message: `No endpoint ${req.method} ${path}` });
   };
 
   const server: Server = createServer((req, res) => {

@@ -22,18 +22,97 @@ export interface LogModelOptions {
   /** Seconds to wait for the registered version to be READY (MLflow's await_registration_for, default 300). */
   awaitRegistrationFor?: number;
   tracking?: TrackingConfig;
+  /** MLflow 3's `name` of the LoggedModel (default: `artifactPath`, else "model"). */
+  name?: string;
+  /** MLflow 3: params and tags of the LoggedModel, its `model_type`, and the run `step` it is recorded at. */
+  params?: Record<string, string | number | boolean>;
+  tags?: Record<string, string>;
+  modelType?: string;
+  step?: number;
+  /** MLflow 3: log into this existing (pending) LoggedModel instead of creating one. */
+  modelId?: string;
 }
 
+/** What MLflow's `ModelInfo` carries. `modelId` is null when the server is MLflow 2 (run-artifact layout). */
 export interface LoggedModelInfo {
   runId: string;
   artifactUri: string;
   modelUri: string;
+  modelId: string | null;
+  artifactPath: string;
+  flavors: Record<string, unknown>;
+  signature: unknown;
+  modelUuid: string | null;
+  utcTimeCreated: string | null;
   registeredModelVersion?: { name: string; version: string; status: string };
 }
 
 interface RunInfo {
   run_id?: string;
   artifact_uri?: string;
+  experiment_id?: string;
+}
+
+interface LoggedModelRecord {
+  model_id: string;
+  artifact_uri: string;
+}
+
+/**
+ * The LoggedModel to log into: the given `modelId`, or one created with `logged-models` (MLflow 3's
+ * `create_logged_model`). Undefined when the server has no logged-models endpoint (MLflow 2).
+ */
+async function loggedModelFor(
+  client: MlflowHttpClient,
+  options: LogModelOptions,
+  runId: string,
+  experimentId: string,
+  artifactPath: string,
+): Promise<LoggedModelRecord | undefined> {
+  const check = (info: Partial<LoggedModelRecord> | undefined): LoggedModelRecord => {
+    if (!info?.model_id || !info.artifact_uri) {
+      throw new MlflowException(
+        "The tracking server returned a logged model without an artifact URI.",
+        "INTERNAL_ERROR",
+      );
+    }
+    return { model_id: info.model_id, artifact_uri: info.artifact_uri };
+  };
+  if (options.modelId !== undefined) {
+    const body = await client.callJson<{ model?: { info?: Partial<LoggedModelRecord> } }>(
+      "GET",
+      `/api/2.0/mlflow/logged-models/${encodeURIComponent(options.modelId)}`,
+    );
+    return check(body.model?.info);
+  }
+  const pairs = (record: Record<string, unknown> | undefined) =>
+    Object.entries(record ?? {}).map(([key, value]) => ({ key, value: String(value) }));
+  try {
+    const body = await client.callJson<{ model?: { info?: Partial<LoggedModelRecord> } }>(
+      "POST",
+      "/api/2.0/mlflow/logged-models",
+      {
+        body: {
+          experiment_id: experimentId,
+          name: options.name ?? artifactPath,
+          source_run_id: runId,
+          ...(options.modelType !== undefined ? { model_type: options.modelType } : {}),
+          params: pairs(options.params),
+          tags: pairs(options.tags),
+        },
+      },
+    );
+    return check(body.model?.info);
+  } catch (error) {
+    // An MLflow 2 server answers an unknown route with 404 (ENDPOINT_NOT_FOUND, or a plain 404 page).
+    if (
+      error instanceof MlflowException &&
+      (error.errorCode === "ENDPOINT_NOT_FOUND" || error.errorCode === "RESOURCE_DOES_NOT_EXIST")
+    ) {
+      return undefined;
+    }
+    throw error;
+  }
 }
 
 async function listLocalFiles(dir: string): Promise<string[]> {
@@ -53,7 +132,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export async function logModel(options: LogModelOptions): Promise<LoggedModelInfo> {
   const config = options.tracking ?? trackingConfigFromEnv();
   const client = new MlflowHttpClient(config.trackingUri, config);
-  const artifactPath = options.artifactPath ?? "model";
+  const artifactPath = options.artifactPath ?? options.name ?? "model";
   const mlmodelText = await readFile(join(options.modelDir, "MLmodel"), "utf8").catch(() => {
     throw MlflowException.notFound(`'${options.modelDir}' is not a saved model directory (no MLmodel file).`);
   });
@@ -84,12 +163,25 @@ export async function logModel(options: LogModelOptions): Promise<LoggedModelInf
       "INTERNAL_ERROR",
     );
 
-  const artifactUri = joinUri(run.artifact_uri, artifactPath);
-  const utcTime = new Date().toISOString().replace("T", " ").replace("Z", "");
   const mlmodel = (yaml.load(mlmodelText, { schema: yaml.CORE_SCHEMA }) ?? {}) as Record<string, unknown>;
   mlmodel.run_id = runId;
-  mlmodel.artifact_path = artifactPath;
-  mlmodel.utc_time_created ??= utcTime;
+  mlmodel.utc_time_created ??= new Date().toISOString().replace("T", " ").replace("Z", "");
+  // MLflow 3: a LoggedModel holds the files; MLflow 2 servers have no such endpoint and get the run layout.
+  const logged = await loggedModelFor(
+    client,
+    options,
+    runId,
+    run.experiment_id ?? options.experimentId ?? "0",
+    artifactPath,
+  );
+  const artifactUri = logged ? logged.artifact_uri : joinUri(run.artifact_uri, artifactPath);
+  if (logged) {
+    mlmodel.artifact_path = logged.artifact_uri;
+    mlmodel.model_id = logged.model_id;
+    mlmodel.model_uuid = logged.model_id;
+  } else {
+    mlmodel.artifact_path = artifactPath;
+  }
 
   const staging = await mkdtemp(join(tmpdir(), "pyfunc-log-"));
   try {
@@ -108,20 +200,38 @@ export async function logModel(options: LogModelOptions): Promise<LoggedModelInf
   await client.callJson("POST", "/api/2.0/mlflow/runs/log-model", {
     body: { run_id: runId, model_json: JSON.stringify(mlmodel) },
   });
+  if (logged) {
+    await client.callJson("POST", "/api/2.0/mlflow/runs/outputs", {
+      body: { run_id: runId, models: [{ model_id: logged.model_id, step: options.step ?? 0 }] },
+    });
+    await client.callJson("PATCH", `/api/2.0/mlflow/logged-models/${encodeURIComponent(logged.model_id)}`, {
+      body: { model_id: logged.model_id, status: "LOGGED_MODEL_READY" },
+    });
+  }
   if (createdRun) {
     await client.callJson("POST", "/api/2.0/mlflow/runs/update", {
       body: { run_id: runId, status: "FINISHED", end_time: Date.now() },
     });
   }
 
-  const info: LoggedModelInfo = { runId, artifactUri, modelUri: `runs:/${runId}/${artifactPath}` };
+  const info: LoggedModelInfo = {
+    runId,
+    artifactUri,
+    modelUri: logged ? `models:/${logged.model_id}` : `runs:/${runId}/${artifactPath}`,
+    modelId: logged ? logged.model_id : null,
+    artifactPath: logged ? logged.artifact_uri : artifactPath,
+    flavors: (mlmodel.flavors ?? {}) as Record<string, unknown>,
+    signature: mlmodel.signature ?? null,
+    modelUuid: typeof mlmodel.model_uuid === "string" ? mlmodel.model_uuid : null,
+    utcTimeCreated: typeof mlmodel.utc_time_created === "string" ? mlmodel.utc_time_created : null,
+  };
   if (options.registeredModelName) {
     info.registeredModelVersion = await registerModelVersion(
       client.baseUrl === (config.registryUri ?? config.trackingUri)
         ? client
         : new MlflowHttpClient(config.registryUri!, config),
       options.registeredModelName,
-      artifactUri,
+      logged ? `models:/${logged.model_id}` : artifactUri,
       runId,
       options.awaitRegistrationFor ?? 300,
     );
@@ -201,6 +311,12 @@ const LOG_OPTION_KEYS = [
   "registeredModelName",
   "awaitRegistrationFor",
   "tracking",
+  "name",
+  "params",
+  "tags",
+  "modelType",
+  "step",
+  "modelId",
 ] as const satisfies readonly (keyof LogModelOptions)[];
 
 /** A flavor's `logModel` options: its own save options plus where and how to log. */

@@ -87,6 +87,37 @@ export abstract class ResponsesAgent extends PyFuncModelBase {
   static createReasoningItem = createReasoningItem;
   static createTextDelta = createTextDelta;
   static createAnnotationAdded = createAnnotationAdded;
+  static createMcpApprovalRequestItem = createMcpApprovalRequestItem;
+  static createMcpApprovalResponseItem = createMcpApprovalResponseItem;
+  static responsesAgentOutputReducer = responsesAgentOutputReducer;
+
+  // MLflow's helpers are methods, so agent code calls them as `self.create_text_output_item(...)`.
+  createTextOutputItem(...args: Parameters<typeof createTextOutputItem>): ResponseOutputMessage {
+    return createTextOutputItem(...args);
+  }
+  createFunctionCallItem(...args: Parameters<typeof createFunctionCallItem>): ResponseFunctionToolCall {
+    return createFunctionCallItem(...args);
+  }
+  createFunctionCallOutputItem(...args: Parameters<typeof createFunctionCallOutputItem>): FunctionCallOutput {
+    return createFunctionCallOutputItem(...args);
+  }
+  createReasoningItem(...args: Parameters<typeof createReasoningItem>): ResponseReasoningItem {
+    return createReasoningItem(...args);
+  }
+  createTextDelta(...args: Parameters<typeof createTextDelta>): ResponsesAgentStreamEvent {
+    return createTextDelta(...args);
+  }
+  createAnnotationAdded(...args: Parameters<typeof createAnnotationAdded>): ResponsesAgentStreamEvent {
+    return createAnnotationAdded(...args);
+  }
+  createMcpApprovalRequestItem(...args: Parameters<typeof createMcpApprovalRequestItem>): McpApprovalRequest {
+    return createMcpApprovalRequestItem(...args);
+  }
+  createMcpApprovalResponseItem(
+    ...args: Parameters<typeof createMcpApprovalResponseItem>
+  ): McpApprovalResponse {
+    return createMcpApprovalResponseItem(...args);
+  }
 }
 Object.defineProperty(ResponsesAgent.prototype, AGENT_KIND, { value: "responses" });
 

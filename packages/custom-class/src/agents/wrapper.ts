@@ -167,5 +167,6 @@ export function agentImplementation(
       })();
     },
     unwrap: () => instance,
+    unwrapPythonModel: () => instance,
   };
 }
