@@ -10,8 +10,8 @@ export {
   type PredictOptions,
 } from "./booster.js";
 export { assertFiniteForDMatrix, type FeatureMatrix, toFeatureMatrix } from "./convert.js";
-export { toForestModel } from "./forest-model.js";
 export { getDefaultCondaEnv, getDefaultPipRequirements } from "./environment.js";
+export { toForestModel } from "./forest-model.js";
 export { type ModelFormat, readModel, sniffFormat } from "./io/sniff.js";
 export { logModel } from "./log-model.js";
 export type { DenseMatrix, MatrixLike } from "./matrix.js";
