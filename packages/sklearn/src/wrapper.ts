@@ -64,38 +64,56 @@ export class SklearnPyFuncModel implements PyFuncImplementation {
    * with workers enabled and a batch of at least 4096 rows; otherwise computes synchronously.
    */
   predict(input: PyFuncInput, _params?: Params): Tensor | Promise<Tensor> {
+    return this.#run(this.predictFn, input);
+  }
+
+  // The wrapper's other methods, as MLflow's _SklearnModelWrapper has them: core's PyFuncModel calls the one the
+  // pyfunc block's `predict_fn` names (`getattr(model_impl, predict_fn)`).
+  predictProba(input: PyFuncInput, _params?: Params): Tensor | Promise<Tensor> {
+    return this.#run("predict_proba", input);
+  }
+
+  predictLogProba(input: PyFuncInput, _params?: Params): Tensor | Promise<Tensor> {
+    return this.#run("predict_log_proba", input);
+  }
+
+  predictJointLogProba(input: PyFuncInput, _params?: Params): Tensor | Promise<Tensor> {
+    return this.#run("predict_joint_log_proba", input);
+  }
+
+  score(input: PyFuncInput, _params?: Params): Tensor | Promise<Tensor> {
+    return this.#run("score", input);
+  }
+
+  #run(fn: PredictFn, input: PyFuncInput): Tensor | Promise<Tensor> {
+    if (fn !== "score" && !this.estimator.hasMethod(PREDICT_FNS[fn])) {
+      throw new MlflowException(
+        `${this.estimator.shortName} has no ${fn} method.`,
+        "INVALID_PARAMETER_VALUE",
+      );
+    }
     const x = toSklearnInput(input);
-    if (this.workers > 1 && x.rows >= MIN_ASYNC_ROWS && this.predictFn !== "score") {
+    if (this.workers > 1 && x.rows >= MIN_ASYNC_ROWS && fn !== "score") {
       const e = this.estimator;
       const tree =
         e instanceof TreeModel ? e : e instanceof Pipeline && e.final instanceof TreeModel ? e.final : null;
       if (tree !== null) {
         const xt = tree === e ? x : (e as Pipeline).preprocess(x);
-        const method = this.#method(tree);
+        const method = methodOf(tree, fn);
         return tree.callAsync(method, xt, this.workers).then(toOutput);
       }
     }
-    return this.predictSync(x);
-  }
-
-  #method(e: Estimator): (x: Data) => NdArray | Dense {
-    switch (this.predictFn) {
-      case "predict":
-        return e.predict!;
-      case "predict_proba":
-        return e.predictProba!;
-      case "predict_log_proba":
-        return e.predictLogProba!;
-      default:
-        return e.predictJointLogProba!;
-    }
+    return this.#runSync(fn, x);
   }
 
   /** The same prediction, always on the calling thread. */
   predictSync(input: PyFuncInput | Data, _params?: Params): Tensor {
-    const x = isData(input) ? input : toSklearnInput(input);
+    return this.#runSync(this.predictFn, isData(input) ? input : toSklearnInput(input));
+  }
+
+  #runSync(fn: PredictFn, x: Data): Tensor {
     const e = this.estimator;
-    switch (this.predictFn) {
+    switch (fn) {
       case "predict":
         return toTensor(e.predict!(x));
       case "predict_proba":
@@ -119,6 +137,19 @@ export class SklearnPyFuncModel implements PyFuncImplementation {
   async close(): Promise<void> {
     const c = (this.estimator as unknown as { close?: () => Promise<void> }).close;
     if (typeof c === "function") await c.call(this.estimator);
+  }
+}
+
+function methodOf(e: Estimator, fn: Exclude<PredictFn, "score">): (x: Data) => NdArray | Dense {
+  switch (fn) {
+    case "predict":
+      return e.predict!;
+    case "predict_proba":
+      return e.predictProba!;
+    case "predict_log_proba":
+      return e.predictLogProba!;
+    default:
+      return e.predictJointLogProba!;
   }
 }
 
