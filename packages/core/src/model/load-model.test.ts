@@ -289,9 +289,8 @@ describe("loading directories written by Python MLflow", () => {
     }
   });
 
-  it("says sklearn, a cloudpickled PythonModel, models-from-code and a custom loader are Python-only", async () => {
+  it("says a cloudpickled PythonModel, models-from-code and a custom loader are Python-only", async () => {
     const cases: Array<[string, string]> = [
-      ["sklearn-pipeline", "skl2onnx"],
       ["pyfunc-python-model", "python_model.pkl"],
       ["pyfunc-function", "cloudpickled"],
       ["pyfunc-models-from-code", "model_code.py"],
@@ -308,7 +307,7 @@ describe("loading directories written by Python MLflow", () => {
     }
   });
 
-  it("names @pyfunc/onnx and @pyfunc/xgboost for ONNX and XGBoost models when they are not installed", async () => {
+  it("names @pyfunc/onnx, @pyfunc/xgboost and @pyfunc/sklearn for their models when they are not installed", async () => {
     const onnx = await loadError(await fixtureDir("onnx-mlp-tensor"), {
       registry: new FlavorRegistry(),
       discoveryBases: [root],
@@ -319,6 +318,11 @@ describe("loading directories written by Python MLflow", () => {
       discoveryBases: [root],
     });
     expect(xgb.message).toContain("npm install @pyfunc/xgboost");
+    const sklearn = await loadError(await fixtureDir("sklearn-pipeline"), {
+      registry: new FlavorRegistry(),
+      discoveryBases: [root],
+    });
+    expect(sklearn.message).toContain("npm install @pyfunc/sklearn");
   });
 
   it("loads a python_function model through a registered plugin and keeps its metadata", async () => {

@@ -647,7 +647,13 @@ export class ParamSpec {
     if (shape !== null && shape !== undefined && !Array.isArray(shape)) {
       throw MlflowException.invalidParameter(`ParamSpec shape must be None or a list, got ${pyStr(shape)}`);
     }
-    this.shape = shape === null || shape === undefined ? null : [...shape].map(Number);
+    // MLflow accepts only None or (-1,) later on; anything but numbers is refused here, before Number() sees it
+    if (shape !== null && shape !== undefined && !shape.every((d: unknown) => typeof d === "number")) {
+      throw MlflowException.invalidParameter(
+        "Shape must be None for scalar or dictionary value, or (-1,) for 1D array value",
+      );
+    }
+    this.shape = shape === null || shape === undefined ? null : [...shape];
     if (typeof dtype === "string") {
       if (dtype === "binary") {
         throw MlflowException.invalidParameter(
