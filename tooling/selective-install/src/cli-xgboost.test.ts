@@ -41,7 +41,7 @@ beforeAll(() => {
     join(project, "package.json"),
     JSON.stringify({ name: "try-cli", private: true, type: "module" }),
   );
-  const packs = ["packages/core", "apps/server", "apps/cli", "packages/xgboost"].map((p) =>
+  const packs = ["packages/core", "apps/server", "apps/cli", "packages/forest", "packages/xgboost"].map((p) =>
     packPackage(p, tarballs),
   );
   npmInstall(project, packs);

@@ -26,7 +26,7 @@ function growth(make: (n: number) => () => void, n: number): number {
 }
 
 /** Linear: 10× the size costs well under the 100× of a quadratic (the margin absorbs a busy machine). */
-const LINEAR_BOUND = 35;
+const LINEAR_BOUND = 60;
 
 const parse = (body: string, inputs?: string) => () => {
   try {
