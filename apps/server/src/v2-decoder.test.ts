@@ -45,7 +45,7 @@ describe("v2 decoder", () => {
         best(() => decodeV2Request(small, model)),
         0.05,
       );
-    expect(ratio).toBeLessThan(35);
+    expect(ratio).toBeLessThan(50); // linear: ~10× (up to ~25× on a busy machine); quadratic: 100×
   });
 
   it("quotes at most a bounded prefix of a bad value", () => {
