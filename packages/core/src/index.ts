@@ -39,7 +39,7 @@ export {
 } from "./mlmodel/model.js";
 // Loading and predicting
 export { type LoadModelOptions, loadModel } from "./model/load-model.js";
-export { PyFuncModel, type PyFuncModelInit } from "./model/pyfunc-model.js";
+export { type PredictOptions, PyFuncModel, type PyFuncModelInit } from "./model/pyfunc-model.js";
 // Saving and logging
 export { coreVersion } from "./save/env.js";
 export {

@@ -3,7 +3,17 @@ import type { PyFuncImplementation } from "../flavor/plugin.js";
 import type { Params, PyFuncInput, PyFuncOutput } from "../inputs/model-input.js";
 import type { FlavorConfig, Model } from "../mlmodel/model.js";
 import { pyRepr } from "../schema/pyjson.js";
-import { enforceInput, enforceParamsFor, readSavedInputExample } from "./signature-bridge.js";
+import { castLeniently, enforceInput, enforceParamsFor, readSavedInputExample } from "./signature-bridge.js";
+
+/** Options of `predict` beyond MLflow's `(data, params)`. */
+export interface PredictOptions {
+  /**
+   * Cast the input to the signature's types first, as the scoring server's JSON path does (plain JS numbers for
+   * `float` columns become float32, whole numbers for `double` columns float64, …). Default false: MLflow's
+   * strict rule of `PyFuncModel.predict`, which refuses an int64 or float64 column for a `float` column.
+   */
+  readonly lenient?: boolean;
+}
 
 /** What PyFuncModel needs besides the implementation; built by loadModel. */
 export interface PyFuncModelInit {
@@ -49,9 +59,11 @@ export class PyFuncModel {
   #prepare(
     input: PyFuncInput,
     params: Params | undefined,
+    options?: PredictOptions,
   ): { data: PyFuncInput; params: Params | undefined } {
     if (this.#closed) throw new MlflowException("This model has been closed", "INVALID_STATE");
-    const data = enforceInput(this.metadata, input, this.#warn);
+    const cast = options?.lenient === true ? castLeniently(this.metadata, input) : input;
+    const data = enforceInput(this.metadata, cast, this.#warn);
     const enforced = enforceParamsFor(this.metadata, params, this.#warn);
     if (this.#impl.acceptsParams === false) {
       // As MLflow's _log_warning_if_params_not_in_predict_signature: warns about the enforced params
@@ -68,8 +80,8 @@ export class PyFuncModel {
   }
 
   /** Enforce the signature, then predict (MLflow `PyFuncModel.predict(data, params)`). */
-  async predict(input: PyFuncInput, params?: Params): Promise<PyFuncOutput> {
-    return await this.predictEager(input, params);
+  async predict(input: PyFuncInput, params?: Params, options?: PredictOptions): Promise<PyFuncOutput> {
+    return await this.predictEager(input, params, options);
   }
 
   /**
@@ -78,8 +90,12 @@ export class PyFuncModel {
    * thrown, not returned as a rejected promise. For hot paths (the scoring server answers a small request
    * without a promise or microtask of its own); everything else should use `predict`.
    */
-  predictEager(input: PyFuncInput, params?: Params): PyFuncOutput | Promise<PyFuncOutput> {
-    const prepared = this.#prepare(input, params);
+  predictEager(
+    input: PyFuncInput,
+    params?: Params,
+    options?: PredictOptions,
+  ): PyFuncOutput | Promise<PyFuncOutput> {
+    const prepared = this.#prepare(input, params, options);
     return prepared.params === undefined
       ? this.#impl.predict(prepared.data)
       : this.#impl.predict(prepared.data, prepared.params);
