@@ -5,28 +5,33 @@ import { describe, expect, it } from "vitest";
 import { isMlflowException } from "../errors/mlflow-exception.js";
 import { parseScoringRequest } from "./parse.js";
 
-/** Best of `runs` timings of `fn` (ms). */
-function best(fn: () => void, runs = 3): number {
-  let min = Number.POSITIVE_INFINITY;
-  for (let i = 0; i < runs; i++) {
-    const t = performance.now();
-    fn();
-    min = Math.min(min, performance.now() - t);
-  }
-  return min;
-}
-
-/** How much longer the 10× input takes than the 1× one (after a warm-up of both). */
+/**
+ * How much longer the 10× input takes than the 1× one: the best of five timings of each, taken alternately (so a
+ * busy moment of the machine falls on both), after a warm-up of both.
+ */
 function growth(make: (n: number) => () => void, n: number): number {
   const small = make(n);
   const large = make(10 * n);
   small();
   large();
-  return best(large) / Math.max(best(small), 0.05);
+  let bestSmall = Number.POSITIVE_INFINITY;
+  let bestLarge = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < 5; i++) {
+    let t = performance.now();
+    small();
+    bestSmall = Math.min(bestSmall, performance.now() - t);
+    t = performance.now();
+    large();
+    bestLarge = Math.min(bestLarge, performance.now() - t);
+  }
+  return bestLarge / Math.max(bestSmall, 0.05);
 }
 
-/** Linear: 10× the size costs well under the 100× of a quadratic (the margin absorbs a busy machine). */
-const LINEAR_BOUND = 60;
+/**
+ * Linear: 10× the size costs well under the 100× of a quadratic (measured 9–26× on a busy 2-CPU machine: GC and
+ * caches make big inputs dearer per byte; the margin absorbs that).
+ */
+const LINEAR_BOUND = 50;
 
 const parse = (body: string, inputs?: string) => () => {
   try {
@@ -57,14 +62,14 @@ describe("request shapes cost linear time", () => {
         dataframe_split: { columns, data: [columns.map((_, i) => i), columns.map(() => 1)] },
       });
     };
-    expect(growth((n) => parse(body(n)), 2_000)).toBeLessThan(LINEAR_BOUND);
+    expect(growth((n) => parse(body(n)), 5_000)).toBeLessThan(LINEAR_BOUND);
   });
 
   it("a long string cell in a double column, quoted by a bounded prefix only", () => {
     const inputs = JSON.stringify([{ type: "double", name: "x", required: true }]);
     const body = (n: number) =>
       JSON.stringify({ dataframe_split: { columns: ["x"], data: [["y".repeat(n)]] } });
-    expect(growth((n) => parse(body(n), inputs), 1_000_000)).toBeLessThan(LINEAR_BOUND);
+    expect(growth((n) => parse(body(n), inputs), 2_000_000)).toBeLessThan(LINEAR_BOUND);
     let message = "";
     try {
       parseScoringRequest(body(5_000_000), "application/json", { inputs, params: null });
