@@ -73,9 +73,14 @@ describe.skipIf(!available)("real MLflow model directories (../shared/fixtures/m
         }
         expect(error).toBeInstanceOf(MlflowException);
         const e = error as MlflowException;
-        if (loader === "mlflow.onnx" || loader === "mlflow.xgboost") {
+        const flavorPackage: Record<string, string> = {
+          "mlflow.onnx": "@pyfunc/onnx",
+          "mlflow.xgboost": "@pyfunc/xgboost",
+          "mlflow.sklearn": "@pyfunc/sklearn",
+        };
+        if (flavorPackage[loader] !== undefined) {
           expect(e.errorCode).toBe("RESOURCE_DOES_NOT_EXIST");
-          expect(e.message).toContain(loader === "mlflow.onnx" ? "@pyfunc/onnx" : "@pyfunc/xgboost");
+          expect(e.message).toContain(flavorPackage[loader]);
         } else {
           expect(e.errorCode).toBe("NOT_IMPLEMENTED");
           expect(e.message).toContain("cannot run in Node.js");

@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as core from "@pyfunc/core";
+import { serializePredictions } from "@pyfunc/core/protocol";
 import { describe, expect, it } from "vitest";
 import "../src/index.js";
 import { expectMatches } from "../src/__tests__/compare.js";
@@ -60,7 +61,7 @@ describe.skipIf(!present)("MLflow-written xgboost model directories", () => {
         expected.predictions,
         true,
       );
-      const served = JSON.parse(core.serializePredictions(out));
+      const served = JSON.parse(serializePredictions(out));
       expect(served).toEqual(expected.served);
       await model.close();
     });
