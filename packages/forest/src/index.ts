@@ -13,6 +13,7 @@ export {
   type TreeRange,
   ZERO_THRESHOLD,
 } from "./model.js";
+export { workerCountFromEnv } from "./pool.js";
 export {
   type AsyncPredictOptions,
   type CompileOptions,

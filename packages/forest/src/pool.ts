@@ -98,3 +98,12 @@ export class WorkerPool {
     await this.#pool.destroy();
   }
 }
+
+/**
+ * The worker-thread count a flavor reads from its environment variable (`PYFUNC_XGBOOST_WORKERS=n` …): n when it
+ * is a whole number above 1 (at most 64), else 0, meaning predict on the calling thread.
+ */
+export function workerCountFromEnv(variable: string): number {
+  const v = Number(process.env[variable] ?? 0);
+  return Number.isSafeInteger(v) && v > 1 ? Math.min(v, 64) : 0;
+}

@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import type { FlavorPlugin, LoadContext } from "@pyfunc/core";
+import { workerCountFromEnv } from "@pyfunc/forest";
 import { Booster } from "./booster.js";
 import { MlflowException, modelError } from "./errors.js";
 import { readEstimator, type SerializationFormat } from "./serialized.js";
@@ -40,7 +41,7 @@ export async function loadLightGBMModel(ctx: LoadContext): Promise<LightGBMPyFun
   const modelClass = typeof conf?.model_class === "string" ? conf.model_class : BOOSTER_CLASS;
   if (modelClass === BOOSTER_CLASS) {
     return new LightGBMPyFuncModel(Booster.fromBytes(bytes), modelClass, (m) => ctx.warn(m), {
-      workers: workersFromEnv(),
+      workers: workerCountFromEnv("PYFUNC_LIGHTGBM_WORKERS"),
     });
   }
   const fmt = conf?.serialization_format ?? "cloudpickle";
@@ -48,13 +49,9 @@ export async function loadLightGBMModel(ctx: LoadContext): Promise<LightGBMPyFun
     throw modelError(`unknown serialization_format '${String(fmt)}' (expected cloudpickle, pickle or skops)`);
   }
   const estimator = await readEstimator(bytes, fmt as SerializationFormat);
-  return new LightGBMPyFuncModel(estimator, modelClass, (m) => ctx.warn(m), { workers: workersFromEnv() });
-}
-
-/** PYFUNC_LIGHTGBM_WORKERS=n: loaded models spread large batches over n worker threads. */
-function workersFromEnv(): number {
-  const v = Number(process.env.PYFUNC_LIGHTGBM_WORKERS ?? 0);
-  return Number.isSafeInteger(v) && v > 1 ? Math.min(v, 64) : 0;
+  return new LightGBMPyFuncModel(estimator, modelClass, (m) => ctx.warn(m), {
+    workers: workerCountFromEnv("PYFUNC_LIGHTGBM_WORKERS"),
+  });
 }
 
 export const lightgbmFlavor: FlavorPlugin = {

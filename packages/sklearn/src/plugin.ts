@@ -1,4 +1,5 @@
 import { type FlavorPlugin, type LoadContext, MlflowException } from "@pyfunc/core";
+import { workerCountFromEnv } from "@pyfunc/forest";
 import { readEstimatorFile, type SerializationFormat } from "./load.js";
 import { SklearnPyFuncModel } from "./wrapper.js";
 
@@ -32,13 +33,7 @@ export async function loadSklearnModel(ctx: LoadContext): Promise<SklearnPyFuncM
   }
   const estimator = await readEstimatorFile(ctx.resolvePath(rel), format as SerializationFormat);
   const fn = typeof ctx.pyfuncConfig.predict_fn === "string" ? ctx.pyfuncConfig.predict_fn : "predict";
-  return new SklearnPyFuncModel(estimator, fn, { workers: workersFromEnv() });
-}
-
-/** PYFUNC_SKLEARN_WORKERS=n: loaded tree models spread large batches over n worker threads. */
-function workersFromEnv(): number {
-  const v = Number(process.env.PYFUNC_SKLEARN_WORKERS ?? 0);
-  return Number.isSafeInteger(v) && v > 1 ? Math.min(v, 64) : 0;
+  return new SklearnPyFuncModel(estimator, fn, { workers: workerCountFromEnv("PYFUNC_SKLEARN_WORKERS") });
 }
 
 export const sklearnFlavor: FlavorPlugin = {

@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import type { FlavorPlugin, LoadContext } from "@pyfunc/core";
+import { workerCountFromEnv } from "@pyfunc/forest";
 import { Booster } from "./booster.js";
 import { MlflowException } from "./errors.js";
 import { BOOSTER_CLASS, XGBoostPyFuncModel } from "./wrapper.js";
@@ -36,13 +37,9 @@ export async function loadXGBoostModel(ctx: LoadContext): Promise<XGBoostPyFuncM
   if (fmt !== undefined && !["xgb", "json", "ubj", "deprecated"].includes(fmt)) {
     ctx.warn(`Unknown xgboost model_format '${fmt}'; the file was read as ${booster.format}`);
   }
-  return new XGBoostPyFuncModel(booster, modelClass, (m) => ctx.warn(m), { workers: workersFromEnv() });
-}
-
-/** PYFUNC_XGBOOST_WORKERS=n: loaded models spread large batches over n worker threads. */
-function workersFromEnv(): number {
-  const v = Number(process.env.PYFUNC_XGBOOST_WORKERS ?? 0);
-  return Number.isSafeInteger(v) && v > 1 ? Math.min(v, 64) : 0;
+  return new XGBoostPyFuncModel(booster, modelClass, (m) => ctx.warn(m), {
+    workers: workerCountFromEnv("PYFUNC_XGBOOST_WORKERS"),
+  });
 }
 
 export const xgboostFlavor: FlavorPlugin = {
