@@ -218,9 +218,13 @@ function depthOf(t: Tree, n = 0): number {
   return t.left[n] === -1 ? 0 : 1 + Math.max(depthOf(t, t.left[n]!), depthOf(t, t.right[n]!));
 }
 
-/** Bit patterns of doubles (NaN and -0 compared exactly). */
+/**
+ * Bit patterns of doubles (-0 compared exactly). Every NaN is one pattern: the sign of a NaN that arithmetic makes
+ * (Inf - Inf in a sum) is left open by IEEE 754 and by WebAssembly, and x86 gives the negative one where V8's JS
+ * may give the positive one, so only "is NaN" is a result.
+ */
 const bits = (a: ArrayLike<number>) =>
-  Array.from(a, (v) => Buffer.from(Float64Array.of(v).buffer).toString("hex"));
+  Array.from(a, (v) => (Number.isNaN(v) ? "nan" : Buffer.from(Float64Array.of(v).buffer).toString("hex")));
 
 const seen = new Set<ForestLayout>();
 /** kernel / row precision / sum precision combinations the property reached */
