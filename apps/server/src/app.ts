@@ -169,7 +169,12 @@ export async function createServer(options: CreateServerOptions): Promise<Pyfunc
     },
     clientErrorHandler: clientErrorHandler(maxUrlLength),
   } as Parameters<typeof Fastify>[0]) as unknown as FastifyInstance;
-  app.server.headersTimeout = options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS;
+  // Node closes a stalled request at the later of the two deadlines, so a headers timeout above the body
+  // timeout would stretch the body timeout to it (a 2 s body timeout held a stalled body for 10 s)
+  const bodyTimeoutMs = options.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS;
+  const headersTimeoutMs = options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS;
+  app.server.headersTimeout =
+    bodyTimeoutMs > 0 ? Math.min(headersTimeoutMs, bodyTimeoutMs) : headersTimeoutMs;
   app.server.maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
 
   const engine = await createEngine(options, modelName, (m) => app.log.warn(m));

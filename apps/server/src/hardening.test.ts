@@ -130,6 +130,26 @@ describe("connection hygiene (finding 6)", () => {
       await srv.close();
     }
   });
+  it("closes a stalled body at the body timeout even when the headers timeout is longer", async () => {
+    const srv = await startTestServer({
+      modelUri: await saveTestModel({ behavior: "linear" }),
+      workers: 1,
+      bodyTimeoutMs: 300,
+      headersTimeoutMs: 60_000,
+    });
+    try {
+      const stalled = await rawExchange(
+        srv.url,
+        'POST /invocations HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"a":',
+        { keepOpen: true },
+      );
+      // the exchange ends (vitest's 20 s limit is far below the 60 s headers timeout) with a 408
+      expect(stalled.closed).toBe(true);
+      expect(parseRaw(stalled.text).status).toBe(408);
+    } finally {
+      await srv.close();
+    }
+  }, 20_000);
 });
 
 describe("cancellation (finding 5)", () => {
