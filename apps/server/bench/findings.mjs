@@ -3,8 +3,7 @@
 // server lived. Findings 3 and 4 are bench/shapes.mjs; finding 8 is the "big bodies in flight" case of run.mjs.
 // A measurement, not a test (the tests are src/isolation, hardening, drain, scheduling .test.ts).
 //   node bench/findings.mjs        (after `pnpm build`)
-import { spawn } from "node:child_process";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import net from "node:net";
