@@ -5,6 +5,7 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  realpathSync,
   rmSync,
   writeFileSync,
 } from "node:fs";
@@ -201,7 +202,10 @@ describe("a package created by create.mjs works outside the monorepo", { timeout
     };
     expect(result.success).toBe(true);
     expect(result.numFailedTests).toBe(0);
-    const ran = result.testResults.map((r) => path.relative(dest, r.name).split(path.sep).join("/")).sort();
+    const root = realpathSync(dest);
+    const ran = result.testResults
+      .map((r) => path.relative(root, realpathSync(r.name)).split(path.sep).join("/"))
+      .sort();
     expect(ran).toEqual(
       filesUnder(dest)
         .filter((f) => f.endsWith(".test.ts"))
