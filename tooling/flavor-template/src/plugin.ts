@@ -1,36 +1,32 @@
-import { type FlavorPlugin, isTensor, type PyFuncInput, registerFlavor, toDataFrame } from "@pyfunc/core";
-import { castTensor, dataFrameToTensor } from "@pyfunc/core/inputs";
-import { FLAVOR_NAME, MODEL_FILE, PACKAGE_NAME } from "./flavor-name.js";
-import { type LinearModel, predictLinear, readLinearModel } from "./linear-model.js";
+import type { FlavorPlugin, LoadContext } from "@pyfunc/core";
+import { packageVersionAt } from "@pyfunc/core/mlmodel";
+import { readLinearTemplateModel } from "./linear-template-model.js";
+import { LinearTemplatePyFuncModel } from "./wrapper.js";
 
-/** Any input MLflow's pyfunc accepts → a float64 [rows, features] matrix. */
-function toMatrix(input: PyFuncInput): { data: Float64Array; rows: number } {
-  const tensor = isTensor(input) ? input : dataFrameToTensor(toDataFrame(input), "float64");
-  const t = tensor.dtype === "float64" ? tensor : castTensor(tensor, "float64");
-  return { data: t.data as Float64Array, rows: t.shape[0] ?? 0 };
+/** The flavor key: the name of this flavor's block in MLmodel. */
+export const FLAVOR_NAME = "linear_template";
+/** This npm package; also the `loader_module` its models record, which core's discovery finds installed. */
+export const PACKAGE_NAME = "pyfunc-flavor-template";
+/** This package's version, recorded in the node_env.yaml of the models it saves. */
+export const PACKAGE_VERSION = packageVersionAt(new URL("../package.json", import.meta.url));
+/** The model file inside the model directory (the pyfunc block's and the flavor block's `data`). */
+export const MODEL_FILE = "model.json";
+
+/** Load a saved model: every path is resolved through `context.resolvePath`, which refuses escapes. */
+export async function loadLinearTemplateModel(context: LoadContext): Promise<LinearTemplatePyFuncModel> {
+  const data = context.flavorConfig?.data;
+  const file = context.resolvePath(typeof data === "string" ? data : MODEL_FILE);
+  return new LinearTemplatePyFuncModel(await readLinearTemplateModel(file));
 }
 
-/** The flavor plugin: core calls `load` with paths already checked to stay inside the model directory. */
-export const linearTemplatePlugin: FlavorPlugin = {
+/** The flavor plugin that `index.ts` registers. */
+export const linearTemplateFlavor: FlavorPlugin = {
   name: FLAVOR_NAME,
   packageName: PACKAGE_NAME,
   coreVersion: "^0.1.0", // the @pyfunc/core versions this plugin is built for (checked when it registers)
+  // predict runs only this package's code, nothing that came with the model, so servers may run it in their
+  // HTTP thread; leave it out if your model files can carry code (pickles, model-from-code scripts)
+  safeInThread: true,
   loaderModules: [PACKAGE_NAME],
-  async load(context) {
-    const file = context.flavorConfig?.data
-      ? context.resolvePath(String(context.flavorConfig.data))
-      : context.resolvePath(MODEL_FILE);
-    const model: LinearModel = await readLinearModel(file);
-    return {
-      acceptsParams: false,
-      predict(input) {
-        const { data, rows } = toMatrix(input);
-        return predictLinear(model, data, rows);
-      },
-      unwrap: () => model,
-    };
-  },
+  load: loadLinearTemplateModel,
 };
-
-// Importing the package registers the flavor, so `loadModel` finds it.
-registerFlavor(linearTemplatePlugin);
