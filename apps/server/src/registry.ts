@@ -87,6 +87,11 @@ export class ServedModel {
     return this.#current?.engine.queued ?? 0;
   }
 
+  /** Predictions running or waiting on the loaded copy. */
+  get inFlight(): number {
+    return this.#current?.pending.size ?? 0;
+  }
+
   get restarts(): number {
     return this.retiredRestarts + (this.#current?.engine.restarts ?? 0);
   }
