@@ -3,6 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { saveModel as saveFunctionModel } from "@pyfunc/function";
+import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SLEEP_SIGNATURE, saveTestModel, TEST_FLAVOR_MODULE } from "../test/fixtures/models.js";
 import { post, startTestServer, type TestServer } from "../test/helpers.js";
@@ -463,5 +464,49 @@ describe("scanModelRepository", () => {
     } finally {
       rmSync(repo, { recursive: true, force: true });
     }
+  });
+});
+
+describe("the repository API on hostile input", () => {
+  let srv: TestServer;
+  beforeAll(async () => {
+    const uri = await saveTestModel({ behavior: "linear" });
+    srv = await startTestServer({ models: [{ name: "only", uri }] });
+  });
+  afterAll(() => srv.close());
+
+  it("answers any index body with 200 and a list, or 400 and an {error} (never a 5xx)", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          fc.json(),
+          fc.string(),
+          fc.uint8Array({ maxLength: 64 }),
+          fc.record({ ready: fc.anything() }).map((o) => JSON.stringify(o)),
+        ),
+        async (body) => {
+          const res = await post(`${srv.url}/v2/repository/index`, body);
+          expect([200, 400]).toContain(res.status);
+          const json = res.json() as unknown;
+          if (res.status === 200) expect(Array.isArray(json)).toBe(true);
+          else expect(typeof (json as { error: unknown }).error).toBe("string");
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it("answers any model name in a path with 404 (or the model's own answer), never a 5xx", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.string({ minLength: 1, maxLength: 40 }), async (name) => {
+        const segment = encodeURIComponent(name);
+        const res = await post(`${srv.url}/models/${segment}/invocations`, "{}");
+        const load = await post(`${srv.url}/v2/repository/models/${segment}/load`, "");
+        if (name === "only") return;
+        expect(res.status).toBe(404);
+        expect(load.status).toBe(404);
+      }),
+      { numRuns: 60 },
+    );
   });
 });
