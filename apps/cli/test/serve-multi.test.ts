@@ -129,7 +129,7 @@ describe("pyfunc serve with several models (built binary)", () => {
     expect(await s.exited).toBe(0);
   });
 
-  it("refuses two bare -m, a repeated name, an unknown --default-model and no model at all with exit 2", async () => {
+  it("refuses two bare -m, a repeated name, an unknown --default-model, a missing repository and no model at all with exit 2", async () => {
     const twoBare = await runCli(["serve", "--plugin", LINEAR_PLUGIN, "-p", "0", "-m", modelA, "-m", modelB]);
     expect(twoBare.code).toBe(2);
     expect(twoBare.stderr).toContain("Only one -m may be a bare URI");
@@ -149,6 +149,9 @@ describe("pyfunc serve with several models (built binary)", () => {
     ]);
     expect(noDefault.code).toBe(2);
     expect(noDefault.stderr).toContain("default model 'zzz'");
+    const missing = await runCli(["serve", "-p", "0", "--model-repository", join(dir, "no-such-dir")]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain("no-such-dir");
     const none = await runCli(["serve", "-p", "0"]);
     expect(none.code).toBe(2);
     expect(none.stderr).toContain("--model-repository");
