@@ -258,6 +258,7 @@ export async function createServer(options: CreateServerOptions): Promise<Pyfunc
           ...rest,
           modelUri: m.spec.uri,
           ...(m.spec.modelConfig !== undefined ? { modelConfig: m.spec.modelConfig } : {}),
+          ...(m.spec.workers !== undefined ? { workers: m.spec.workers } : {}),
         },
         m.name,
         onWarning,

@@ -281,6 +281,23 @@ describe("loading and unloading through the repository API, without a restart", 
     });
   });
 
+  it("keeps the old copy serving when a reload fails", async () => {
+    const mlmodel = path.join(repo, "tenx", "MLmodel");
+    const saved = readFileSync(mlmodel, "utf8");
+    writeFileSync(mlmodel, saved.replace("@pyfunc/function", "no_such_flavor_anywhere"));
+    try {
+      const failed = await post(`${srv.url}/v2/repository/models/tenx/load`, "");
+      expect(failed.status).toBe(400);
+      expect((failed.json() as { error: string }).error).toContain("no_such_flavor_anywhere");
+      expect((await repositoryIndex(srv.url)).find((i) => i.name === "tenx")?.state).toBe("READY");
+      expect((await invoke(srv.url, "tenx", { dataframe_records: [{ x: 2 }] })).json()).toEqual({
+        predictions: [27],
+      });
+    } finally {
+      writeFileSync(mlmodel, saved);
+    }
+  });
+
   it("answers a failed load with 400 and its reason, and an unknown model with 404", async () => {
     mkdirSync(path.join(repo, "later-broken"));
     writeFileSync(path.join(repo, "later-broken", "MLmodel"), "flavors: [not, a, mapping\n");
@@ -351,7 +368,7 @@ describe("named models next to a default one", () => {
     await saveTenXModel(path.join(dir, "tenx"));
     srv = await startTestServer({
       modelUri: path.join(XGB, "model"),
-      models: [{ name: "tenx", uri: path.join(dir, "tenx"), version: "3" }],
+      models: [{ name: "tenx", uri: path.join(dir, "tenx"), version: "3", workers: 2 }],
       imports: IMPORTS,
       workers: 1,
     });
@@ -371,6 +388,9 @@ describe("named models next to a default one", () => {
       predictions: [31],
     });
     expect((await fetch(`${srv.url}/ping`)).status).toBe(200);
+    // each model has its own pool, sized by its own `workers`
+    expect(srv.server.registry.get("tenx")!.engine!.threads).toBe(2);
+    expect(srv.server.registry.get("mlflow-model")!.engine!.threads).toBe(1);
   });
 
   it("serves a model's own version on /v2/models/{name}/versions/{v} and 404 for another", async () => {

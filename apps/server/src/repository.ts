@@ -11,6 +11,8 @@ export interface ModelSpec {
   version?: string;
   /** Load-time MLflow `model_config` for this model (default: the server's `modelConfig`). */
   modelConfig?: Record<string, unknown>;
+  /** Worker threads for this model (default: the server's `workers`). */
+  workers?: number;
 }
 
 /** A repository entry that cannot be loaded as it is (bad directory, unreadable settings). */
