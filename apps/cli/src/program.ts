@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
 import { runInfo } from "./commands/info.js";
 import { runPredict } from "./commands/predict.js";
-import { runServe, withServeOptions } from "./commands/serve.js";
+import { modelUriOption, runServe, withServeOptions } from "./commands/serve.js";
 import { runValidate } from "./commands/validate.js";
 import { CliError } from "./errors.js";
 import { EXIT_CODE_HELP, EXIT_CODES } from "./exit-codes.js";
@@ -107,10 +107,7 @@ export function createProgram(): Command {
     .description(
       "Serve a model with the MLflow scoring protocol (POST /invocations, GET /ping, /health, /version).",
     )
-    .requiredOption(
-      "-m, --model-uri <uri>",
-      "model directory or URI (file:, runs:/, models:/, mlflow-artifacts:/, s3://, https://)",
-    )
+    .addOption(modelUriOption())
     .addOption(new Option("-p, --port <port>", "port to listen on").env("MLFLOW_PORT").default("5000"))
     .addOption(new Option("-h, --host <host>", "interface to bind").env("MLFLOW_HOST").default("127.0.0.1"))
     .addOption(
@@ -122,7 +119,10 @@ export function createProgram(): Command {
     .addOption(
       new Option("-r, --pip-requirements-override <reqs>", "accepted for compatibility; ignored").hideHelp(),
     )
-    .addHelpText("after", "\nExample:\n  pyfunc serve -m ./my_model -p 5001\n")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  pyfunc serve -m ./my_model -p 5001\n  pyfunc serve -m churn=models:/churn@champion -m fraud=./fraud\n  pyfunc serve --model-repository ./models --default-model churn\n",
+    )
     .action(async (opts: Parameters<typeof runServe>[0] & PythonEnvFlags) => {
       notePythonEnvFlags(opts);
       await runServe(opts);

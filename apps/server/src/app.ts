@@ -3,7 +3,7 @@ import cors from "@fastify/cors";
 import rateLimit from "@fastify/rate-limit";
 import Fastify, { type FastifyInstance, LogController } from "fastify";
 import type { Logger, LoggerOptions } from "pino";
-import { createEngine, type PredictionEngine } from "./engine.js";
+import { createEngine, InProcessEngine, type PredictionEngine } from "./engine.js";
 import { createMetrics } from "./metrics.js";
 import type { ServableModel } from "./model-types.js";
 import { registerDocs } from "./openapi.js";
@@ -17,6 +17,8 @@ import { observabilityPlugin } from "./plugins/metrics.js";
 import { mlflowRoutes } from "./plugins/mlflow-routes.js";
 import { requestIdOf } from "./plugins/request-id.js";
 import { v2Routes } from "./plugins/v2-routes.js";
+import { ModelRegistry, ServedModel } from "./registry.js";
+import { MODEL_NAME_PATTERN, type ModelSpec } from "./repository.js";
 
 export const SERVER_VERSION: string = (() => {
   try {
@@ -45,10 +47,33 @@ export interface RateLimitOptions {
 }
 
 export interface CreateServerOptions {
-  /** Model directory or URI, loaded by core's loadModel (in each worker thread). */
+  /** Model directory or URI, loaded by core's loadModel (in each worker thread), served as `modelName`. */
   modelUri?: string;
   /** An already loaded model, served in this thread (no worker pool): the caller vouches for its code. */
   model?: ServableModel;
+  /**
+   * More models, each by name (`/models/{name}/invocations`, `/v2/models/{name}/…`), each with its own worker
+   * pool (`workers` threads) and fast path. A model that fails to load is UNAVAILABLE with its reason; the
+   * others serve.
+   */
+  models?: readonly ModelSpec[];
+  /** A model repository directory: one sub-directory per model, named by the directory (MLServer's layout). */
+  modelRepository?: string;
+  /**
+   * The model `POST /invocations`, `/ping` and `/health` answer for. Default: `modelName` when `modelUri` or
+   * `model` is given, else the only model when there is one, else none (`/invocations` answers 404).
+   */
+  defaultModel?: string;
+  /**
+   * Allow `POST /v2/repository/models/{name}/load|unload` (default: on when serving `models` or a
+   * `modelRepository`, off for a single `modelUri` / `model`). The index is always served.
+   */
+  modelControl?: boolean;
+  /**
+   * `/v2/health/ready` answers 200 only while every model is READY (those unloaded through the repository API
+   * aside), as Triton's default `--strict-readiness` (default true). false: ready whenever the server is up.
+   */
+  strictReadiness?: boolean;
   /**
    * Worker threads, each with its own model copy (default 1). 0 predicts in the HTTP thread, for flavors that
    * declare `safeInThread` only (others get one worker).
@@ -109,7 +134,10 @@ export interface CreateServerOptions {
 
 export interface PyfuncServer {
   readonly app: FastifyInstance;
+  /** The default model's engine (throws when the server has no default model loaded). */
   readonly engine: PredictionEngine;
+  /** Every model of the server: state, load, unload, the repository index. */
+  readonly registry: ModelRegistry;
   /** Listen on host:port (port 0 = any free port); resolves to the base URL. */
   listen(options?: { host?: string; port?: number }): Promise<string>;
   /**
@@ -123,6 +151,35 @@ export function defaultTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
   const raw = env.MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT;
   const seconds = raw === undefined || raw.trim() === "" ? Number.NaN : Number(raw);
   return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 60_000;
+}
+
+/** The server's models, from `modelUri`/`model`, `models` and `modelRepository` (names checked, none loaded yet). */
+function servedModels(
+  options: CreateServerOptions,
+  modelName: string,
+  onWarning: (m: string) => void,
+): ServedModel[] {
+  const out: ServedModel[] = [];
+  if (options.model !== undefined)
+    out.push(new ServedModel(modelName, { name: modelName, uri: "" }, "instance", options.model));
+  else if (options.modelUri !== undefined)
+    out.push(new ServedModel(modelName, { name: modelName, uri: options.modelUri }, "configured"));
+  for (const spec of options.models ?? []) {
+    if (!MODEL_NAME_PATTERN.test(spec.name))
+      throw new TypeError(
+        `'${spec.name}' is not a valid model name (letters, digits, '_', '.', '-', starting with a letter or digit; at most 128).`,
+      );
+    out.push(new ServedModel(spec.name, { ...spec }, "configured"));
+  }
+  if (options.modelRepository !== undefined) {
+    const configured = new Set(out.map((m) => m.name));
+    for (const m of ModelRegistry.scan(options.modelRepository, onWarning)) {
+      if (configured.has(m.name))
+        onWarning(`Model repository: '${m.name}' is left out, a model of that name is configured already.`);
+      else out.push(m);
+    }
+  }
+  return out;
 }
 
 /** Paths rate limiting never applies to: the health probes. */
@@ -177,11 +234,57 @@ export async function createServer(options: CreateServerOptions): Promise<Pyfunc
     bodyTimeoutMs > 0 ? Math.min(headersTimeoutMs, bodyTimeoutMs) : headersTimeoutMs;
   app.server.maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
 
-  const engine = await createEngine(options, modelName, (m) => app.log.warn(m));
+  // one model from modelUri / model, as before: its load error stops the server; several: each on its own
+  const single =
+    (options.modelUri !== undefined || options.model !== undefined) &&
+    (options.models === undefined || options.models.length === 0) &&
+    options.modelRepository === undefined;
+  const warn = (m: string) => app.log.warn(m);
+  const models = servedModels(options, modelName, warn);
+  if (models.length === 0 && options.modelRepository === undefined)
+    throw new Error("createServer needs a modelUri, a model, models or a modelRepository");
+  const exposeStackTraces = options.exposeStackTraces === true;
+  const registry = new ModelRegistry({
+    models,
+    ...(options.modelRepository !== undefined ? { repository: options.modelRepository } : {}),
+    ...(options.defaultModel !== undefined
+      ? { defaultModel: options.defaultModel }
+      : options.modelUri !== undefined || options.model !== undefined
+        ? { defaultModel: modelName }
+        : {}),
+    onWarning: warn,
+    factory: (m) => {
+      if (m.instance !== undefined)
+        return InProcessEngine.create(m.instance, m.name, exposeStackTraces, false);
+      const { model: _instance, ...rest } = options;
+      const onWarning = single ? warn : (w: string) => app.log.warn({ model: m.name }, w);
+      return createEngine(
+        {
+          ...rest,
+          modelUri: m.spec.uri,
+          ...(m.spec.modelConfig !== undefined ? { modelConfig: m.spec.modelConfig } : {}),
+          ...(m.spec.workers !== undefined ? { workers: m.spec.workers } : {}),
+        },
+        m.name,
+        onWarning,
+      );
+    },
+  });
+  const failures = await registry.loadAll();
+  if (single && failures.size > 0) {
+    await registry.close();
+    throw [...failures.values()][0];
+  }
+  for (const [name, error] of failures)
+    app.log.error(
+      { model: name },
+      `model '${name}' failed to load: ${error instanceof Error ? error.message : String(error)}`,
+    );
   try {
     const metrics = createMetrics(
-      () => engine.queued,
-      () => engine.restarts,
+      () => registry.queued,
+      () => registry.restarts,
+      () => registry.models(),
     );
     await app.register(errorsPlugin, {
       bodyLimit,
@@ -221,18 +324,36 @@ export async function createServer(options: CreateServerOptions): Promise<Pyfunc
       await app.register(authPlugin, { token: options.authToken });
     await app.register(rawBodyPlugin, { bodyLimit });
     await app.register(deadlinePlugin, { timeoutMs });
-    await app.register(mlflowRoutes, { engine, version: SERVER_VERSION });
-    await app.register(v2Routes, { engine, modelName, version: SERVER_VERSION });
-    if (options.docs !== false) await registerDocs(app, engine.info, modelName, SERVER_VERSION);
+    await app.register(mlflowRoutes, { registry, version: SERVER_VERSION });
+    await app.register(v2Routes, {
+      registry,
+      version: SERVER_VERSION,
+      strictReadiness: options.strictReadiness !== false,
+      modelControl: options.modelControl ?? !single,
+    });
+    // the document describes the default model (as loaded at start)
+    const documented = registry.defaultModel;
+    if (options.docs !== false && documented?.engine !== undefined)
+      await registerDocs(app, documented.engine.info, documented.name, SERVER_VERSION);
   } catch (error) {
-    await engine.close();
+    await registry.close();
     throw error;
   }
 
   let closePromise: Promise<void> | undefined;
   return {
     app,
-    engine,
+    registry,
+    get engine(): PredictionEngine {
+      const engine = registry.defaultModel?.engine;
+      if (engine === undefined)
+        throw new Error(
+          registry.defaultModel === undefined
+            ? "This server has no default model (see registry)"
+            : `The default model '${registry.defaultModel.name}' is not loaded (${registry.defaultModel.state})`,
+        );
+      return engine;
+    },
     async listen(listenOptions = {}) {
       const address = await app.listen({
         host: listenOptions.host ?? "127.0.0.1",
@@ -246,7 +367,7 @@ export async function createServer(options: CreateServerOptions): Promise<Pyfunc
           await app.drain();
           await app.close();
         } finally {
-          await engine.close();
+          await registry.close();
         }
       })();
       return closePromise;

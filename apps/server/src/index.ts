@@ -20,6 +20,14 @@ export type { PredictionEngine } from "./engine.js";
 export type { InvocationResponse } from "./invocation.js";
 export type { ModelInfo, RawSignature, ServableModel } from "./model-types.js";
 export { buildOpenApiDocument } from "./openapi.js";
+export {
+  type ModelRegistry,
+  type ModelState,
+  RepositoryError,
+  type RepositoryIndexItem,
+  type ServedModel,
+} from "./registry.js";
+export { type ModelSpec, type RepositoryScan, scanModelRepository } from "./repository.js";
 export { decodeV2Request, encodeV2Outputs } from "./v2.js";
 
 export const DEFAULT_DRAIN_TIMEOUT_MS = 30_000;

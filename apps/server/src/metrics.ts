@@ -6,9 +6,19 @@ export interface ServerMetrics {
   start(): void;
   /** A request ended: the in-flight gauge goes down, its count and duration are recorded. */
   finish(method: string, route: string, status: number, seconds: number): void;
+  /** A request routed to a model ended: recorded under the model's name too. */
+  finishModel(model: string, route: string, status: number, seconds: number): void;
 }
 
-type Labels = { method: string; route: string; status: string };
+/** What the per-model gauges read from each model of the server. */
+export interface ModelGaugeSource {
+  readonly name: string;
+  readonly queued: number;
+  readonly restarts: number;
+  readonly state: string;
+}
+
+type Labels = Record<string, string>;
 
 /** One label set's numbers: a count, a sum and per-bucket (non-cumulative) counts. */
 interface Series {
@@ -29,11 +39,18 @@ class RequestSeries {
   readonly #series = new Map<string, Series>();
 
   add(method: string, route: string, status: number, seconds: number): void {
-    const key = `${method} ${status} ${route}`;
+    this.#add(`${method} ${status} ${route}`, () => ({ method, route, status: String(status) }), seconds);
+  }
+
+  addModel(model: string, route: string, status: number, seconds: number): void {
+    this.#add(`${model} ${status} ${route}`, () => ({ model, route, status: String(status) }), seconds);
+  }
+
+  #add(key: string, labels: () => Labels, seconds: number): void {
     let s = this.#series.get(key);
     if (s === undefined) {
       s = {
-        labels: { method, route, status: String(status) },
+        labels: labels(),
         count: 0,
         sum: 0,
         buckets: new Float64Array(BUCKETS.length),
@@ -102,6 +119,7 @@ class RequestSeries {
 export function createMetrics(
   queueSize: () => number,
   workerRestarts: () => number = () => 0,
+  models: () => Iterable<ModelGaugeSource> = () => [],
 ): ServerMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "pyfunc_" });
@@ -140,6 +158,50 @@ export function createMetrics(
       this.set(workerRestarts());
     },
   });
+  // per model (labelled `model`, as MLServer's model_infer_request_* families)
+  const modelRequests = new RequestSeries();
+  registry.registerMetric(
+    modelRequests.counter(
+      "pyfunc_model_requests_total",
+      "Requests routed to a model, by model, route and status",
+    ),
+  );
+  registry.registerMetric(
+    modelRequests.histogram(
+      "pyfunc_model_request_duration_seconds",
+      "Latency in seconds of requests routed to a model, by model, route and status",
+    ),
+  );
+  new Gauge({
+    name: "pyfunc_model_prediction_queue_size",
+    help: "Prediction requests waiting for a free worker thread of the model",
+    labelNames: ["model"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const m of models()) this.set({ model: m.name }, m.queued);
+    },
+  });
+  new Gauge({
+    name: "pyfunc_model_worker_restarts",
+    help: "Worker threads of the model replaced after they died",
+    labelNames: ["model"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const m of models()) this.set({ model: m.name }, m.restarts);
+    },
+  });
+  new Gauge({
+    name: "pyfunc_model_ready",
+    help: "1 while the model is READY, else 0 (state: READY, LOADING, UNLOADING, UNAVAILABLE)",
+    labelNames: ["model", "state"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const m of models()) this.set({ model: m.name, state: m.state }, m.state === "READY" ? 1 : 0);
+    },
+  });
   return {
     registry,
     start() {
@@ -148,6 +210,9 @@ export function createMetrics(
     finish(method, route, status, seconds) {
       inFlight--;
       requests.add(method, route, status, seconds);
+    },
+    finishModel(model, route, status, seconds) {
+      modelRequests.addModel(model, route, status, seconds);
     },
   };
 }

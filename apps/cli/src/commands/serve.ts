@@ -8,7 +8,12 @@ import { prepareFlavors, pyfuncLoaderModules, readLocalMLmodel, resolvesLoader }
 import { parseCount } from "./predict.js";
 
 export interface ServeOptions {
-  modelUri: string;
+  /** `-m` values: a bare URI (the default model, as before) or `name=uri`, repeatable. */
+  modelUri?: string[];
+  modelRepository?: string;
+  defaultModel?: string;
+  modelControl?: boolean;
+  strictReadiness?: boolean;
   port: string;
   host: string;
   workers?: string;
@@ -41,6 +46,49 @@ const list = (value: string, previous: string[] = []): string[] => [
     .filter((v) => v.length > 0),
 ];
 
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+/** `-m` for serve: repeatable, `name=uri` or a bare URI (the default model). */
+export function modelUriOption(): Option {
+  return new Option(
+    "-m, --model-uri <uri>",
+    "model directory or URI (file:, runs:/, models:/, mlflow-artifacts:/, s3://, https://); repeat as name=uri to serve several models",
+  ).argParser(collect);
+}
+
+/** A named model: `name=uri`, the name as the server takes it (no '/', ':' or '=' in it). */
+const NAMED = /^([A-Za-z0-9][A-Za-z0-9_.-]{0,127})=(.+)$/;
+
+export interface ModelArguments {
+  /** The bare `-m uri`: the default model, served as before. */
+  modelUri?: string;
+  models: { name: string; uri: string }[];
+}
+
+/** Split the `-m` values into the bare default model and the named ones. */
+export function parseModelArguments(values: readonly string[]): ModelArguments {
+  const out: ModelArguments = { models: [] };
+  const names = new Set<string>();
+  for (const value of values) {
+    const named = NAMED.exec(value);
+    if (named === null) {
+      if (out.modelUri !== undefined) {
+        throw new CliError(
+          `Only one -m may be a bare URI (the default model); name the others: -m name=uri (got '${out.modelUri}' and '${value}').`,
+          EXIT_CODES.USAGE,
+        );
+      }
+      out.modelUri = value;
+      continue;
+    }
+    const [, name, uri] = named as unknown as [string, string, string];
+    if (names.has(name)) throw new CliError(`Two -m options name the model '${name}'.`, EXIT_CODES.USAGE);
+    names.add(name);
+    out.models.push({ name, uri });
+  }
+  return out;
+}
+
 /**
  * The options of `pyfunc serve` beyond MLflow's own (-m, -p, -h, -t, added by the program): the worker count,
  * MLflow's Python-environment flags (accepted and ignored with a note, listed so scripts can see them), and the
@@ -48,7 +96,24 @@ const list = (value: string, previous: string[] = []): string[] => [
  */
 export function serveOptions(): Option[] {
   return [
-    new Option("-w, --workers <n>", "worker threads, each with its own model copy")
+    new Option(
+      "--model-repository <dir>",
+      "serve every model in DIR: one sub-directory per model, named by the directory (MLServer's layout)",
+    ).env("PYFUNC_MODEL_REPOSITORY"),
+    new Option(
+      "--default-model <name>",
+      "the model POST /invocations and /ping answer for when several are served",
+    ).env("PYFUNC_DEFAULT_MODEL"),
+    new Option(
+      "--model-control",
+      "allow POST /v2/repository/models/{name}/load|unload (default: on with several models or a repository)",
+    ),
+    new Option("--no-model-control", "refuse load and unload through the repository API"),
+    new Option(
+      "--no-strict-readiness",
+      "/v2/health/ready is 200 while the server is up, even if a model is not ready (Triton's --strict-readiness=false)",
+    ),
+    new Option("-w, --workers <n>", "worker threads per model, each with its own model copy")
       .env("MLFLOW_MODELS_WORKERS")
       .default("1"),
     new Option(
@@ -191,7 +256,16 @@ export async function runServe(options: ServeOptions): Promise<void> {
     );
   }
   const controls = controlsOf(options);
-  const local = await readLocalMLmodel(options.modelUri);
+  const { modelUri, models } = parseModelArguments(options.modelUri ?? []);
+  if (modelUri === undefined && models.length === 0 && options.modelRepository === undefined) {
+    throw new CliError(
+      "serve needs a model: -m MODEL_URI, -m name=uri (repeatable) or --model-repository DIR.",
+      EXIT_CODES.USAGE,
+    );
+  }
+  const single = modelUri !== undefined && models.length === 0 && options.modelRepository === undefined;
+  // one model as before: its local MLmodel is checked first (exit codes 3, 4, 5); several: each on its own
+  const local = single ? await readLocalMLmodel(modelUri) : undefined;
   await prepareFlavors(local?.model, options.plugin);
   const { startServer } = await loadServer();
   const imports = await importedFlavorUrls();
@@ -199,7 +273,12 @@ export async function runServe(options: ServeOptions): Promise<void> {
   let server: Awaited<ReturnType<typeof startServer>>;
   try {
     server = await startServer({
-      modelUri: options.modelUri,
+      ...(modelUri !== undefined ? { modelUri } : {}),
+      ...(models.length > 0 ? { models } : {}),
+      ...(options.modelRepository !== undefined ? { modelRepository: options.modelRepository } : {}),
+      ...(options.defaultModel !== undefined ? { defaultModel: options.defaultModel } : {}),
+      ...(options.modelControl !== undefined ? { modelControl: options.modelControl } : {}),
+      ...(options.strictReadiness === false ? { strictReadiness: false } : {}),
       host: options.host,
       port,
       workers,
@@ -217,6 +296,10 @@ export async function runServe(options: ServeOptions): Promise<void> {
         { cause: error },
       );
     }
+    if (error instanceof TypeError || code === "ENOENT" || code === "ENOTDIR") {
+      // a bad name, a duplicate, an unknown --default-model, an unreadable --model-repository
+      throw new CliError(messageOf(error), EXIT_CODES.USAGE, { cause: error });
+    }
     if (isMlflowException(error)) {
       const cls = error.errorClass;
       if (
@@ -227,7 +310,7 @@ export async function runServe(options: ServeOptions): Promise<void> {
         throw new CliError(messageOf(error), EXIT_CODES.FLAVOR_MISSING, { cause: error });
       }
       throw new CliError(
-        `Failed to load model '${options.modelUri}': ${messageOf(error)}`,
+        `Failed to load model '${modelUri ?? ""}': ${messageOf(error)}`,
         EXIT_CODES.MODEL_LOAD_FAILED,
         {
           cause: error,
@@ -238,6 +321,16 @@ export async function runServe(options: ServeOptions): Promise<void> {
       cause: error,
     });
   }
+  const registry = server.server.registry;
+  for (const m of registry.models()) {
+    if (m.state !== "READY")
+      process.stderr.write(`pyfunc serve: model '${m.name}' is ${m.state}: ${m.reason}\n`);
+  }
+  const served = single
+    ? modelUri
+    : `${registry.names().length} models (${registry.names().join(", ")}${
+        registry.defaultModel !== undefined ? `; default ${registry.defaultModel.name}` : ""
+      })`;
   await new Promise<void>((resolve) => {
     let closing = false;
     const stop = (signal: NodeJS.Signals) => {
@@ -257,6 +350,6 @@ export async function runServe(options: ServeOptions): Promise<void> {
     process.on("SIGINT", stop);
     process.on("SIGTERM", stop);
     // on stderr, apart from the JSON log on stdout
-    process.stderr.write(`Serving ${options.modelUri} at ${server.url}\n`);
+    process.stderr.write(`Serving ${served} at ${server.url}\n`);
   });
 }

@@ -26,6 +26,7 @@ const KNOWN_ROUTES: Record<string, string[]> = {
   "/v2": ["GET", "HEAD"],
   "/v2/health/live": ["GET", "HEAD"],
   "/v2/health/ready": ["GET", "HEAD"],
+  "/v2/repository/index": ["POST"],
 };
 
 const CODE_FOR_STATUS: Record<number, string> = {

@@ -11,6 +11,10 @@ export interface ObservabilityOptions {
 }
 
 declare module "fastify" {
+  interface FastifyRequest {
+    /** The model a request was routed to (the `model` label of the per-model metrics). */
+    pyfuncModel: string | undefined;
+  }
   interface FastifyInstance {
     /** Count a request (and log its access line) under `route`; done per route, and by the 404 handler. */
     trackRequest(request: FastifyRequest, reply: FastifyReply, route: string): void;
@@ -34,6 +38,8 @@ export const observabilityPlugin = fp(
         const ms = performance.now() - start;
         const status = reply.raw.statusCode;
         metrics.finish(request.method, route, status, ms / 1000);
+        const model = request.pyfuncModel;
+        if (model !== undefined) metrics.finishModel(model, route, status, ms / 1000);
         if (accessLog) {
           request.log.info(
             { method: request.method, url: request.url, statusCode: status, ms: Math.round(ms * 100) / 100 },
@@ -43,6 +49,7 @@ export const observabilityPlugin = fp(
       });
     };
     app.decorate("trackRequest", track);
+    app.decorateRequest("pyfuncModel", undefined);
     app.addHook("onRoute", (route) => {
       const label = route.url;
       const hook = (request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => {
