@@ -8,6 +8,7 @@ import { createMetrics } from "./metrics.js";
 import type { ServableModel } from "./model-types.js";
 import { registerDocs } from "./openapi.js";
 import { authPlugin } from "./plugins/auth.js";
+import { BatchingMetrics, batchingOptionsOf, withBatching } from "./plugins/batching.js";
 import { rawBodyPlugin } from "./plugins/body.js";
 import { deadlinePlugin } from "./plugins/deadline.js";
 import { drainPlugin } from "./plugins/drain.js";
@@ -105,6 +106,13 @@ export interface CreateServerOptions {
   maxConnections?: number;
   /** Longest URL in bytes (default 8192); longer ones get 414. */
   maxUrlLength?: number;
+  /**
+   * Adaptive batching (off by default): concurrent requests predicted in the HTTP thread with compatible inputs
+   * are merged into calls of at most this many rows (≥ 2 turns it on). See plugins/batching.ts.
+   */
+  maxBatchSize?: number;
+  /** Longest a request waits for others to batch with, in ms (default 5). */
+  maxBatchDelayMs?: number;
 }
 
 export interface PyfuncServer {
@@ -172,12 +180,22 @@ export async function createServer(options: CreateServerOptions): Promise<Pyfunc
   app.server.headersTimeout = options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS;
   app.server.maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
 
-  const engine = await createEngine(options, modelName, (m) => app.log.warn(m));
+  const batching = batchingOptionsOf(options);
+  const batchMetrics = batching !== undefined ? new BatchingMetrics() : undefined;
+  const engine = await createEngine(
+    options,
+    modelName,
+    (m) => app.log.warn(m),
+    batching !== undefined && batchMetrics !== undefined
+      ? (model) => withBatching(model, batching, batchMetrics)
+      : undefined,
+  );
   try {
     const metrics = createMetrics(
       () => engine.queued,
       () => engine.restarts,
     );
+    batchMetrics?.register(metrics.registry);
     await app.register(errorsPlugin, {
       bodyLimit,
       maxUrlLength,
