@@ -8,6 +8,7 @@ import { createMetrics } from "./metrics.js";
 import type { ServableModel } from "./model-types.js";
 import { registerDocs } from "./openapi.js";
 import { authPlugin } from "./plugins/auth.js";
+import { BatchingMetrics, batchingOptionsOf, withBatching } from "./plugins/batching.js";
 import { rawBodyPlugin } from "./plugins/body.js";
 import { deadlinePlugin } from "./plugins/deadline.js";
 import { drainPlugin } from "./plugins/drain.js";
@@ -130,6 +131,13 @@ export interface CreateServerOptions {
   maxConnections?: number;
   /** Longest URL in bytes (default 8192); longer ones get 414. */
   maxUrlLength?: number;
+  /**
+   * Adaptive batching (off by default): concurrent requests predicted in the HTTP thread with compatible inputs
+   * are merged into calls of at most this many rows (≥ 2 turns it on). See plugins/batching.ts.
+   */
+  maxBatchSize?: number;
+  /** Longest a request waits for others to batch with, in ms (default 5). */
+  maxBatchDelayMs?: number;
 }
 
 export interface PyfuncServer {
@@ -234,6 +242,13 @@ export async function createServer(options: CreateServerOptions): Promise<Pyfunc
     bodyTimeoutMs > 0 ? Math.min(headersTimeoutMs, bodyTimeoutMs) : headersTimeoutMs;
   app.server.maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
 
+  const batching = batchingOptionsOf(options);
+  const batchMetrics = batching !== undefined ? new BatchingMetrics() : undefined;
+  // each model gets its own batcher (requests of different models never merge)
+  const wrap =
+    batching !== undefined && batchMetrics !== undefined
+      ? (model: ServableModel) => withBatching(model, batching, batchMetrics)
+      : undefined;
   // one model from modelUri / model, as before: its load error stops the server; several: each on its own
   const single =
     (options.modelUri !== undefined || options.model !== undefined) &&
@@ -255,7 +270,12 @@ export async function createServer(options: CreateServerOptions): Promise<Pyfunc
     onWarning: warn,
     factory: (m) => {
       if (m.instance !== undefined)
-        return InProcessEngine.create(m.instance, m.name, exposeStackTraces, false);
+        return InProcessEngine.create(
+          wrap !== undefined ? wrap(m.instance) : m.instance,
+          m.name,
+          exposeStackTraces,
+          false,
+        );
       const { model: _instance, ...rest } = options;
       const onWarning = single ? warn : (w: string) => app.log.warn({ model: m.name }, w);
       return createEngine(
@@ -267,6 +287,7 @@ export async function createServer(options: CreateServerOptions): Promise<Pyfunc
         },
         m.name,
         onWarning,
+        wrap,
       );
     },
   });
@@ -286,6 +307,7 @@ export async function createServer(options: CreateServerOptions): Promise<Pyfunc
       () => registry.restarts,
       () => registry.models(),
     );
+    batchMetrics?.register(metrics.registry);
     await app.register(errorsPlugin, {
       bodyLimit,
       maxUrlLength,

@@ -238,12 +238,21 @@ export class PoolEngine implements PredictionEngine {
   }
 }
 
+/** What the in-thread model is served through (adaptive batching, plugins/batching.ts), when anything. */
+export type ModelWrapper = (model: ServableModel) => ServableModel;
+
 export async function createInProcessEngineFromUri(
   init: LoadOptions & { modelName: string; exposeStackTraces?: boolean },
   onWarning: (m: string) => void,
+  wrap?: ModelWrapper,
 ): Promise<InProcessEngine> {
   const model = await loadServableModel({ ...init, onWarning });
-  return InProcessEngine.create(model, init.modelName, init.exposeStackTraces === true, true);
+  return InProcessEngine.create(
+    wrap !== undefined ? wrap(model) : model,
+    init.modelName,
+    init.exposeStackTraces === true,
+    true,
+  );
 }
 
 /**
@@ -383,10 +392,13 @@ export async function createEngine(
   options: CreateServerOptions,
   modelName: string,
   onWarning: (m: string) => void,
+  wrap?: ModelWrapper,
 ): Promise<PredictionEngine> {
   const exposeStackTraces = options.exposeStackTraces === true;
-  if (options.model !== undefined)
-    return InProcessEngine.create(options.model, modelName, exposeStackTraces, false);
+  if (options.model !== undefined) {
+    const model = wrap !== undefined ? wrap(options.model) : options.model;
+    return InProcessEngine.create(model, modelName, exposeStackTraces, false);
+  }
   if (options.modelUri === undefined) throw new Error("createServer needs a modelUri or a model");
   const flavorModules = await importFlavorModules(options.imports);
   const init: PoolEngineInit = {
@@ -407,6 +419,10 @@ export async function createEngine(
       onWarning(
         `The model's flavor (${pool.info.loaderModule}) runs model code: predicting in a worker thread, not in the HTTP thread.`,
       );
+    if (wrap !== undefined)
+      onWarning(
+        "Adaptive batching merges the requests predicted in the HTTP thread; this model predicts in worker threads only, so its requests are not batched.",
+      );
     return pool;
   }
   // load the copy the workers loaded (no second download for remote URIs)
@@ -420,6 +436,7 @@ export async function createEngine(
         ...(options.modelConfig !== undefined ? { modelConfig: options.modelConfig } : {}),
       },
       onWarning,
+      wrap,
     );
   } catch (error) {
     await pool.close();

@@ -111,10 +111,19 @@ function pyList(a: readonly string[]): string {
 function fromDense(data: ArrayLike<unknown>, rows: number, cols: number, numFeature: number): FeatureMatrix {
   if (cols > numFeature) throw inputError(`Feature shape mismatch, expected: ${numFeature}, got ${cols}`);
   if (rows * numFeature > 2 ** 31 - 1) throw inputError("Input is too large");
-  const X = new Float32Array(rows * numFeature);
-  if (cols < numFeature) X.fill(Number.NaN);
   const typed =
     ArrayBuffer.isView(data) && !(data instanceof BigInt64Array) && !(data instanceof BigUint64Array);
+  if (typed && cols === numFeature && !(data instanceof DataView)) {
+    // as Booster.predict's matrix: float32 data is used as it is (the kernels only read it), other typed arrays
+    // are converted in one call (the same float32 rounding as assigning each value)
+    if (data instanceof Float32Array)
+      return { matrix: { X: data, numRows: rows, numCols: cols }, names: null };
+    const X = new Float32Array(rows * cols);
+    X.set(data as unknown as ArrayLike<number>);
+    return { matrix: { X, numRows: rows, numCols: cols }, names: null };
+  }
+  const X = new Float32Array(rows * numFeature);
+  if (cols < numFeature) X.fill(Number.NaN);
   for (let r = 0; r < rows; r++) {
     for (let c = 0; c < cols; c++) {
       const v = data[r * cols + c];

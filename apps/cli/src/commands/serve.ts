@@ -33,6 +33,8 @@ export interface ServeOptions {
   keepAliveTimeout?: string;
   rateLimit?: string;
   drainTimeout?: string;
+  maxBatchSize?: string;
+  maxBatchDelayMs?: string;
   metrics?: boolean;
   docs?: boolean;
 }
@@ -158,6 +160,14 @@ export function serveOptions(): Option[] {
     new Option("--drain-timeout <seconds>", "on SIGTERM/SIGINT, longest wait for in-flight requests")
       .env("PYFUNC_DRAIN_TIMEOUT")
       .default("30"),
+    new Option(
+      "--max-batch-size <n>",
+      "adaptive batching: merge concurrent compatible requests into model calls of at most n rows (default: off)",
+    ).env("PYFUNC_MAX_BATCH_SIZE"),
+    new Option(
+      "--max-batch-delay-ms <ms>",
+      "adaptive batching: longest a request waits for others to batch with (default 5)",
+    ).env("PYFUNC_MAX_BATCH_DELAY_MS"),
     new Option("--no-metrics", "do not serve /metrics"),
     new Option("--no-docs", "do not serve /docs and /openapi.json"),
     new Option(
@@ -224,6 +234,12 @@ export function controlsOf(options: ServeOptions) {
     keepAliveTimeoutMs: seconds("--keep-alive-timeout", options.keepAliveTimeout, 5),
     ...(rate !== undefined ? { rateLimit: { max: rate, windowMs: 60_000 } } : {}),
     drainTimeoutMs: seconds("--drain-timeout", options.drainTimeout, 30),
+    ...(options.maxBatchSize !== undefined
+      ? {
+          maxBatchSize: parseCount("--max-batch-size", options.maxBatchSize, 0, 0),
+          maxBatchDelayMs: parseCount("--max-batch-delay-ms", options.maxBatchDelayMs, 5, 0),
+        }
+      : {}),
     metrics: options.metrics !== false,
     docs: options.docs !== false,
   };

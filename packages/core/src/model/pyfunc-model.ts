@@ -78,16 +78,17 @@ export class PyFuncModel {
     input: PyFuncInput,
     params: Params | undefined,
     options?: PredictOptions,
+    warn: (message: string) => void = this.#warn,
   ): { data: PyFuncInput; params: Params | undefined } {
     if (this.#closed) throw new MlflowException("This model has been closed", "INVALID_STATE");
     const cast = options?.lenient === true ? castLeniently(this.metadata, input) : input;
-    const data = enforceInput(this.metadata, cast, this.#warn);
-    const enforced = enforceParamsFor(this.metadata, params, this.#warn);
+    const data = enforceInput(this.metadata, cast, warn);
+    const enforced = enforceParamsFor(this.metadata, params, warn);
     if (this.#impl.acceptsParams === false) {
       // As MLflow's _log_warning_if_params_not_in_predict_signature: warns about the enforced params
       // (schema defaults included) whenever there are any.
       if (Object.keys(enforced).length > 0) {
-        this.#warn(
+        warn(
           "The underlying model does not support passing additional parameters to the predict function. " +
             `\`params\` ${pyRepr(enforced)} will be ignored.`,
         );
@@ -97,9 +98,24 @@ export class PyFuncModel {
     return { data, params: enforced };
   }
 
+  /**
+   * The checks `predict` runs before calling the model (input schema and params schema), alone: throws what
+   * `predict` would throw for this input, else returns nothing. The scoring server's adaptive batching validates
+   * each request with it before merging, so a bad request is answered on its own.
+   */
+  validate(input: PyFuncInput, params?: Params, options?: PredictOptions): void {
+    this.#prepare(input, params, options, () => {});
+  }
+
   /** Enforce the signature, then predict (MLflow `PyFuncModel.predict(data, params)`). */
-  async predict(input: PyFuncInput, params?: Params, options?: PredictOptions): Promise<PyFuncOutput> {
-    return await this.predictEager(input, params, options);
+  predict(input: PyFuncInput, params?: Params, options?: PredictOptions): Promise<PyFuncOutput> {
+    // As an async function would, without its extra promise and tick: errors become a rejected promise.
+    try {
+      const out = this.predictEager(input, params, options);
+      return out instanceof Promise ? out : Promise.resolve(out);
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**

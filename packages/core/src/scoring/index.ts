@@ -1,3 +1,12 @@
+export {
+  AdaptiveBatcher,
+  type BatchingOptions,
+  type BatchReport,
+  type BatchTarget,
+  batchKeyOf,
+  mergeInputs,
+  splitOutput,
+} from "./batcher.js";
 export { PoolTaskError, ScoringPool } from "./pool.js";
 export {
   INFO_TASK,
