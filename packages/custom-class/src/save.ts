@@ -27,10 +27,10 @@ import {
 } from "./agents/signatures.js";
 import { chatAgentRequestIssues, isPlainObject, responsesRequestIssues } from "./agents/validate.js";
 import { type AgentKind, agentKindOf, createPythonModelContext } from "./base.js";
-import { declaredSchemas, implementationFor, importModelInstance } from "./loader.js";
-import { CUSTOM_CLASS_LOADER_MODULE } from "./plugin.js";
+import { CUSTOM_CLASS_LOADER_MODULE, importModelInstance } from "./plugin.js";
 import { schemaJsonFromStandardSchema } from "./schema.js";
 import { PACKAGE_VERSION } from "./version.js";
+import { declaredSchemas, implementationFor } from "./wrapper.js";
 
 export interface SaveCustomModelOptions {
   /** The model-code file (`.ts`/`.mts`/`.js`/`.mjs`) that calls `setModel(instance)` or default-exports it. */

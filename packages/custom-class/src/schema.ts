@@ -1,7 +1,7 @@
 import { MlflowException, type PyFuncInput } from "@pyfunc/core";
 import { z } from "zod";
 import { pyJsonDumps } from "./agents/signatures.js";
-import { isFrameLike } from "./frame.js";
+import { isFrameLike } from "./convert.js";
 
 /** A Standard Schema v1 validator (zod 4, valibot, arktype …), optionally with Standard JSON Schema support. */
 export interface StandardSchemaLike {

@@ -10,8 +10,9 @@ import {
   type SignatureInput,
 } from "@pyfunc/core";
 import { stageModelCode } from "@pyfunc/core/model-code";
-import { FUNCTION_LOADER_MODULE, functionImplementation, runLoadContext } from "./plugin.js";
+import { FUNCTION_LOADER_MODULE } from "./plugin.js";
 import { PACKAGE_VERSION } from "./version.js";
+import { functionImplementation, runLoadContext } from "./wrapper.js";
 
 export interface SaveFunctionModelOptions {
   /** The module whose exported `predict(modelInput)` is the model: a `.ts`/`.mts`/`.js`/`.mjs` file. */

@@ -1,22 +1,7 @@
-import {
-  MlflowException,
-  type Params,
-  type PyFuncImplementation,
-  type PyFuncInput,
-  type PyFuncOutput,
-} from "@pyfunc/core";
-import { importModelCode } from "@pyfunc/core/model-code";
+import type { Params, PyFuncImplementation, PyFuncInput, PyFuncOutput } from "@pyfunc/core";
 import { toAsyncIterable } from "./agents/common.js";
 import { agentImplementation } from "./agents/wrapper.js";
-import {
-  agentKindOf,
-  clearSetModel,
-  isModelLike,
-  type ModelLike,
-  methodTakesContext,
-  type PythonModelContext,
-  takeSetModel,
-} from "./base.js";
+import { agentKindOf, type ModelLike, methodTakesContext, type PythonModelContext } from "./base.js";
 import {
   isObjectRowSchema,
   isStandardSchema,
@@ -24,54 +9,6 @@ import {
   type StandardSchemaLike,
   validateRows,
 } from "./schema.js";
-
-let queue: Promise<unknown> = Promise.resolve();
-
-/** Run `fn` alone (model-code imports share the setModel slot, so they are serialized). */
-function exclusive<T>(fn: () => Promise<T>): Promise<T> {
-  const run = queue.then(fn, fn);
-  queue = run.catch(() => undefined);
-  return run;
-}
-
-function instanceFrom(value: unknown): ModelLike | undefined {
-  if (isModelLike(value)) return value;
-  if (
-    typeof value === "function" &&
-    typeof (value as { prototype?: { predict?: unknown } }).prototype?.predict === "function"
-  ) {
-    return new (value as new () => ModelLike)();
-  }
-  return undefined;
-}
-
-/** Pick the model out of an imported model-code module: what it gave to setModel(), else its default export. */
-export function modelFromModule(mod: Record<string, unknown>, fromSetModel: unknown): ModelLike {
-  const model = instanceFrom(fromSetModel) ?? instanceFrom(mod.default);
-  if (!model) {
-    throw MlflowException.invalidParameter(
-      "The model code did not provide a model: call setModel(new MyModel()) in it, or default-export the model instance.",
-    );
-  }
-  return model;
-}
-
-/** Import model code (which must sit inside `rootDir`) and return the model instance it defines. */
-export function importModelInstance(
-  rootDir: string,
-  file: string,
-  extraResolveFrom: string[],
-): Promise<ModelLike> {
-  return exclusive(async () => {
-    clearSetModel();
-    try {
-      const mod = await importModelCode(rootDir, file, { extraResolveFrom });
-      return modelFromModule(mod, takeSetModel());
-    } finally {
-      clearSetModel();
-    }
-  });
-}
 
 /** The input/output row schemas a model class declares (`static inputSchema` / `static outputSchema`). */
 export function declaredSchemas(instance: ModelLike): {
