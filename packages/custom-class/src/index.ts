@@ -109,6 +109,7 @@ export {
   type StandardSchemaLike,
   schemaJsonFromStandardSchema,
   validateRows,
+  zodJsonSchema,
 } from "./schema.js";
 export { PACKAGE_VERSION } from "./version.js";
 export { declaredSchemas, implementationFor } from "./wrapper.js";

@@ -12,6 +12,7 @@ import {
   type SignatureInput,
 } from "@pyfunc/core";
 import { stageModelCode } from "@pyfunc/core/model-code";
+import { signatureFromRowSchemas } from "@pyfunc/core/schema";
 import { parseChatCompletionRequest } from "./agents/chat-model.js";
 import {
   AGENT_TASKS,
@@ -28,7 +29,7 @@ import {
 import { chatAgentRequestIssues, isPlainObject, responsesRequestIssues } from "./agents/validate.js";
 import { type AgentKind, agentKindOf, createPythonModelContext } from "./base.js";
 import { CUSTOM_CLASS_LOADER_MODULE, importModelInstance } from "./plugin.js";
-import { schemaJsonFromStandardSchema } from "./schema.js";
+import { zodJsonSchema } from "./schema.js";
 import { PACKAGE_VERSION } from "./version.js";
 import { declaredSchemas, implementationFor } from "./wrapper.js";
 
@@ -240,11 +241,7 @@ export async function saveModel(target: string, options: SaveCustomModelOptions)
       const schemas = declaredSchemas(instance);
       if (options.signature !== undefined) coreOptions.signature = options.signature;
       else if (schemas.input) {
-        coreOptions.signature = {
-          inputs: schemaJsonFromStandardSchema(schemas.input, "input"),
-          outputs: schemas.output ? schemaJsonFromStandardSchema(schemas.output, "output") : null,
-          params: null,
-        };
+        coreOptions.signature = signatureFromRowSchemas({ ...schemas, input: schemas.input }, zodJsonSchema);
         // As MLflow marks signatures from type hints: the row schema validates the input, so core must not
         // re-split it by the column signature (a `z.record` row would otherwise become one string per column).
         const typed = new Model();

@@ -1,14 +1,9 @@
 import type { Params, PyFuncImplementation, PyFuncInput, PyFuncOutput } from "@pyfunc/core";
+import { isStandardSchema, type StandardSchemaLike } from "@pyfunc/core/schema";
 import { toAsyncIterable } from "./agents/common.js";
 import { agentImplementation } from "./agents/wrapper.js";
 import { agentKindOf, type ModelLike, methodTakesContext, type PythonModelContext } from "./base.js";
-import {
-  isObjectRowSchema,
-  isStandardSchema,
-  rowsOf,
-  type StandardSchemaLike,
-  validateRows,
-} from "./schema.js";
+import { modelInputConverter } from "./convert.js";
 
 /** The input/output row schemas a model class declares (`static inputSchema` / `static outputSchema`). */
 export function declaredSchemas(instance: ModelLike): {
@@ -44,9 +39,7 @@ export async function implementationFor(
   const predict = instance.predict as Fn;
   const withContext = methodTakesContext(instance, predict);
   const { input: inputSchema } = declaredSchemas(instance);
-  const objectRows = inputSchema ? isObjectRowSchema(inputSchema) : false;
-  const prepare = async (input: PyFuncInput): Promise<unknown> =>
-    inputSchema ? await validateRows(inputSchema, rowsOf(input, objectRows)) : input;
+  const prepare = modelInputConverter(inputSchema);
   const args = (data: unknown, params: Params | undefined): unknown[] =>
     withContext ? [context, data, params] : [data, params];
 
