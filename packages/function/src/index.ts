@@ -2,9 +2,9 @@ import { registerFlavor } from "@pyfunc/core";
 import { functionFlavor } from "./plugin.js";
 
 export { FLAVOR_NAME, FUNCTION_LOADER_MODULE, FUNCTION_PACKAGE_NAME, functionFlavor } from "./plugin.js";
-export { type SaveFunctionModelOptions, saveModel } from "./save.js";
+export { type ModelFunction, type SaveFunctionModelOptions, saveModel } from "./save.js";
 export { PACKAGE_VERSION } from "./version.js";
-export { functionImplementation, predictFunctionOf, runLoadContext } from "./wrapper.js";
+export { functionImplementation, predictFunctionOf, rowSchemasOf, runLoadContext } from "./wrapper.js";
 
 registerFlavor(functionFlavor);
 

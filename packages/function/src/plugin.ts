@@ -16,6 +16,11 @@ export const functionFlavor: FlavorPlugin = {
     const file = modelCodeFileOf(context);
     const mod = await importModelCode(context.modelDir, file, { extraResolveFrom: [import.meta.url] });
     await runLoadContext(mod, context.modelConfig);
-    return functionImplementation(mod, (m) => context.warn(m));
+    const exportName = context.pyfuncConfig.model_code_function;
+    return functionImplementation(
+      mod,
+      (m) => context.warn(m),
+      typeof exportName === "string" ? exportName : undefined,
+    );
   },
 };

@@ -1,15 +1,31 @@
 import type { Params, PyFuncImplementation, PyFuncInput, PyFuncOutput } from "@pyfunc/core";
 import { MlflowException } from "@pyfunc/core";
-import { toAsync } from "./convert.js";
+import { isStandardSchema, type RowSchemas } from "@pyfunc/core/schema";
+import { modelInputConverter, toAsync } from "./convert.js";
 
 type PredictFn = (input: PyFuncInput) => PyFuncOutput | Promise<PyFuncOutput>;
 type PredictStreamFn = (input: PyFuncInput) => AsyncIterable<unknown> | Iterable<unknown>;
 
-/** Pick the model function out of an imported module: `predict`, else a default-exported function or object. */
-export function predictFunctionOf(mod: Record<string, unknown>): {
+/**
+ * Pick the model function out of an imported module: the export `exportName` when given (a model saved from a
+ * function value), else `predict`, else a default-exported function or object.
+ */
+export function predictFunctionOf(
+  mod: Record<string, unknown>,
+  exportName?: string,
+): {
   predict: PredictFn;
   predictStream: PredictStreamFn | undefined;
 } {
+  if (exportName !== undefined) {
+    const fn = mod[exportName];
+    if (typeof fn !== "function") {
+      throw MlflowException.invalidParameter(
+        `The model code does not export a function \`${exportName}\` (the model's \`model_code_function\`).`,
+      );
+    }
+    return { predict: fn as PredictFn, predictStream: undefined };
+  }
   const def = mod.default as Record<string, unknown> | ((...a: unknown[]) => unknown) | undefined;
   let predict: unknown = mod.predict;
   let predictStream: unknown = mod.predictStream;
@@ -30,12 +46,33 @@ export function predictFunctionOf(mod: Record<string, unknown>): {
   };
 }
 
-/** Build the pyfunc implementation of a function model from its imported module. */
+/**
+ * The row schemas of a model function (MLflow: the type hint of its parameter): `inputSchema` / `outputSchema`
+ * set on the function itself, else exported by its module. zod, valibot, arktype … (Standard Schema with Standard
+ * JSON Schema).
+ */
+export function rowSchemasOf(predict: unknown, mod: Record<string, unknown> = {}): RowSchemas {
+  const own = predict as { inputSchema?: unknown; outputSchema?: unknown } | undefined;
+  const input = own?.inputSchema ?? mod.inputSchema;
+  const output = own?.outputSchema ?? mod.outputSchema;
+  const out: RowSchemas = {};
+  if (isStandardSchema(input)) out.input = input;
+  if (isStandardSchema(output)) out.output = output;
+  return out;
+}
+
+/**
+ * Build the pyfunc implementation of a function model from its imported module (`exportName`: the function's
+ * export, for models saved from a function value). With an input row schema the function receives the validated rows.
+ */
 export function functionImplementation(
   mod: Record<string, unknown>,
   warn: (message: string) => void,
+  exportName?: string,
 ): PyFuncImplementation {
-  const { predict, predictStream } = predictFunctionOf(mod);
+  const { predict, predictStream } = predictFunctionOf(mod, exportName);
+  const inputSchema = rowSchemasOf(predict, mod).input;
+  const prepare = modelInputConverter(inputSchema);
   const warnParams = (params: Params | undefined): void => {
     if (params && Object.keys(params).length > 0) {
       warn(
@@ -48,14 +85,17 @@ export function functionImplementation(
     acceptsParams: false,
     predict: async (input: PyFuncInput, params?: Params) => {
       warnParams(params);
-      return await predict(input);
+      return await predict((await prepare(input)) as PyFuncInput);
     },
     unwrap: () => predict,
   };
   if (predictStream) {
     impl.predictStream = (input: PyFuncInput, params?: Params) => {
       warnParams(params);
-      return toAsync(predictStream(input));
+      if (!inputSchema) return toAsync(predictStream(input));
+      return (async function* () {
+        yield* toAsync(predictStream((await prepare(input)) as PyFuncInput));
+      })();
     };
   }
   return impl;
