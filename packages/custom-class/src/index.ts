@@ -1,6 +1,7 @@
 import { registerFlavor } from "@pyfunc/core";
 import { customClassFlavor } from "./plugin.js";
 
+export { TypeFromExample, updateSignatureForTypeHintFromExample } from "@pyfunc/core/schema";
 export {
   ChatAgent,
   parseChatAgentRequest,
@@ -112,7 +113,12 @@ export {
   zodJsonSchema,
 } from "./schema.js";
 export { PACKAGE_VERSION } from "./version.js";
-export { declaredSchemas, implementationFor } from "./wrapper.js";
+export {
+  declaredSchemas,
+  declaresTypeFromExample,
+  type ImplementationOptions,
+  implementationFor,
+} from "./wrapper.js";
 
 registerFlavor(customClassFlavor);
 

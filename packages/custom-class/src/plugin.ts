@@ -5,6 +5,7 @@ import {
   type PyFuncImplementation,
 } from "@pyfunc/core";
 import { importModelCode, modelCodeFileOf } from "@pyfunc/core/model-code";
+import { typeFromExampleInputConverter } from "@pyfunc/core/schema";
 import {
   clearSetModel,
   createPythonModelContext,
@@ -95,6 +96,7 @@ export const customClassFlavor: FlavorPlugin = {
     const file = modelCodeFileOf(context);
     const pyContext = createPythonModelContext(artifactPathsOf(context), context.modelConfig);
     const instance = await importModelInstance(context.modelDir, file, [import.meta.url]);
-    return implementationFor(instance, pyContext);
+    const convertInput = await typeFromExampleInputConverter(context.modelDir, context.model);
+    return implementationFor(instance, pyContext, convertInput ? { convertInput } : {});
   },
 };

@@ -12,7 +12,11 @@ import {
   type SignatureInput,
 } from "@pyfunc/core";
 import { stageModelCode } from "@pyfunc/core/model-code";
-import { signatureFromRowSchemas } from "@pyfunc/core/schema";
+import {
+  signatureFromRowSchemas,
+  TYPE_FROM_EXAMPLE_ERROR_MESSAGE,
+  updateSignatureForTypeHintFromExample,
+} from "@pyfunc/core/schema";
 import { parseChatCompletionRequest } from "./agents/chat-model.js";
 import {
   AGENT_TASKS,
@@ -31,7 +35,7 @@ import { type AgentKind, agentKindOf, createPythonModelContext } from "./base.js
 import { CUSTOM_CLASS_LOADER_MODULE, importModelInstance } from "./plugin.js";
 import { zodJsonSchema } from "./schema.js";
 import { PACKAGE_VERSION } from "./version.js";
-import { declaredSchemas, implementationFor } from "./wrapper.js";
+import { declaredSchemas, declaresTypeFromExample, implementationFor } from "./wrapper.js";
 
 export interface SaveCustomModelOptions {
   /** The model-code file (`.ts`/`.mts`/`.js`/`.mjs`) that calls `setModel(instance)` or default-exports it. */
@@ -247,6 +251,17 @@ export async function saveModel(target: string, options: SaveCustomModelOptions)
         const typed = new Model();
         typed.isSignatureFromTypeHint = true;
         coreOptions.mlflowModel = typed;
+      }
+      if (declaresTypeFromExample(instance)) {
+        // MLflow's TypeFromExample type hint: the signature comes from the example (or `signature`), and the model is
+        // marked so that predict hands it the input in the example's form
+        if (options.inputExample === undefined)
+          process.emitWarning(TYPE_FROM_EXAMPLE_ERROR_MESSAGE, "PyfuncWarning");
+        else if (options.signature !== null) {
+          const marked = new Model();
+          if (updateSignatureForTypeHintFromExample(options.inputExample, marked))
+            coreOptions.mlflowModel = marked;
+        }
       }
       if (options.inputExample !== undefined) {
         coreOptions.inputExample = options.inputExample;

@@ -1,5 +1,5 @@
 import type { Params, PyFuncImplementation, PyFuncInput, PyFuncOutput } from "@pyfunc/core";
-import { isStandardSchema, type StandardSchemaLike } from "@pyfunc/core/schema";
+import { isStandardSchema, isTypeFromExample, type StandardSchemaLike } from "@pyfunc/core/schema";
 import { toAsyncIterable } from "./agents/common.js";
 import { agentImplementation } from "./agents/wrapper.js";
 import { agentKindOf, type ModelLike, methodTakesContext, type PythonModelContext } from "./base.js";
@@ -17,6 +17,21 @@ export function declaredSchemas(instance: ModelLike): {
   return out;
 }
 
+/** Whether a model class declares `static inputSchema = TypeFromExample` (MLflow's TypeFromExample type hint). */
+export function declaresTypeFromExample(instance: ModelLike): boolean {
+  return isTypeFromExample(
+    (instance as { constructor?: { inputSchema?: unknown } }).constructor?.inputSchema,
+  );
+}
+
+export interface ImplementationOptions {
+  /**
+   * Applied to the (schema-enforced) input before the model's own conversion: for models saved with
+   * `type_hint_from_example`, core's `typeFromExampleInputConverter` (the DataFrame back in the example's form).
+   */
+  convertInput?: (input: PyFuncInput) => PyFuncInput;
+}
+
 type Fn = (...args: unknown[]) => unknown;
 
 /**
@@ -26,6 +41,7 @@ type Fn = (...args: unknown[]) => unknown;
 export async function implementationFor(
   instance: ModelLike,
   context: PythonModelContext,
+  options: ImplementationOptions = {},
 ): Promise<PyFuncImplementation> {
   try {
     instance.context = context;
@@ -39,7 +55,9 @@ export async function implementationFor(
   const predict = instance.predict as Fn;
   const withContext = methodTakesContext(instance, predict);
   const { input: inputSchema } = declaredSchemas(instance);
-  const prepare = modelInputConverter(inputSchema);
+  const convertRows = modelInputConverter(inputSchema);
+  const { convertInput } = options;
+  const prepare = convertInput ? (input: PyFuncInput) => convertRows(convertInput(input)) : convertRows;
   const args = (data: unknown, params: Params | undefined): unknown[] =>
     withContext ? [context, data, params] : [data, params];
 

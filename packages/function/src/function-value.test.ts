@@ -91,3 +91,23 @@ describe("saving a function value (MLflow's python_model=<callable>)", () => {
     ).rejects.toThrow(/either `modelCode` or `predict`/);
   });
 });
+
+describe("TypeFromExample (MLflow's update_signature_for_type_hint_from_example)", () => {
+  it("infers the signature from the example, marks type_hint_from_example and predicts in the example's form", async () => {
+    const { echo } = (await import(pathToFileURL(path.join(SOURCES, "from-example/echo.mjs")).href)) as {
+      echo: ModelFunction;
+    };
+    const target = path.join(root, "from-example");
+    const model = await saveModel(target, {
+      predict: echo,
+      codePaths: [path.join(SOURCES, "from-example")],
+      inputExample: [1.5, 2.5],
+    });
+    expect(model.typeHintFromExample).toBe(true);
+    expect(model.signature?.inputs).toBe('[{"type": "double", "required": true}]');
+    expect(await readFile(path.join(target, "MLmodel"), "utf8")).toMatch(/type_hint_from_example: true/);
+    const loaded = await loadModel(target);
+    // without the mark the function would get the enforced DataFrame; MLflow converts it back to a list
+    expect(await loaded.predict([3.5, 4.5])).toEqual([3.5, 4.5]);
+  });
+});

@@ -1,5 +1,6 @@
 import type { FlavorPlugin, LoadContext, PyFuncImplementation } from "@pyfunc/core";
 import { importModelCode, modelCodeFileOf } from "@pyfunc/core/model-code";
+import { typeFromExampleInputConverter } from "@pyfunc/core/schema";
 import { functionImplementation, runLoadContext } from "./wrapper.js";
 
 export const FLAVOR_NAME = "function";
@@ -21,6 +22,7 @@ export const functionFlavor: FlavorPlugin = {
       mod,
       (m) => context.warn(m),
       typeof exportName === "string" ? exportName : undefined,
+      await typeFromExampleInputConverter(context.modelDir, context.model),
     );
   },
 };

@@ -15,10 +15,20 @@ import {
   stageModelCode,
   stageModuleExporting,
 } from "@pyfunc/core/model-code";
-import { signatureFromRowSchemas } from "@pyfunc/core/schema";
+import {
+  signatureFromRowSchemas,
+  TYPE_FROM_EXAMPLE_ERROR_MESSAGE,
+  updateSignatureForTypeHintFromExample,
+} from "@pyfunc/core/schema";
 import { FUNCTION_LOADER_MODULE } from "./plugin.js";
 import { PACKAGE_VERSION } from "./version.js";
-import { functionImplementation, predictFunctionOf, rowSchemasOf, runLoadContext } from "./wrapper.js";
+import {
+  declaresTypeFromExample,
+  functionImplementation,
+  predictFunctionOf,
+  rowSchemasOf,
+  runLoadContext,
+} from "./wrapper.js";
 
 /** A model function: takes the model input (rows, when it declares an `inputSchema`), returns the prediction. */
 export type ModelFunction = ((modelInput: never) => unknown) & {
@@ -105,7 +115,19 @@ export async function saveModel(target: string, options: SaveFunctionModelOption
       packageVersions: { "@pyfunc/function": PACKAGE_VERSION },
     };
     if (options.codePaths) coreOptions.codePaths = options.codePaths.map((p) => path.resolve(cwd, p));
-    const schemas = rowSchemasOf(predictFunctionOf(mod, exportName).predict, mod);
+    const fn = predictFunctionOf(mod, exportName).predict;
+    const schemas = rowSchemasOf(fn, mod);
+    if (declaresTypeFromExample(fn, mod)) {
+      // MLflow's TypeFromExample type hint: the signature comes from the example (or `signature`), and the model is
+      // marked so that predict hands the function its input in the example's form
+      if (options.inputExample === undefined)
+        process.emitWarning(TYPE_FROM_EXAMPLE_ERROR_MESSAGE, "PyfuncWarning");
+      else if (options.signature !== null) {
+        const marked = new Model();
+        if (updateSignatureForTypeHintFromExample(options.inputExample, marked))
+          coreOptions.mlflowModel = marked;
+      }
+    }
     if (options.signature !== undefined) coreOptions.signature = options.signature;
     else if (schemas.input) {
       // MLflow's signature from the type hint of the function's parameter (is_signature_from_type_hint)

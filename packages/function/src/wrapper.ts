@@ -1,6 +1,6 @@
 import type { Params, PyFuncImplementation, PyFuncInput, PyFuncOutput } from "@pyfunc/core";
 import { MlflowException } from "@pyfunc/core";
-import { isStandardSchema, type RowSchemas } from "@pyfunc/core/schema";
+import { isStandardSchema, isTypeFromExample, type RowSchemas } from "@pyfunc/core/schema";
 import { modelInputConverter, toAsync } from "./convert.js";
 
 type PredictFn = (input: PyFuncInput) => PyFuncOutput | Promise<PyFuncOutput>;
@@ -61,18 +61,28 @@ export function rowSchemasOf(predict: unknown, mod: Record<string, unknown> = {}
   return out;
 }
 
+/** Whether the model function declares `inputSchema = TypeFromExample` (MLflow's TypeFromExample type hint). */
+export function declaresTypeFromExample(predict: unknown, mod: Record<string, unknown> = {}): boolean {
+  return isTypeFromExample(
+    (predict as { inputSchema?: unknown } | undefined)?.inputSchema ?? mod.inputSchema,
+  );
+}
+
 /**
  * Build the pyfunc implementation of a function model from its imported module (`exportName`: the function's
- * export, for models saved from a function value). With an input row schema the function receives the validated rows.
+ * export, for models saved from a function value). With an input row schema the function receives the validated rows;
+ * `convertInput` (core's `typeFromExampleInputConverter`, for `type_hint_from_example` models) is applied first.
  */
 export function functionImplementation(
   mod: Record<string, unknown>,
   warn: (message: string) => void,
   exportName?: string,
+  convertInput?: (input: PyFuncInput) => PyFuncInput,
 ): PyFuncImplementation {
   const { predict, predictStream } = predictFunctionOf(mod, exportName);
   const inputSchema = rowSchemasOf(predict, mod).input;
-  const prepare = modelInputConverter(inputSchema);
+  const convertRows = modelInputConverter(inputSchema);
+  const prepare = convertInput ? (input: PyFuncInput) => convertRows(convertInput(input)) : convertRows;
   const warnParams = (params: Params | undefined): void => {
     if (params && Object.keys(params).length > 0) {
       warn(
@@ -92,7 +102,7 @@ export function functionImplementation(
   if (predictStream) {
     impl.predictStream = (input: PyFuncInput, params?: Params) => {
       warnParams(params);
-      if (!inputSchema) return toAsync(predictStream(input));
+      if (!inputSchema && !convertInput) return toAsync(predictStream(input));
       return (async function* () {
         yield* toAsync(predictStream((await prepare(input)) as PyFuncInput));
       })();
