@@ -1,6 +1,7 @@
 import { registerFlavor } from "@pyfunc/core";
 import { customClassFlavor } from "./plugin.js";
 
+export { TypeFromExample, updateSignatureForTypeHintFromExample } from "@pyfunc/core/schema";
 export {
   ChatAgent,
   parseChatAgentRequest,
@@ -19,8 +20,67 @@ export {
   ResponsesAgent,
   responsesAgentOutputReducer,
 } from "./agents/responses.js";
-export * from "./agents/signatures.js";
-export type * from "./agents/types.js";
+export {
+  AGENT_TASKS,
+  CHAT_AGENT_INPUT_EXAMPLE,
+  CHAT_AGENT_INPUT_SCHEMA,
+  CHAT_AGENT_OUTPUT_SCHEMA,
+  CHAT_MODEL_INPUT_EXAMPLE,
+  CHAT_MODEL_INPUT_SCHEMA,
+  CHAT_MODEL_OUTPUT_SCHEMA,
+  pyJsonDumps,
+  RESPONSES_AGENT_INPUT_EXAMPLE,
+  RESPONSES_AGENT_INPUT_SCHEMA,
+  RESPONSES_AGENT_OUTPUT_SCHEMA,
+} from "./agents/signatures.js";
+export type {
+  Annotation,
+  ChatAgentChunk,
+  ChatAgentMessage,
+  ChatAgentRequest,
+  ChatAgentResponse,
+  ChatChoice,
+  ChatChoiceDelta,
+  ChatChunkChoice,
+  ChatCompletionChunk,
+  ChatCompletionRequest,
+  ChatCompletionResponse,
+  ChatContext,
+  ChatMessage,
+  ChatParams,
+  ChatToolCall,
+  ChatUsage,
+  FileCitation,
+  FilePath,
+  FunctionCallOutput,
+  ItemStatus,
+  JsonObject,
+  McpApprovalRequest,
+  McpApprovalResponse,
+  OtherOutputItem,
+  OutputItem,
+  Reasoning,
+  ResponseFunctionToolCall,
+  ResponseOutputMessage,
+  ResponseOutputText,
+  ResponseReasoningItem,
+  ResponseRefusal,
+  ResponsesAgentRequest,
+  ResponsesAgentResponse,
+  ResponsesAgentStreamEvent,
+  ResponsesInputItem,
+  ResponsesInputTextPart,
+  ResponsesMessage,
+  ResponsesTool,
+  ResponseUsage,
+  TokenLogProb,
+  TokenUsageStats,
+  ToolCall,
+  ToolChoice,
+  ToolDefinition,
+  TopTokenLogProb,
+  UrlCitation,
+} from "./agents/types.js";
 export { requestDictOf } from "./agents/wrapper.js";
 export {
   type AgentKind,
@@ -33,8 +93,15 @@ export {
   type PythonModelContext,
   setModel,
 } from "./base.js";
-export { implementationFor, importModelInstance, modelFromModule } from "./loader.js";
-export { artifactPathsOf, CUSTOM_CLASS_LOADER_MODULE, customClassFlavor } from "./plugin.js";
+export {
+  artifactPathsOf,
+  CUSTOM_CLASS_LOADER_MODULE,
+  customClassFlavor,
+  FLAVOR_NAME,
+  importModelInstance,
+  modelFromModule,
+  PACKAGE_NAME,
+} from "./plugin.js";
 export { type SaveCustomModelOptions, saveModel } from "./save.js";
 export {
   colSpecsFromJsonSchema,
@@ -43,8 +110,15 @@ export {
   type StandardSchemaLike,
   schemaJsonFromStandardSchema,
   validateRows,
+  zodJsonSchema,
 } from "./schema.js";
 export { PACKAGE_VERSION } from "./version.js";
+export {
+  declaredSchemas,
+  declaresTypeFromExample,
+  type ImplementationOptions,
+  implementationFor,
+} from "./wrapper.js";
 
 registerFlavor(customClassFlavor);
 

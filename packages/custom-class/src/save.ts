@@ -12,6 +12,11 @@ import {
   type SignatureInput,
 } from "@pyfunc/core";
 import { stageModelCode } from "@pyfunc/core/model-code";
+import {
+  signatureFromRowSchemas,
+  TYPE_FROM_EXAMPLE_ERROR_MESSAGE,
+  updateSignatureForTypeHintFromExample,
+} from "@pyfunc/core/schema";
 import { parseChatCompletionRequest } from "./agents/chat-model.js";
 import {
   AGENT_TASKS,
@@ -27,10 +32,10 @@ import {
 } from "./agents/signatures.js";
 import { chatAgentRequestIssues, isPlainObject, responsesRequestIssues } from "./agents/validate.js";
 import { type AgentKind, agentKindOf, createPythonModelContext } from "./base.js";
-import { declaredSchemas, implementationFor, importModelInstance } from "./loader.js";
-import { CUSTOM_CLASS_LOADER_MODULE } from "./plugin.js";
-import { schemaJsonFromStandardSchema } from "./schema.js";
+import { CUSTOM_CLASS_LOADER_MODULE, importModelInstance } from "./plugin.js";
+import { zodJsonSchema } from "./schema.js";
 import { PACKAGE_VERSION } from "./version.js";
+import { declaredSchemas, declaresTypeFromExample, implementationFor } from "./wrapper.js";
 
 export interface SaveCustomModelOptions {
   /** The model-code file (`.ts`/`.mts`/`.js`/`.mjs`) that calls `setModel(instance)` or default-exports it. */
@@ -240,16 +245,23 @@ export async function saveModel(target: string, options: SaveCustomModelOptions)
       const schemas = declaredSchemas(instance);
       if (options.signature !== undefined) coreOptions.signature = options.signature;
       else if (schemas.input) {
-        coreOptions.signature = {
-          inputs: schemaJsonFromStandardSchema(schemas.input, "input"),
-          outputs: schemas.output ? schemaJsonFromStandardSchema(schemas.output, "output") : null,
-          params: null,
-        };
+        coreOptions.signature = signatureFromRowSchemas({ ...schemas, input: schemas.input }, zodJsonSchema);
         // As MLflow marks signatures from type hints: the row schema validates the input, so core must not
         // re-split it by the column signature (a `z.record` row would otherwise become one string per column).
         const typed = new Model();
         typed.isSignatureFromTypeHint = true;
         coreOptions.mlflowModel = typed;
+      }
+      if (declaresTypeFromExample(instance)) {
+        // MLflow's TypeFromExample type hint: the signature comes from the example (or `signature`), and the model is
+        // marked so that predict hands it the input in the example's form
+        if (options.inputExample === undefined)
+          process.emitWarning(TYPE_FROM_EXAMPLE_ERROR_MESSAGE, "PyfuncWarning");
+        else if (options.signature !== null) {
+          const marked = new Model();
+          if (updateSignatureForTypeHintFromExample(options.inputExample, marked))
+            coreOptions.mlflowModel = marked;
+        }
       }
       if (options.inputExample !== undefined) {
         coreOptions.inputExample = options.inputExample;

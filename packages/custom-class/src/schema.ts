@@ -1,189 +1,33 @@
-import { MlflowException, type PyFuncInput } from "@pyfunc/core";
+// Row schemas → MLflow signatures is core's (`@pyfunc/core/schema`, shared with @pyfunc/function); this file binds
+// it to zod's own converter for zod versions without Standard JSON Schema (before 4.2).
+import {
+  colSpecsFromJsonSchema,
+  jsonSchemaOf as coreJsonSchemaOf,
+  schemaJsonFromStandardSchema as coreSchemaJson,
+  isStandardSchema,
+  type JsonSchemaFallback,
+  type StandardSchemaLike,
+  validateRows,
+} from "@pyfunc/core/schema";
 import { z } from "zod";
-import { pyJsonDumps } from "./agents/signatures.js";
-import { isFrameLike } from "./frame.js";
 
-/** A Standard Schema v1 validator (zod 4, valibot, arktype …), optionally with Standard JSON Schema support. */
-export interface StandardSchemaLike {
-  readonly "~standard": {
-    readonly version: 1;
-    readonly vendor: string;
-    validate(value: unknown): StandardResult | Promise<StandardResult>;
-    readonly jsonSchema?: {
-      input(options: { target: string }): Record<string, unknown>;
-      output(options: { target: string }): Record<string, unknown>;
-    };
-  };
-}
-type StandardResult =
-  | { readonly value: unknown; readonly issues?: undefined }
-  | {
-      readonly issues: readonly { message: string; path?: readonly (PropertyKey | { key: PropertyKey })[] }[];
-    };
+/** zod's `z.toJSONSchema` for zod schemas that do not implement Standard JSON Schema. */
+export const zodJsonSchema: JsonSchemaFallback = (schema, io) =>
+  schema["~standard"].vendor === "zod"
+    ? (z.toJSONSchema(schema as unknown as z.ZodType, { io, unrepresentable: "any" }) as Record<
+        string,
+        unknown
+      >)
+    : undefined;
 
-export function isStandardSchema(value: unknown): value is StandardSchemaLike {
-  const std = (value as { "~standard"?: { validate?: unknown } } | null | undefined)?.["~standard"];
-  return typeof std === "object" && std !== null && typeof std.validate === "function";
+/** JSON Schema of a row schema (`input` or `output` side): core's `jsonSchemaOf` with the zod fallback. */
+export function jsonSchemaOf(schema: StandardSchemaLike, io: "input" | "output"): Record<string, unknown> {
+  return coreJsonSchemaOf(schema, io, zodJsonSchema);
 }
 
-type Json = Record<string, unknown>;
-
-/** JSON Schema of a Standard Schema (`input` or `output` side), via Standard JSON Schema or zod's converter. */
-export function jsonSchemaOf(schema: StandardSchemaLike, io: "input" | "output"): Json {
-  const std = schema["~standard"];
-  if (std.jsonSchema) return std.jsonSchema[io]({ target: "draft-2020-12" });
-  if (std.vendor === "zod")
-    return z.toJSONSchema(schema as unknown as z.ZodType, { io, unrepresentable: "any" }) as Json;
-  throw MlflowException.invalidParameter(
-    `Cannot derive an MLflow signature from a '${std.vendor}' schema: it does not implement Standard JSON Schema.`,
-  );
-}
-
-const INT32_MIN = -2147483648;
-const INT32_MAX = 2147483647;
-
-function resolveRef(node: Json, root: Json): Json {
-  const ref = node.$ref;
-  if (typeof ref !== "string" || !ref.startsWith("#/")) return node;
-  let cur: unknown = root;
-  for (const part of ref.slice(2).split("/"))
-    cur = (cur as Json | undefined)?.[part.replace(/~1/g, "/").replace(/~0/g, "~")];
-  return typeof cur === "object" && cur !== null ? resolveRef(cur as Json, root) : {};
-}
-
-/** Strip `null` out of a type union; returns the remaining schema and whether null was allowed. */
-function nonNull(node: Json, root: Json): { node: Json; nullable: boolean } {
-  const n = resolveRef(node, root);
-  if (Array.isArray(n.type)) {
-    const types = (n.type as string[]).filter((t) => t !== "null");
-    const nullable = types.length !== (n.type as string[]).length;
-    return { node: { ...n, type: types.length === 1 ? types[0] : types }, nullable };
-  }
-  for (const key of ["anyOf", "oneOf"]) {
-    const alts = n[key];
-    if (Array.isArray(alts)) {
-      const rest = (alts as Json[]).filter((a) => resolveRef(a, root).type !== "null");
-      if (rest.length !== alts.length && rest.length === 1)
-        return { node: resolveRef(rest[0] as Json, root), nullable: true };
-    }
-  }
-  return { node: n, nullable: false };
-}
-
-/** MLflow type spec (without name/required) of one JSON Schema node. */
-function mlflowType(node: Json, root: Json): Json {
-  const { node: n } = nonNull(node, root);
-  const t = n.type;
-  if (t === "number") return { type: "double" };
-  if (t === "integer") {
-    const min = typeof n.minimum === "number" ? n.minimum : Number.NEGATIVE_INFINITY;
-    const max = typeof n.maximum === "number" ? n.maximum : Number.POSITIVE_INFINITY;
-    return { type: min >= INT32_MIN && max <= INT32_MAX ? "integer" : "long" };
-  }
-  if (t === "boolean") return { type: "boolean" };
-  if (t === "string") {
-    if (n.format === "date-time" || n.format === "date") return { type: "datetime" };
-    if (n.contentEncoding === "base64") return { type: "binary" };
-    return { type: "string" };
-  }
-  if (t === "array") {
-    const items = n.items;
-    return {
-      type: "array",
-      items:
-        typeof items === "object" && items !== null && !Array.isArray(items)
-          ? mlflowType(items as Json, root)
-          : { type: "any" },
-    };
-  }
-  if (t === "object") {
-    const props = (n.properties ?? {}) as Record<string, Json>;
-    const names = Object.keys(props);
-    if (names.length === 0) {
-      const ap = n.additionalProperties;
-      return {
-        type: "map",
-        values: typeof ap === "object" && ap !== null ? mlflowType(ap as Json, root) : { type: "any" },
-      };
-    }
-    const required = new Set((n.required as string[] | undefined) ?? []);
-    const properties: Record<string, Json> = {};
-    for (const name of [...names].sort()) {
-      const child = props[name] as Json;
-      const { nullable } = nonNull(child, root);
-      properties[name] = { ...mlflowType(child, root), required: required.has(name) && !nullable };
-    }
-    return { type: "object", properties };
-  }
-  return { type: "any" };
-}
-
-/** Top-level ColSpecs (MLflow JSON) of one row schema: object → named columns, anything else → one unnamed column. */
-export function colSpecsFromJsonSchema(root: Json): Json[] {
-  const { node } = nonNull(root, root);
-  if (node.type === "object" && node.properties && Object.keys(node.properties as Json).length > 0) {
-    const required = new Set((node.required as string[] | undefined) ?? []);
-    return Object.entries(node.properties as Record<string, Json>).map(([name, child]) => {
-      const { nullable } = nonNull(child, root);
-      return { ...mlflowType(child, root), name, required: required.has(name) && !nullable };
-    });
-  }
-  return [{ ...mlflowType(node, root), required: true }];
-}
-
-/** The MLflow schema JSON string (as written in MLmodel) derived from a row schema. */
+/** The MLflow schema JSON string (as written in MLmodel) of a row schema, with the zod fallback. */
 export function schemaJsonFromStandardSchema(schema: StandardSchemaLike, io: "input" | "output"): string {
-  return pyJsonDumps(colSpecsFromJsonSchema(jsonSchemaOf(schema, io)));
+  return coreSchemaJson(schema, io, zodJsonSchema);
 }
 
-/** Whether a row schema describes objects (records) rather than single values. */
-export function isObjectRowSchema(schema: StandardSchemaLike): boolean {
-  const root = jsonSchemaOf(schema, "input");
-  const { node } = nonNull(root, root);
-  return node.type === "object" && !!node.properties && Object.keys(node.properties as Json).length > 0;
-}
-
-/** Rows of a model input for row-schema validation: DataFrame → records (or one column's values), list → itself. */
-export function rowsOf(input: PyFuncInput, objectRows: boolean): unknown[] {
-  if (isFrameLike(input)) {
-    if (objectRows) return input.toRecords();
-    const first = input.columns[0];
-    return first === undefined ? [] : input.toRecords().map((r) => r[first]);
-  }
-  if (Array.isArray(input)) return input;
-  if (objectRows && typeof input === "object" && input !== null) {
-    const values = Object.values(input);
-    if (values.length > 0 && values.every(Array.isArray)) {
-      const cols = Object.entries(input as Record<string, unknown[]>);
-      const n = Math.max(...cols.map(([, v]) => v.length));
-      return Array.from({ length: n }, (_, i) => Object.fromEntries(cols.map(([k, v]) => [k, v[i] ?? null])));
-    }
-  }
-  return [input];
-}
-
-function issuePath(path: readonly (PropertyKey | { key: PropertyKey })[] | undefined): string {
-  if (!path || path.length === 0) return "";
-  return `${path.map((p) => String(typeof p === "object" ? p.key : p)).join(".")}: `;
-}
-
-/**
- * Validate every row with the schema; returns the parsed rows (with the schema's transforms/defaults applied).
- * Failures raise INVALID_PARAMETER_VALUE listing each row's problems.
- */
-export async function validateRows(schema: StandardSchemaLike, rows: unknown[]): Promise<unknown[]> {
-  const out: unknown[] = new Array(rows.length);
-  const problems: string[] = [];
-  for (let i = 0; i < rows.length; i++) {
-    const result = await schema["~standard"].validate(rows[i]);
-    if (result.issues) {
-      for (const issue of result.issues) problems.push(`row ${i}: ${issuePath(issue.path)}${issue.message}`);
-    } else out[i] = result.value;
-  }
-  if (problems.length > 0) {
-    throw MlflowException.invalidParameter(
-      `Failed to validate the model input against the model's input schema: ${problems.join("; ")}`,
-    );
-  }
-  return out;
-}
+export { colSpecsFromJsonSchema, isStandardSchema, type StandardSchemaLike, validateRows };

@@ -1,15 +1,17 @@
 import { registerFlavor } from "@pyfunc/core";
 import { functionFlavor } from "./plugin.js";
 
+export { TypeFromExample, updateSignatureForTypeHintFromExample } from "@pyfunc/core/schema";
+export { FLAVOR_NAME, FUNCTION_LOADER_MODULE, FUNCTION_PACKAGE_NAME, functionFlavor } from "./plugin.js";
+export { type ModelFunction, type SaveFunctionModelOptions, saveModel } from "./save.js";
+export { PACKAGE_VERSION } from "./version.js";
 export {
-  FUNCTION_LOADER_MODULE,
-  functionFlavor,
+  declaresTypeFromExample,
   functionImplementation,
   predictFunctionOf,
+  rowSchemasOf,
   runLoadContext,
-} from "./plugin.js";
-export { type SaveFunctionModelOptions, saveModel } from "./save.js";
-export { PACKAGE_VERSION } from "./version.js";
+} from "./wrapper.js";
 
 registerFlavor(functionFlavor);
 

@@ -4,6 +4,7 @@ import { lightgbmFlavor } from "./plugin.js";
 export { Booster, type BoosterOptions, type Prediction, type PredictOptions } from "./booster.js";
 export { type CategoryKey, categoricalFeatures, PandasCategories } from "./categorical.js";
 export { type FeatureMatrix, toFeatureMatrix } from "./convert.js";
+export { DEFAULT_LGB_VERSION, getDefaultCondaEnv, getDefaultPipRequirements } from "./environment.js";
 export { logModel } from "./log-model.js";
 export {
   applyTransform,
@@ -20,7 +21,7 @@ export {
   loadLightGBMModel,
   PACKAGE_NAME,
 } from "./plugin.js";
-export { DEFAULT_LGB_VERSION, type LightGBMSaveOptions, saveModel } from "./save.js";
+export { type LightGBMSaveOptions, saveModel } from "./save.js";
 export { lightgbmAllowlist, readEstimator, type SerializationFormat } from "./serialized.js";
 export { type EstimatorKind, type Labels, LGBMEstimator, SKLEARN_CLASSES } from "./sklearn.js";
 export {

@@ -3,14 +3,12 @@ import path from "node:path";
 import type { SaveModelOptions as CoreSaveOptions, Model, Params, PyFuncInput } from "@pyfunc/core";
 import * as core from "@pyfunc/core";
 import { Booster } from "./booster.js";
+import { DEFAULT_LGB_VERSION, getDefaultPipRequirements } from "./environment.js";
 import { MlflowException } from "./errors.js";
 import { BOOSTER_CLASS, FLAVOR_NAME, LOADER_MODULE } from "./plugin.js";
 import { readEstimator } from "./serialized.js";
 import { SKLEARN_CLASSES } from "./sklearn.js";
 import { LightGBMPyFuncModel } from "./wrapper.js";
-
-/** The LightGBM release whose text format (v4) the fixtures and the parser follow; the default pin. */
-export const DEFAULT_LGB_VERSION = "4.6.0";
 
 export interface LightGBMSaveOptions {
   /**
@@ -26,8 +24,17 @@ export interface LightGBMSaveOptions {
   inputExample?: PyFuncInput;
   inputExampleParams?: Params;
   metadata?: Record<string, unknown>;
-  /** extra pip requirements besides mlflow and lightgbm */
-  extraPipRequirements?: string[];
+  /**
+   * Replaces the default requirements (mlflow and lightgbm): a list, or a requirements file path (`-r` inlined,
+   * `-c` → constraints.txt), as MLflow's `pip_requirements`.
+   */
+  pipRequirements?: CoreSaveOptions["pipRequirements"];
+  /** Added to the default requirements: a list or a requirements file path (MLflow's `extra_pip_requirements`). */
+  extraPipRequirements?: CoreSaveOptions["extraPipRequirements"];
+  /** The whole conda environment: an object or a conda YAML file path (MLflow's `conda_env`). */
+  condaEnv?: CoreSaveOptions["condaEnv"];
+  /** Base directory of relative requirement / conda file paths (default the cwd). */
+  cwd?: string;
   codePaths?: string[];
 }
 
@@ -69,8 +76,6 @@ export async function saveModel(target: string, options: LightGBMSaveOptions): P
   }
   const lgbVersion = options.lgbVersion ?? DEFAULT_LGB_VERSION;
   const fileName = isBooster ? "model.lgb" : "model.pkl";
-  const pip = [`lightgbm==${lgbVersion}`];
-  if (!isBooster) pip.push("cloudpickle", "scikit-learn");
   const saveOptions: CoreSaveOptions = {
     loaderModule: LOADER_MODULE,
     data: fileName,
@@ -81,7 +86,7 @@ export async function saveModel(target: string, options: LightGBMSaveOptions): P
     writeFiles: async (dir: string) => {
       await writeFile(path.join(dir, fileName), bytes);
     },
-    pipRequirements: [...pip, ...(options.extraPipRequirements ?? [])],
+    defaultPipRequirements: getDefaultPipRequirements(lgbVersion, !isBooster),
     predictForSignature: async (example: PyFuncInput) => model.predict(example),
   };
   if (options.signature !== undefined) saveOptions.signature = options.signature;
@@ -89,5 +94,11 @@ export async function saveModel(target: string, options: LightGBMSaveOptions): P
   if (options.inputExampleParams !== undefined) saveOptions.inputExampleParams = options.inputExampleParams;
   if (options.metadata !== undefined) saveOptions.metadata = options.metadata;
   if (options.codePaths !== undefined) saveOptions.codePaths = options.codePaths;
+  // the Python environment options go to core unchanged: it processes them as MLflow does
+  if (options.pipRequirements !== undefined) saveOptions.pipRequirements = options.pipRequirements;
+  if (options.extraPipRequirements !== undefined)
+    saveOptions.extraPipRequirements = options.extraPipRequirements;
+  if (options.condaEnv !== undefined) saveOptions.condaEnv = options.condaEnv;
+  if (options.cwd !== undefined) saveOptions.cwd = options.cwd;
   return core.saveModel(target, saveOptions);
 }

@@ -3,6 +3,7 @@ import path from "node:path";
 import type { SaveModelOptions as CoreSaveOptions, Model, Params, PyFuncInput } from "@pyfunc/core";
 import * as core from "@pyfunc/core";
 import { Booster } from "./booster.js";
+import { getDefaultPipRequirements } from "./environment.js";
 import { MlflowException } from "./errors.js";
 import { sniffFormat } from "./io/sniff.js";
 import { FLAVOR_NAME } from "./plugin.js";
@@ -28,8 +29,17 @@ export interface XGBoostSaveOptions {
   inputExample?: PyFuncInput;
   inputExampleParams?: Params;
   metadata?: Record<string, unknown>;
-  /** extra pip requirements besides mlflow and xgboost */
-  extraPipRequirements?: string[];
+  /**
+   * Replaces the default requirements (mlflow and xgboost): a list, or a requirements file path (`-r` inlined,
+   * `-c` → constraints.txt), as MLflow's `pip_requirements`.
+   */
+  pipRequirements?: CoreSaveOptions["pipRequirements"];
+  /** Added to the default requirements: a list or a requirements file path (MLflow's `extra_pip_requirements`). */
+  extraPipRequirements?: CoreSaveOptions["extraPipRequirements"];
+  /** The whole conda environment: an object or a conda YAML file path (MLflow's `conda_env`). */
+  condaEnv?: CoreSaveOptions["condaEnv"];
+  /** Base directory of relative requirement / conda file paths (default the cwd). */
+  cwd?: string;
   codePaths?: string[];
 }
 
@@ -88,7 +98,7 @@ export async function saveModel(target: string, options: XGBoostSaveOptions): Pr
       writeFiles: async (dir: string) => {
         await writeFile(path.join(dir, fileName), bytes);
       },
-      pipRequirements: [`xgboost==${xgbVersion}`, ...(options.extraPipRequirements ?? [])],
+      defaultPipRequirements: getDefaultPipRequirements(xgbVersion),
       predictForSignature: async (example: PyFuncInput) => wrapper.predict(example),
     };
     if (options.signature !== undefined) saveOptions.signature = options.signature;
@@ -96,6 +106,12 @@ export async function saveModel(target: string, options: XGBoostSaveOptions): Pr
     if (options.inputExampleParams !== undefined) saveOptions.inputExampleParams = options.inputExampleParams;
     if (options.metadata !== undefined) saveOptions.metadata = options.metadata;
     if (options.codePaths !== undefined) saveOptions.codePaths = options.codePaths;
+    // the Python environment options go to core unchanged: it processes them as MLflow does
+    if (options.pipRequirements !== undefined) saveOptions.pipRequirements = options.pipRequirements;
+    if (options.extraPipRequirements !== undefined)
+      saveOptions.extraPipRequirements = options.extraPipRequirements;
+    if (options.condaEnv !== undefined) saveOptions.condaEnv = options.condaEnv;
+    if (options.cwd !== undefined) saveOptions.cwd = options.cwd;
     return await core.saveModel(target, saveOptions);
   } finally {
     await booster.close();

@@ -5,7 +5,7 @@ import {
   type PyFuncOutput,
 } from "@pyfunc/core";
 import { type AgentKind, type ModelLike, ORIGINAL_METHODS, type PythonModelContext } from "../base.js";
-import { isFrameLike } from "../frame.js";
+import { isFrameLike } from "../convert.js";
 import { normalizeChatCompletion, parseChatCompletionRequest } from "./chat-model.js";
 import { formatIssues, toAsyncIterable } from "./common.js";
 import {

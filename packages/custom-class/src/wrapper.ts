@@ -1,77 +1,9 @@
-import {
-  MlflowException,
-  type Params,
-  type PyFuncImplementation,
-  type PyFuncInput,
-  type PyFuncOutput,
-} from "@pyfunc/core";
-import { importModelCode } from "@pyfunc/core/model-code";
+import type { Params, PyFuncImplementation, PyFuncInput, PyFuncOutput } from "@pyfunc/core";
+import { isStandardSchema, isTypeFromExample, type StandardSchemaLike } from "@pyfunc/core/schema";
 import { toAsyncIterable } from "./agents/common.js";
 import { agentImplementation } from "./agents/wrapper.js";
-import {
-  agentKindOf,
-  clearSetModel,
-  isModelLike,
-  type ModelLike,
-  methodTakesContext,
-  type PythonModelContext,
-  takeSetModel,
-} from "./base.js";
-import {
-  isObjectRowSchema,
-  isStandardSchema,
-  rowsOf,
-  type StandardSchemaLike,
-  validateRows,
-} from "./schema.js";
-
-let queue: Promise<unknown> = Promise.resolve();
-
-/** Run `fn` alone (model-code imports share the setModel slot, so they are serialized). */
-function exclusive<T>(fn: () => Promise<T>): Promise<T> {
-  const run = queue.then(fn, fn);
-  queue = run.catch(() => undefined);
-  return run;
-}
-
-function instanceFrom(value: unknown): ModelLike | undefined {
-  if (isModelLike(value)) return value;
-  if (
-    typeof value === "function" &&
-    typeof (value as { prototype?: { predict?: unknown } }).prototype?.predict === "function"
-  ) {
-    return new (value as new () => ModelLike)();
-  }
-  return undefined;
-}
-
-/** Pick the model out of an imported model-code module: what it gave to setModel(), else its default export. */
-export function modelFromModule(mod: Record<string, unknown>, fromSetModel: unknown): ModelLike {
-  const model = instanceFrom(fromSetModel) ?? instanceFrom(mod.default);
-  if (!model) {
-    throw MlflowException.invalidParameter(
-      "The model code did not provide a model: call setModel(new MyModel()) in it, or default-export the model instance.",
-    );
-  }
-  return model;
-}
-
-/** Import model code (which must sit inside `rootDir`) and return the model instance it defines. */
-export function importModelInstance(
-  rootDir: string,
-  file: string,
-  extraResolveFrom: string[],
-): Promise<ModelLike> {
-  return exclusive(async () => {
-    clearSetModel();
-    try {
-      const mod = await importModelCode(rootDir, file, { extraResolveFrom });
-      return modelFromModule(mod, takeSetModel());
-    } finally {
-      clearSetModel();
-    }
-  });
-}
+import { agentKindOf, type ModelLike, methodTakesContext, type PythonModelContext } from "./base.js";
+import { modelInputConverter } from "./convert.js";
 
 /** The input/output row schemas a model class declares (`static inputSchema` / `static outputSchema`). */
 export function declaredSchemas(instance: ModelLike): {
@@ -85,6 +17,21 @@ export function declaredSchemas(instance: ModelLike): {
   return out;
 }
 
+/** Whether a model class declares `static inputSchema = TypeFromExample` (MLflow's TypeFromExample type hint). */
+export function declaresTypeFromExample(instance: ModelLike): boolean {
+  return isTypeFromExample(
+    (instance as { constructor?: { inputSchema?: unknown } }).constructor?.inputSchema,
+  );
+}
+
+export interface ImplementationOptions {
+  /**
+   * Applied to the (schema-enforced) input before the model's own conversion: for models saved with
+   * `type_hint_from_example`, core's `typeFromExampleInputConverter` (the DataFrame back in the example's form).
+   */
+  convertInput?: (input: PyFuncInput) => PyFuncInput;
+}
+
 type Fn = (...args: unknown[]) => unknown;
 
 /**
@@ -94,6 +41,7 @@ type Fn = (...args: unknown[]) => unknown;
 export async function implementationFor(
   instance: ModelLike,
   context: PythonModelContext,
+  options: ImplementationOptions = {},
 ): Promise<PyFuncImplementation> {
   try {
     instance.context = context;
@@ -107,9 +55,9 @@ export async function implementationFor(
   const predict = instance.predict as Fn;
   const withContext = methodTakesContext(instance, predict);
   const { input: inputSchema } = declaredSchemas(instance);
-  const objectRows = inputSchema ? isObjectRowSchema(inputSchema) : false;
-  const prepare = async (input: PyFuncInput): Promise<unknown> =>
-    inputSchema ? await validateRows(inputSchema, rowsOf(input, objectRows)) : input;
+  const convertRows = modelInputConverter(inputSchema);
+  const { convertInput } = options;
+  const prepare = convertInput ? (input: PyFuncInput) => convertRows(convertInput(input)) : convertRows;
   const args = (data: unknown, params: Params | undefined): unknown[] =>
     withContext ? [context, data, params] : [data, params];
 
