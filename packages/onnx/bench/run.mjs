@@ -2,10 +2,17 @@
 // the same inputs and the same process. Run after `pnpm -F @pyfunc/onnx build`:  pnpm -F @pyfunc/onnx bench
 // Both sides run on the same session and are timed in back-to-back pairs (alternating which goes first), so
 // drift (GC, other load on the machine) hits both equally; overhead is the median per-pair difference.
-import { fileURLToPath } from "node:url";
+import { resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { DataFrame } from "@pyfunc/core";
 import ort from "onnxruntime-node";
-import { loadOnnxModel } from "../dist/index.js";
+
+// BENCH_DIST=<dir> runs the bench against another build of this package (e.g. a kept copy of the previous
+// dist, to compare old and new in one sitting).
+const DIST = process.env.BENCH_DIST
+  ? pathToFileURL(resolve(process.env.BENCH_DIST, "index.js")).href
+  : new URL("../dist/index.js", import.meta.url).href;
+const { loadOnnxModel } = await import(DIST);
 
 const MODEL = fileURLToPath(new URL("../fixtures/mlp-dynamic-batch/model.onnx", import.meta.url));
 const FEATURES = 10;
@@ -28,9 +35,11 @@ async function bench(batch, calls, mode = "tensor") {
   const data = new Float32Array(batch * FEATURES);
   for (let i = 0; i < data.length; i++) data[i] = Math.sin(i) * 2;
   const tensor = { dtype: "float32", shape: [batch, FEATURES], data };
+  // "dataframe": float32 columns; "dataframe64": float64 columns (what a JSON body gives), cast to float32
+  const Column = mode === "dataframe64" ? Float64Array : Float32Array;
   const columns = {};
   for (let j = 0; j < FEATURES; j++)
-    columns[`f${j}`] = Float32Array.from({ length: batch }, (_, i) => data[i * FEATURES + j]);
+    columns[`f${j}`] = Column.from({ length: batch }, (_, i) => data[i * FEATURES + j]);
   const frame = DataFrame.fromColumns(columns);
   const rawRun = () => raw.run({ features: new ort.Tensor("float32", data, [batch, FEATURES]) });
   const wrapped = mode === "tensor" ? () => wrapper.predict(tensor) : () => wrapper.predict(frame);
@@ -60,15 +69,40 @@ async function bench(batch, calls, mode = "tensor") {
     rawT[i] = rawFirst ? first : second;
     wrapT[i] = rawFirst ? second : first;
   }
+  // CPU time per call (this process, user + system), less disturbed by other load than wall time
+  const cpuPerCall = async (fn) => {
+    const n = Math.max(50, Math.floor(calls / 4));
+    const c0 = process.cpuUsage();
+    for (let i = 0; i < n; i++) await fn();
+    const c = process.cpuUsage(c0);
+    return (c.user + c.system) / n;
+  };
+  const rawCpuUs = await cpuPerCall(rawRun);
+  const wrapCpuUs = await cpuPerCall(wrapped);
   await wrapper.close();
   const rawUs = median(rawT);
   const wrapUs = median(wrapT);
   const overheadUs = median(wrapT.map((x, i) => x - rawT[i]));
-  return { mode, batch, calls, rawUs, wrapUs, overheadUs, ratio: (rawUs + overheadUs) / rawUs };
+  return {
+    mode,
+    batch,
+    calls,
+    rawUs,
+    wrapUs,
+    overheadUs,
+    ratio: (rawUs + overheadUs) / rawUs,
+    rawCpuUs,
+    wrapCpuUs,
+  };
 }
 
 const results = [await bench(1, PAIRS), await bench(1000, PAIRS / 4)];
-const frames = [await bench(1, PAIRS / 4, "dataframe"), await bench(1000, PAIRS / 10, "dataframe")];
+const frames = [
+  await bench(1, PAIRS / 4, "dataframe"),
+  await bench(1000, PAIRS / 10, "dataframe"),
+  await bench(1, PAIRS / 4, "dataframe64"),
+  await bench(1000, PAIRS / 10, "dataframe64"),
+];
 console.log(
   `@pyfunc/onnx bench: ${MODEL.split("/fixtures/")[1]} (MLP 10->16->3), onnxruntime-node cpu (1 intra-op thread), node ${process.version}`,
 );
@@ -76,11 +110,11 @@ console.log(
   "(µs/call are medians; overhead = median of per-pair differences; wrapper/raw = (raw + overhead) / raw)",
 );
 console.log(
-  "input     | batch | raw session.run µs/call | wrapper predict µs/call | overhead µs/call | wrapper/raw",
+  "input       | batch | raw session.run µs/call | wrapper predict µs/call | overhead µs/call | wrapper/raw | cpu µs/call raw | cpu µs/call wrapper",
 );
 for (const r of [...results, ...frames]) {
   console.log(
-    `${r.mode.padEnd(9)} | ${String(r.batch).padStart(5)} | ${r.rawUs.toFixed(2).padStart(23)} | ${r.wrapUs.toFixed(2).padStart(23)} | ${r.overheadUs.toFixed(2).padStart(16)} | ${r.ratio.toFixed(3)}`,
+    `${r.mode.padEnd(11)} | ${String(r.batch).padStart(5)} | ${r.rawUs.toFixed(2).padStart(23)} | ${r.wrapUs.toFixed(2).padStart(23)} | ${r.overheadUs.toFixed(2).padStart(16)} | ${r.ratio.toFixed(3).padStart(11)} | ${r.rawCpuUs.toFixed(2).padStart(15)} | ${r.wrapCpuUs.toFixed(2).padStart(19)}`,
   );
 }
 const [b1, b1000] = results;

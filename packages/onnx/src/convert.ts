@@ -1,14 +1,20 @@
+import { MlflowException } from "@pyfunc/core";
 import {
   type Column,
+  columnToTensor,
   DataFrame,
+  dataFrameToTensor,
+  dtypeOfTypedArray,
+  flattenNested,
+  frameDType,
+  isNumericDType,
   isTensor,
   isTypedArray,
-  MlflowException,
   type NumpyDType,
   type Tensor,
+  TYPED_ARRAY_FOR_DTYPE,
   type TypedArray,
-} from "@pyfunc/core";
-import { dtypeOfTypedArray } from "@pyfunc/core/inputs";
+} from "@pyfunc/core/inputs";
 import "./runtime-check.js"; // first: a binding that cannot load says what to do
 import ort from "onnxruntime-node";
 
@@ -84,22 +90,16 @@ function ortTypeOfNumpy(dtype: string): OrtType | undefined {
   }
 }
 
-const TYPED: Partial<Record<OrtType, new (n: number) => TypedArray>> = {
-  float32: Float32Array,
-  float64: Float64Array,
-  int8: Int8Array,
-  int16: Int16Array,
-  int32: Int32Array,
-  int64: BigInt64Array,
-  uint8: Uint8Array,
-  uint16: Uint16Array,
-  uint32: Uint32Array,
-  uint64: BigUint64Array,
-  bool: Uint8Array,
-};
+/**
+ * The typed array onnxruntime-node takes for a numeric ORT element type: core's table (the ORT names are numpy's),
+ * except float16, which ORT holds as raw IEEE half bits and core as widened float32 values.
+ */
+function typedArrayFor(type: OrtType): (new (n: number) => TypedArray) | undefined {
+  return type !== "float16" && isNumericDType(type) ? TYPED_ARRAY_FOR_DTYPE[type] : undefined;
+}
 
 function typedArrayMatches(type: OrtType, data: TypedArray): boolean {
-  const ctor = TYPED[type];
+  const ctor = typedArrayFor(type);
   return ctor !== undefined && data.constructor === ctor;
 }
 
@@ -126,7 +126,7 @@ function fromJsValues(values: ArrayLike<unknown>, type: OrtType, what: string): 
     }
     return out;
   }
-  const Ctor = TYPED[type];
+  const Ctor = typedArrayFor(type);
   if (Ctor === undefined)
     throw new MlflowException(`${what}: ONNX input type '${type}' is not supported.`, "NOT_IMPLEMENTED");
   const out = new Ctor(n);
@@ -232,31 +232,6 @@ export function tensorToOrt(tensor: Tensor, input: InputInfo): ort.Tensor {
   );
 }
 
-/** Infer `[shape, flat values]` from nested JS arrays, as `np.asarray` does for a rectangular list. */
-export function nestedToFlat(value: readonly unknown[], what: string): { shape: number[]; flat: unknown[] } {
-  const shape: number[] = [];
-  let probe: unknown = value;
-  while (Array.isArray(probe)) {
-    shape.push(probe.length);
-    if (probe.length === 0) break;
-    probe = probe[0];
-  }
-  const flat: unknown[] = [];
-  const walk = (v: unknown, depth: number): void => {
-    if (depth === shape.length) {
-      if (Array.isArray(v)) throw badInput(`${what}: ragged nested list (not a rectangular array).`);
-      flat.push(v);
-      return;
-    }
-    if (!Array.isArray(v) || v.length !== shape[depth]) {
-      throw badInput(`${what}: ragged nested list (not a rectangular array).`);
-    }
-    for (const x of v) walk(x, depth + 1);
-  };
-  walk(value, 0);
-  return { shape, flat };
-}
-
 /** A list / typed array value in a feed dict, turned into a Tensor of the model input's type. */
 export function valueToTensor(value: unknown, input: InputInfo): Tensor {
   const what = `Input '${input.name}'`;
@@ -264,7 +239,9 @@ export function valueToTensor(value: unknown, input: InputInfo): Tensor {
   if (isTypedArray(value))
     return { dtype: dtypeOfTypedArray(value) as NumpyDType, shape: [value.length], data: value };
   if (Array.isArray(value)) {
-    const { shape, flat } = nestedToFlat(value, what);
+    const nested = flattenNested(value); // core's np.asarray layout; a ragged list is refused, as onnxruntime does
+    if (nested === undefined) throw badInput(`${what}: ragged nested list (not a rectangular array).`);
+    const { shape, flat } = nested;
     const target = input.type ?? "float32";
     if (target === "float32" && flat.some((v) => typeof v === "number")) {
       // plain JS numbers are float64, as np.asarray gives; MLflow then casts them for a float input
@@ -288,118 +265,24 @@ export function valueToTensor(value: unknown, input: InputInfo): Tensor {
 /* ------------------------------------------------------------------------------------------------ */
 /* DataFrame → feeds                                                                                */
 
-/** numpy dtype `df.values` would have: pandas' common type of the column dtypes. */
-export function commonDType(columns: readonly Column[]): string {
-  let hasObject = false;
-  let hasBool = false;
-  let hasNumeric = false;
-  let allFloat32 = true;
-  let allSameInt: string | undefined;
-  let first = true;
-  let hasFloat = false;
-  for (const c of columns) {
-    const d = c.dtype;
-    if (d === "bool") hasBool = true;
-    else if (d === "float32" || d === "float64" || d === "float16") {
-      hasNumeric = true;
-      hasFloat = true;
-      if (d !== "float32") allFloat32 = false;
-      allSameInt = undefined;
-      first = false;
-      continue;
-    } else if (/^u?int\d+$/.test(d)) {
-      hasNumeric = true;
-      allFloat32 = false;
-      if (first) allSameInt = d;
-      else if (allSameInt !== d) allSameInt = "int64";
-    } else hasObject = true;
-    if (d === "bool") allFloat32 = false;
-    first = false;
-  }
-  if (hasObject || (hasBool && hasNumeric)) return "object";
-  if (hasBool) return "bool";
-  if (hasFloat) return allFloat32 ? "float32" : "float64";
-  return allSameInt ?? "float64";
+/**
+ * `df.values` for a single-input model: the whole frame as one row-major 2-D tensor of numpy's common dtype of
+ * the columns (core's `frameDType`, numpy's `result_type`), written by core's `dataFrameToTensor`. For a
+ * `tensor(float)` input a float64 result is written straight into a Float32Array (the same values as MLflow's
+ * float64 → float32 cast, without the intermediate float64 copy). Non-numeric frames give an object tensor.
+ */
+export function frameToInputTensor(df: DataFrame, target?: OrtType): Tensor {
+  let dtype = frameDType(df);
+  if (dtype === "float64" && target === "float32") dtype = "float32";
+  return dataFrameToTensor(df, (isNumericDType(dtype) ? dtype : "object") as NumpyDType);
 }
 
 /**
- * `{input0: df.values}`: the whole frame as one row-major 2-D tensor. With `target` "float32" a float64
- * result is written straight into a Float32Array (the same values as MLflow's float64 → float32 cast,
- * without the intermediate float64 copy).
+ * `df[name].values` for one input of a multi-input model: core's `columnToTensor`, sharing the column's typed
+ * array when it already has the column's dtype (onnxruntime only reads its feeds). Datetime columns are objects.
  */
-export function dataFrameToSingleTensor(df: DataFrame, target?: OrtType): Tensor {
-  const cols = df.columnList;
-  const rows = df.numRows;
-  const ncol = cols.length;
-  let dtype = commonDType(cols);
-  if (dtype === "float64" && target === "float32") dtype = "float32";
-  const shape = [rows, ncol];
-  if (dtype === "object" || dtype === "bool") {
-    const flat = new Array<unknown>(rows * ncol);
-    for (let j = 0; j < ncol; j++) {
-      const v = cols[j]!.values;
-      for (let i = 0; i < rows; i++) flat[i * ncol + j] = cellValue(v, i);
-    }
-    return dtype === "bool"
-      ? { dtype: "bool", shape, data: Uint8Array.from(flat, (b) => (b ? 1 : 0)) }
-      : { dtype: "object", shape, data: flat };
-  }
-  const Ctor = TYPED[dtype as OrtType] ?? Float64Array;
-  const out = new Ctor(rows * ncol);
-  if (out instanceof BigInt64Array || out instanceof BigUint64Array) {
-    for (let j = 0; j < ncol; j++) {
-      const v = cols[j]!.values;
-      for (let i = 0; i < rows; i++) {
-        const x = v[i];
-        out[i * ncol + j] = typeof x === "bigint" ? x : BigInt(x as number);
-      }
-    }
-  } else {
-    const o = out as Float64Array;
-    for (let j = 0; j < ncol; j++) {
-      const v = cols[j]!.values;
-      if (v instanceof Float32Array || v instanceof Float64Array || v instanceof Int32Array) {
-        stridedCopy(v, o, j, ncol, rows);
-      } else {
-        for (let i = 0; i < rows; i++) {
-          const x = v[i];
-          o[i * ncol + j] = typeof x === "number" ? x : Number(x);
-        }
-      }
-    }
-  }
-  return { dtype: dtype as NumpyDType, shape, data: out };
-}
-
-/** out[i * stride + offset] = src[i]: one column into a row-major matrix (monomorphic per array type). */
-function stridedCopy(
-  src: Float32Array | Float64Array | Int32Array,
-  out: Float64Array,
-  offset: number,
-  stride: number,
-  rows: number,
-): void {
-  for (let i = 0, k = offset; i < rows; i++, k += stride) out[k] = src[i]!;
-}
-
-function cellValue(values: Column["values"], i: number): unknown {
-  const v = values[i];
-  return typeof v === "bigint" ? Number(v) : v;
-}
-
-/** `df[name].values` as a 1-D tensor. */
-export function columnToTensor(column: Column): Tensor {
-  const v = column.values;
-  const n = v.length;
-  if (column.dtype === "bool") {
-    return {
-      dtype: "bool",
-      shape: [n],
-      data: isTypedArray(v) ? v : Uint8Array.from(v as unknown[], (b) => (b ? 1 : 0)),
-    };
-  }
-  if (isTypedArray(v)) return { dtype: dtypeOfTypedArray(v) as NumpyDType, shape: [n], data: v };
-  return { dtype: column.dtype === "datetime64[ns]" ? "object" : column.dtype, shape: [n], data: v };
+export function columnToInputTensor(column: Column): Tensor {
+  return columnToTensor(column, column.dtype === "datetime64[ns]" ? "object" : undefined, { copy: false });
 }
 
 /* ------------------------------------------------------------------------------------------------ */

@@ -41,3 +41,5 @@ export { OnnxModelWrapper, type SkippedOutput } from "./wrapper.js";
 registerFlavor(onnxFlavor);
 
 export { logModel } from "./log-model.js";
+
+export default onnxFlavor;

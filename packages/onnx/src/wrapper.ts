@@ -1,18 +1,15 @@
 import {
-  DataFrame,
-  isTensor,
-  isTypedArray,
   MlflowException,
   type Params,
   type PyFuncImplementation,
   type PyFuncInput,
   type PyFuncOutput,
-  type TensorDict,
 } from "@pyfunc/core";
+import { DataFrame, isTensor, isTypedArray, type TensorDict } from "@pyfunc/core/inputs";
 import type ort from "onnxruntime-node";
 import {
-  columnToTensor,
-  dataFrameToSingleTensor,
+  columnToInputTensor,
+  frameToInputTensor,
   type InputInfo,
   ortToTensor,
   outputsToDataFrame,
@@ -101,11 +98,11 @@ export class OnnxModelWrapper implements PyFuncImplementation {
           );
         }
         for (const input of this.inputs) {
-          feeds[input.name] = tensorToOrt(columnToTensor(data.column(input.name)), input);
+          feeds[input.name] = tensorToOrt(columnToInputTensor(data.column(input.name)), input);
         }
       } else {
         const input = this.inputs[0]!;
-        feeds[input.name] = tensorToOrt(dataFrameToSingleTensor(data, input.type), input);
+        feeds[input.name] = tensorToOrt(frameToInputTensor(data, input.type), input);
       }
       return feeds;
     }

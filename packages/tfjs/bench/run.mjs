@@ -5,10 +5,16 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { FlavorRegistry, loadModel } from "@pyfunc/core";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { DataFrame, FlavorRegistry, loadModel } from "@pyfunc/core";
 import * as tf from "@tensorflow/tfjs";
-import { loadTfjsModel, saveModel, tfjsFlavor } from "../dist/index.js";
+
+// BENCH_DIST=<dir> runs the bench against another build of this package (e.g. a kept copy of the previous
+// dist, to compare old and new in one sitting).
+const DIST = process.env.BENCH_DIST
+  ? pathToFileURL(path.resolve(process.env.BENCH_DIST, "index.js")).href
+  : new URL("../dist/index.js", import.meta.url).href;
+const { loadTfjsModel, saveModel, tfjsFlavor } = await import(DIST);
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const fixture = path.join(here, "..", "fixtures", "dense-classifier");
@@ -81,6 +87,11 @@ try {
     for (const batch of [1, 1000]) {
       const x = input(batch);
       const tensor = { dtype: "float32", shape: [batch, 8], data: x };
+      // the same rows as a DataFrame of float64 columns (what a JSON dataframe_split body gives)
+      const columns = {};
+      for (let j = 0; j < 8; j++)
+        columns[`f${j}`] = Float64Array.from({ length: batch }, (_, i) => x[i * 8 + j]);
+      const frame = DataFrame.fromColumns(columns);
       const { rate: res, ratio } = await compare(
         {
           // the leanest direct calls: create the input, predict, read the output, dispose both
@@ -105,6 +116,9 @@ try {
           pyfunc_predict: async () => {
             await pyfunc.predict(tensor);
           },
+          flavor_predict_frame: async () => {
+            await flavor.predict(frame);
+          },
         },
         "direct_predictOnBatch",
       );
@@ -115,8 +129,10 @@ try {
         "direct predictOnBatch() rows/s": Math.round(res.direct_predictOnBatch * batch),
         "flavor rows/s": Math.round(res.flavor_predict * batch),
         "PyFuncModel rows/s": Math.round(res.pyfunc_predict * batch),
+        "flavor DataFrame rows/s": Math.round(res.flavor_predict_frame * batch),
         "flavor / direct": +ratio.flavor_predict.toFixed(3),
         "PyFuncModel / direct": +ratio.pyfunc_predict.toFixed(3),
+        "flavor DataFrame / direct": +ratio.flavor_predict_frame.toFixed(3),
       });
     }
     flavor.close();

@@ -12,7 +12,7 @@ import {
   useBackend,
   wasmDistDir,
 } from "./backend.js";
-import { loadTfjsModel } from "./model.js";
+import { loadTfjsModel } from "./plugin.js";
 import { FIXTURES_DIR } from "./test-support/fixtures.js";
 
 /**

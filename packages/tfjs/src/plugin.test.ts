@@ -5,8 +5,8 @@ import { defaultFlavorRegistry, loadModel, MlflowException, type Tensor } from "
 import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { saveModel, tensorSpecNames, tfjsFlavor } from "./index.js";
-import type { TfjsModel } from "./model.js";
 import { compare, FIXTURES_DIR, readCase, toTensor } from "./test-support/fixtures.js";
+import type { TfjsModel } from "./wrapper.js";
 
 const dense = readCase(path.join(FIXTURES_DIR, "dense-classifier"));
 let tmp: string;

@@ -12,8 +12,8 @@ import * as tf from "@tensorflow/tfjs";
 import { type BackendChoice, useBackend } from "./backend.js";
 import { fileSystemSaver, readModelArtifacts } from "./io/fs-handler.js";
 import { checkModelJson, type ModelJson } from "./io/model-json.js";
-import { modelFromArtifacts, resolveModelJsonPath, type TfjsModel } from "./model.js";
-import { FLAVOR_NAME, PACKAGE_NAME } from "./plugin.js";
+import { FLAVOR_NAME, PACKAGE_NAME, resolveModelJsonPath } from "./plugin.js";
+import { modelFromArtifacts, type TfjsModel } from "./wrapper.js";
 
 /** Folder (inside the MLmodel directory) that holds model.json and its weight shard. */
 export const MODEL_DATA_DIR = "model";

@@ -1,10 +1,14 @@
 import { tableFromArrays } from "apache-arrow";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { MlflowException } from "../errors/mlflow-exception.js";
 import { dataFrameFromArrow } from "./arrow.js";
 import {
+  columnToTensor,
   commonDType,
   dataFrameToTensor,
+  flattenNested,
+  frameDType,
   inferNumpyDType,
   sparseToDense,
   tensorFromNested,
@@ -12,6 +16,7 @@ import {
   toDataFrame,
 } from "./convert.js";
 import { DataFrame } from "./dataframe.js";
+import { TYPED_ARRAY_FOR_DTYPE, type TypedArray } from "./dtype.js";
 
 describe("conversions between input types", () => {
   it("turns records into columns in first-appearance order with pandas dtypes", () => {
@@ -98,5 +103,71 @@ describe("conversions between input types", () => {
   });
   it("refuses inputs that are not tabular", () => {
     expect(() => toDataFrame(null)).toThrow("Expected input to be DataFrame. Found: NoneType");
+  });
+});
+
+describe("the shared nesting walk and frame writes", () => {
+  it("flattens a rectangular nested list row-major and reports a ragged one as undefined", () => {
+    expect(flattenNested([[1, 2], Float64Array.of(3, 4)])).toEqual({ shape: [2, 2], flat: [1, 2, 3, 4] });
+    expect(flattenNested(7)).toEqual({ shape: [], flat: [7] });
+    expect(flattenNested([[], []])).toEqual({ shape: [2, 0], flat: [] });
+    expect(flattenNested([[1, 2], [3]])).toBeUndefined();
+    expect(flattenNested([[1], 2])).toBeUndefined();
+    expect(flattenNested([1, [2]])).toBeUndefined();
+  });
+
+  it("takes a Uint8Array as one bytes value unless told it is a list of numbers", () => {
+    const bytes = [Uint8Array.of(1, 2), Uint8Array.of(3, 4)];
+    expect(flattenNested(bytes)).toEqual({ shape: [2], flat: bytes });
+    expect(flattenNested(bytes, { bytesAreScalars: false })).toEqual({ shape: [2, 2], flat: [1, 2, 3, 4] });
+  });
+
+  it("shares a column's typed array only when asked not to copy and the dtype already matches", () => {
+    const df = DataFrame.fromColumns({ x: Float32Array.of(1, 2) });
+    const c = df.column("x");
+    expect(columnToTensor(c, undefined, { copy: false }).data).toBe(c.values);
+    expect(columnToTensor(c).data).not.toBe(c.values);
+    expect(columnToTensor(c).data).toEqual(c.values);
+    expect(columnToTensor(c, "float64", { copy: false }).data).toEqual(Float64Array.of(1, 2));
+  });
+
+  it("gives a frame's dtype as numpy's result_type of its columns", () => {
+    expect(frameDType(new DataFrame([]))).toBe("float64");
+    expect(frameDType(DataFrame.fromColumns({ a: Int8Array.of(1), b: Int16Array.of(2) }))).toBe("int16");
+    expect(frameDType(DataFrame.fromColumns({ a: Float32Array.of(1), b: Float32Array.of(2) }))).toBe(
+      "float32",
+    );
+  });
+
+  it("writes every numeric column type into every float/int target as an element-wise cast would", () => {
+    const sources = ["float64", "float32", "int32", "int16", "int8", "uint8", "uint16", "uint32"] as const;
+    const targets = ["float32", "float64", "int32", "int16"] as const;
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 6 }),
+        fc.array(fc.constantFrom(...sources), { minLength: 1, maxLength: 5 }),
+        fc.constantFrom(...targets),
+        fc.array(fc.double({ min: -1000, max: 1000, noNaN: true }), { minLength: 35, maxLength: 35 }),
+        (rows, dtypes, target, pool) => {
+          const cols: Record<string, TypedArray> = {};
+          dtypes.forEach((d, j) => {
+            cols[`c${j}`] = (TYPED_ARRAY_FOR_DTYPE[d] as Float64ArrayConstructor).from(
+              { length: rows },
+              (_, i) => pool[i * 5 + j]!,
+            );
+          });
+          const df = DataFrame.fromColumns(cols);
+          const t = dataFrameToTensor(df, target);
+          const expected = new TYPED_ARRAY_FOR_DTYPE[target](rows * dtypes.length);
+          dtypes.forEach((_, j) => {
+            const v = cols[`c${j}`]! as Float64Array;
+            for (let i = 0; i < rows; i++) expected[i * dtypes.length + j] = v[i]!;
+          });
+          expect(t.shape).toEqual([rows, dtypes.length]);
+          expect(t.data).toEqual(expected);
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });

@@ -18,6 +18,7 @@ import {
 import {
   isNumericDType,
   isTypedArray,
+  type NumericTypedArray,
   type NumpyDType,
   TYPED_ARRAY_FOR_DTYPE,
   type TypedArray,
@@ -231,9 +232,12 @@ function promotePair(a: string, b: string): string {
  * `find_common_type`). Checked against a table numpy and pandas generated (fixtures/dtype).
  */
 export function commonDType(dtypes: readonly string[]): string {
+  if (dtypes.length === 0) return "float64"; // np.empty((n, 0))
+  const first = dtypes[0]!;
+  let same = true;
+  for (let i = 1; i < dtypes.length && same; i++) same = dtypes[i] === first;
+  if (same) return first; // the common case, without building a set
   const uniq = [...new Set(dtypes)];
-  if (uniq.length === 0) return "float64"; // np.empty((n, 0))
-  if (uniq.length === 1) return uniq[0]!;
   if (uniq.some((d) => !isNumericDType(d) || d === "bool")) return "object";
   const ordered = [
     ...uniq.filter((d) => d.startsWith("float")),
@@ -242,6 +246,16 @@ export function commonDType(dtypes: readonly string[]): string {
   let result = ordered[0]!;
   for (let i = 1; i < ordered.length; i++) result = promotePair(result, ordered[i]!);
   return result;
+}
+
+/** `df.values.dtype`: {@link commonDType} of the frame's column dtypes (without building a list for the usual one-dtype frame). */
+export function frameDType(df: DataFrame): string {
+  const cols = df.columnList;
+  if (cols.length === 0) return "float64";
+  const first = cols[0]!.dtype;
+  for (let i = 1; i < cols.length; i++)
+    if (cols[i]!.dtype !== first) return commonDType(cols.map((c) => c.dtype));
+  return first;
 }
 
 /** Casts one JS/typed cell to a number for a numeric dtype; refuses what numpy refuses. */
@@ -268,8 +282,69 @@ export function allocTyped(dtype: NumpyDType, n: number): TypedArray {
   return new TYPED_ARRAY_FOR_DTYPE[dtype](n);
 }
 
+/*
+ * Strided copies, one function per common (source, target) pair so that each loop's element accesses stay
+ * monomorphic: a single loop shared by every typed-array type goes megamorphic and runs several times slower.
+ * float64 → float32 writes the rounded values straight into the float32 result (no float64 intermediate).
+ */
+function copyF64ToF32(v: Float64Array, o: Float32Array, offset: number, stride: number): void {
+  for (let i = 0, j = offset, n = v.length; i < n; i++, j += stride) o[j] = v[i]!;
+}
+function copyF32ToF32(v: Float32Array, o: Float32Array, offset: number, stride: number): void {
+  for (let i = 0, j = offset, n = v.length; i < n; i++, j += stride) o[j] = v[i]!;
+}
+function copyF64ToF64(v: Float64Array, o: Float64Array, offset: number, stride: number): void {
+  for (let i = 0, j = offset, n = v.length; i < n; i++, j += stride) o[j] = v[i]!;
+}
+function copyF32ToF64(v: Float32Array, o: Float64Array, offset: number, stride: number): void {
+  for (let i = 0, j = offset, n = v.length; i < n; i++, j += stride) o[j] = v[i]!;
+}
+function copyI32ToF64(v: Int32Array, o: Float64Array, offset: number, stride: number): void {
+  for (let i = 0, j = offset, n = v.length; i < n; i++, j += stride) o[j] = v[i]!;
+}
+function copyI32ToF32(v: Int32Array, o: Float32Array, offset: number, stride: number): void {
+  for (let i = 0, j = offset, n = v.length; i < n; i++, j += stride) o[j] = v[i]!;
+}
+function copyAnyNumeric(v: NumericTypedArray, o: NumericTypedArray, offset: number, stride: number): void {
+  for (let i = 0, j = offset, n = v.length; i < n; i++, j += stride) o[j] = v[i]!;
+}
+
 /** Writes `values` (typed or JS) into `out` at `offset + i*stride`, casting to out's element type. */
 function scatter(values: ColumnValues, out: TypedArray, offset: number, stride: number): void {
+  // fast paths first (few type checks: this runs once per column, and frames are often one row)
+  if (out instanceof Float32Array) {
+    if (values instanceof Float64Array) {
+      if (stride === 1) out.set(values, offset);
+      else copyF64ToF32(values, out, offset, stride);
+      return;
+    }
+    if (values instanceof Float32Array) {
+      if (stride === 1) out.set(values, offset);
+      else copyF32ToF32(values, out, offset, stride);
+      return;
+    }
+    if (values instanceof Int32Array) {
+      if (stride === 1) out.set(values, offset);
+      else copyI32ToF32(values, out, offset, stride);
+      return;
+    }
+  } else if (out instanceof Float64Array) {
+    if (values instanceof Float64Array) {
+      if (stride === 1) out.set(values, offset);
+      else copyF64ToF64(values, out, offset, stride);
+      return;
+    }
+    if (values instanceof Float32Array) {
+      if (stride === 1) out.set(values, offset);
+      else copyF32ToF64(values, out, offset, stride);
+      return;
+    }
+    if (values instanceof Int32Array) {
+      if (stride === 1) out.set(values, offset);
+      else copyI32ToF64(values, out, offset, stride);
+      return;
+    }
+  }
   const n = values.length;
   const bigOut = out instanceof BigInt64Array || out instanceof BigUint64Array;
   if (
@@ -277,10 +352,8 @@ function scatter(values: ColumnValues, out: TypedArray, offset: number, stride: 
     isTypedArray(values) &&
     !(values instanceof BigInt64Array || values instanceof BigUint64Array)
   ) {
-    const o = out as Float64Array;
-    const v = values as Float64Array;
-    if (stride === 1) o.set(v, offset);
-    else for (let i = 0, j = offset; i < n; i++, j += stride) o[j] = v[i]!;
+    if (stride === 1) (out as NumericTypedArray).set(values, offset);
+    else copyAnyNumeric(values, out as NumericTypedArray, offset, stride);
     return;
   }
   if (bigOut) {
@@ -313,7 +386,7 @@ export function dataFrameToTensor(df: DataFrame, dtype?: NumpyDType): Tensor {
   const cols = df.columnList;
   const rows = df.numRows;
   const width = cols.length;
-  const target = (dtype ?? commonDType(cols.map((c) => c.dtype))) as NumpyDType;
+  const target = (dtype ?? frameDType(df)) as NumpyDType;
   if (!isNumericDType(target)) {
     const data = new Array(rows * width);
     cols.forEach((c, j) => {
@@ -326,17 +399,36 @@ export function dataFrameToTensor(df: DataFrame, dtype?: NumpyDType): Tensor {
     return { dtype: target, shape: [rows, width], data };
   }
   const out = allocTyped(target, rows * width);
-  cols.forEach((c, j) => {
-    scatter(c.values, out, j, width);
-  });
+  if (out instanceof Float32Array) {
+    // the usual model input: float32 written straight from float32/float64 columns (small loop, often inlined)
+    for (let j = 0; j < width; j++) {
+      const v = cols[j]!.values;
+      if (v instanceof Float32Array) copyF32ToF32(v, out, j, width);
+      else if (v instanceof Float64Array) copyF64ToF32(v, out, j, width);
+      else scatter(v, out, j, width);
+    }
+  } else {
+    for (let j = 0; j < width; j++) scatter(cols[j]!.values, out, j, width);
+  }
   return { dtype: target, shape: [rows, width], data: out };
 }
 
+/** Options of {@link columnToTensor}. */
+export interface ColumnToTensorOptions {
+  /**
+   * false: share the column's typed array when it already holds the target dtype (`np.asarray(series)`, no
+   * copy), as a runtime that only reads its inputs can. Default true (`np.array(series)`: always a new array).
+   */
+  readonly copy?: boolean;
+}
+
 /** A 1-D tensor from one column, cast to `dtype` (numpy `np.array(series, dtype=...)`). */
-export function columnToTensor(c: Column, dtype?: NumpyDType): Tensor {
+export function columnToTensor(c: Column, dtype?: NumpyDType, options: ColumnToTensorOptions = {}): Tensor {
   const target = (dtype ?? c.dtype) as NumpyDType;
   if (!isNumericDType(target))
     return { dtype: target, shape: [c.values.length], data: Array.from(c.values as ArrayLike<unknown>) };
+  if (options.copy === false && c.values.constructor === TYPED_ARRAY_FOR_DTYPE[target])
+    return { dtype: target, shape: [c.values.length], data: c.values as TypedArray };
   const out = allocTyped(target, c.values.length);
   scatter(c.values, out, 0, 1);
   return { dtype: target, shape: [c.values.length], data: out };
@@ -352,40 +444,69 @@ export function castTensor(t: Tensor, dtype: NumpyDType): Tensor {
   return { dtype, shape: [...t.shape], data: out };
 }
 
+/** Options of {@link flattenNested}. */
+export interface FlattenNestedOptions {
+  /**
+   * Whether a Uint8Array is one bytes value (core's representation of Python `bytes`, as numpy sees `b"..."`)
+   * rather than a list of numbers. Default true.
+   */
+  readonly bytesAreScalars?: boolean;
+}
+
 /**
- * `np.array(nested)` for nested JS lists: shape from the nesting, dtype inferred as numpy does
- * (bool, int64, float64, str, or object) unless given; ragged input gives a 1-D object array.
+ * The shape and the row-major leaves of a rectangular nested list (JS arrays or typed arrays at any level), as
+ * `np.array(nested)` lays it out; undefined when the list is ragged (sub-lists of different lengths, a scalar
+ * where a list was expected or a JS list where a scalar was). The shape follows the first element down; an
+ * empty list ends it.
  */
-export function tensorFromNested(value: unknown, dtype?: NumpyDType): Tensor {
+export function flattenNested(
+  value: unknown,
+  options: FlattenNestedOptions = {},
+): { shape: number[]; flat: unknown[] } | undefined {
+  const bytesAreScalars = options.bytesAreScalars ?? true;
+  const isList = (v: unknown): boolean =>
+    Array.isArray(v) || (isTypedArray(v) && !(bytesAreScalars && v instanceof Uint8Array));
   const shape: number[] = [];
   let probe: unknown = value;
-  while (Array.isArray(probe) || (isTypedArray(probe) && !(probe instanceof Uint8Array))) {
+  while (isList(probe)) {
     const len = (probe as ArrayLike<unknown>).length;
     shape.push(len);
     if (len === 0) break;
     probe = (probe as ArrayLike<unknown>)[0];
   }
+  if (shape.length === 0) return { shape, flat: [value] };
+  if (shape.length === 1 && isTypedArray(value))
+    return { shape, flat: Array.from(value as ArrayLike<unknown>) };
   const flat: unknown[] = [];
-  let ragged = false;
-  const walk = (v: unknown, dim: number): void => {
-    if (dim === shape.length) {
-      if (Array.isArray(v)) ragged = true;
-      flat.push(v);
-      return;
-    }
-    const isList = Array.isArray(v) || (isTypedArray(v) && !(v instanceof Uint8Array));
-    if (!isList || (v as ArrayLike<unknown>).length !== shape[dim]) {
-      ragged = true;
-      return;
-    }
+  const last = shape.length - 1;
+  const walk = (v: unknown, dim: number): boolean => {
+    if (!isList(v) || (v as ArrayLike<unknown>).length !== shape[dim]) return false;
     const arr = v as ArrayLike<unknown>;
-    for (let i = 0; i < arr.length; i++) walk(arr[i], dim + 1);
+    if (dim === last) {
+      for (let i = 0; i < arr.length; i++) {
+        const x = arr[i];
+        if (Array.isArray(x)) return false; // a typed array where a scalar belongs stays one (object) leaf
+        flat.push(x);
+      }
+      return true;
+    }
+    for (let i = 0; i < arr.length; i++) if (!walk(arr[i], dim + 1)) return false;
+    return true;
   };
-  walk(value, 0);
-  if (ragged) {
+  return walk(value, 0) ? { shape, flat } : undefined;
+}
+
+/**
+ * `np.array(nested)` for nested JS lists: shape from the nesting, dtype inferred as numpy does
+ * (bool, int64, float64, str, or object) unless given; ragged input gives a 1-D object array.
+ */
+export function tensorFromNested(value: unknown, dtype?: NumpyDType): Tensor {
+  const nested = flattenNested(value);
+  if (nested === undefined) {
     const items = Array.isArray(value) ? value : [value];
     return { dtype: "object", shape: [items.length], data: [...items] };
   }
+  const { shape, flat } = nested;
   const target = dtype ?? inferNumpyDType(flat);
   if (!isNumericDType(target)) {
     const data = target === "str" ? flat.map((x) => (typeof x === "string" ? x : String(x))) : flat;

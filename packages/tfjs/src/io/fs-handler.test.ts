@@ -6,7 +6,7 @@ import * as tf from "@tensorflow/tfjs";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { useBackend } from "../backend.js";
-import { loadTfjsModel } from "../model.js";
+import { loadTfjsModel } from "../plugin.js";
 import { FIXTURES_DIR } from "../test-support/fixtures.js";
 import { fileSystemLoader, fileSystemSaver, readModelArtifacts, resolveWeightPath } from "./fs-handler.js";
 

@@ -1,21 +1,14 @@
-import { stat } from "node:fs/promises";
-import path from "node:path";
 import {
-  type DataFrame,
-  DataFrame as DataFrameClass,
-  isTensor,
-  isTensorDict,
   MlflowException,
-  type NumpyDType,
   type PyFuncImplementation,
   type PyFuncInput,
   type PyFuncOutput,
-  type Tensor,
-  type TensorDict,
 } from "@pyfunc/core";
+import { DataFrame, isTensor, isTensorDict, type Tensor, type TensorDict } from "@pyfunc/core/inputs";
 import * as tf from "@tensorflow/tfjs";
-import { type BackendOptions, type TfjsBackendName, useBackend } from "./backend.js";
-import { type FileSystemLoadOptions, readModelArtifacts } from "./io/fs-handler.js";
+import type { BackendOptions, TfjsBackendName } from "./backend.js";
+import { badInput, type Feed, type InputValue, toCoreTensor, toFeed, wrapTfError } from "./convert.js";
+import type { FileSystemLoadOptions } from "./io/fs-handler.js";
 import type { ModelJson, TfjsModelFormat } from "./io/model-json.js";
 import { graphSignatureAliases, graphSignatureShapes, savedLayersIoNames } from "./io/names.js";
 
@@ -48,21 +41,6 @@ export interface LoadTfjsModelOptions extends FileSystemLoadOptions, BackendOpti
 }
 
 type TfModel = tf.LayersModel | tf.GraphModel;
-
-function badInput(message: string): MlflowException {
-  return MlflowException.badRequest(message);
-}
-
-/** Resolve a model directory or a model.json path to the model.json path. */
-export async function resolveModelJsonPath(pathOrDir: string): Promise<string> {
-  let info: Awaited<ReturnType<typeof stat>>;
-  try {
-    info = await stat(pathOrDir);
-  } catch {
-    throw MlflowException.notFound(`No TensorFlow.js model at '${pathOrDir}'.`);
-  }
-  return info.isDirectory() ? path.join(pathOrDir, "model.json") : pathOrDir;
-}
 
 /**
  * A loaded TensorFlow.js model with pyfunc-style predict: DataFrame / tensor / dict-of-tensors in,
@@ -194,10 +172,10 @@ export class TfjsModel implements PyFuncImplementation {
       }
       return [input];
     }
-    if (input instanceof DataFrameClass) return this.#assignDataFrame(input);
+    if (input instanceof DataFrame) return this.#assignDataFrame(input);
     if (Array.isArray(input)) {
       if (input.length > 0 && input.every((r) => typeof r === "object" && r !== null && !Array.isArray(r))) {
-        return this.#assignDataFrame(DataFrameClass.fromRecords(input as Record<string, unknown>[]));
+        return this.#assignDataFrame(DataFrame.fromRecords(input as Record<string, unknown>[]));
       }
       if (specs.length !== 1)
         throw badInput(`This model has ${specs.length} inputs; pass a dict of named tensors.`);
@@ -228,7 +206,7 @@ export class TfjsModel implements PyFuncImplementation {
           );
         }
       }
-      return this.#assignDataFrame(DataFrameClass.fromColumns(record as Record<string, unknown[]>));
+      return this.#assignDataFrame(DataFrame.fromColumns(record as Record<string, unknown[]>));
     }
     throw badInput(`Cannot feed a ${input === null ? "null" : typeof input} to a TensorFlow.js model.`);
   }
@@ -258,203 +236,6 @@ function findKey(record: Record<string, unknown>, spec: TfjsInputSpec): string |
 function findColumn(df: DataFrame, spec: TfjsInputSpec): string | undefined {
   if (df.has(spec.name)) return spec.name;
   return spec.aliases.find((a) => df.has(a));
-}
-
-type InputValue = Tensor | unknown[] | { frame: DataFrame } | { column: ArrayLike<unknown> };
-
-interface Feed {
-  data: Float32Array | Int32Array | Uint8Array | string[];
-  shape: number[];
-  dtype: tf.DataType;
-}
-
-function wrapTfError(err: unknown): MlflowException {
-  if (err instanceof MlflowException) return err;
-  const message = err instanceof Error ? err.message : String(err);
-  return badInput(`TensorFlow.js could not run the model on this input: ${message}`);
-}
-
-const TF_TO_NUMPY: Record<string, NumpyDType> = {
-  float32: "float32",
-  int32: "int32",
-  bool: "bool",
-  string: "str",
-};
-
-function toCoreTensor(t: tf.Tensor): Tensor {
-  const dtype = TF_TO_NUMPY[t.dtype];
-  if (dtype === undefined)
-    throw new MlflowException(`Unsupported tfjs output dtype '${t.dtype}'.`, "INTERNAL_ERROR");
-  const data = t.dataSync() as Float32Array | Int32Array | Uint8Array | string[];
-  return { dtype, shape: t.shape.slice(), data: dtype === "str" ? Array.from(data as string[]) : data };
-}
-
-/** Convert one input value into the flat data tfjs needs for `spec`, with the model's dtype. */
-function toFeed(value: InputValue, spec: TfjsInputSpec): Feed {
-  let flat: ArrayLike<unknown>;
-  let shape: number[];
-  if (isTensor(value)) {
-    flat = value.data;
-    shape = value.shape.slice();
-    if (flat.length !== shapeSize(shape)) {
-      throw badInput(
-        `Input '${spec.name}': shape [${shape}] needs ${shapeSize(shape)} values, got ${flat.length}.`,
-      );
-    }
-  } else if (Array.isArray(value)) {
-    ({ flat, shape } = flattenNested(value, spec.name));
-  } else if ("frame" in value) {
-    ({ flat, shape } = frameToFlat(value.frame, spec));
-  } else {
-    ({ flat, shape } = columnToFlat(value.column, spec.name));
-  }
-  shape = fitShape(shape, spec);
-  return { data: convert(flat, spec.dtype, spec.name), shape, dtype: spec.dtype };
-}
-
-function shapeSize(shape: readonly number[]): number {
-  let n = 1;
-  for (const d of shape) {
-    if (!Number.isSafeInteger(d) || d < 0) return Number.NaN;
-    n *= d;
-  }
-  return n;
-}
-
-/** Check the input shape against the model's and add a trailing 1 to a 1-D column for a [n, 1] input. */
-function fitShape(shape: number[], spec: TfjsInputSpec): number[] {
-  const want = spec.shape;
-  if (want === undefined) return shape;
-  if (shape.length === want.length - 1 && want[want.length - 1] === 1) shape = [...shape, 1];
-  const ok =
-    shape.length === want.length &&
-    want.every((d, i) => d === null || d === undefined || d < 0 || d === shape[i]);
-  if (!ok) {
-    const pretty = want.map((d) => (d === null || d === undefined || d < 0 ? -1 : d));
-    throw badInput(`Input '${spec.name}' must have shape [${pretty}] (-1 = any size), got [${shape}].`);
-  }
-  return shape;
-}
-
-function flattenNested(value: unknown[], name: string): { flat: unknown[]; shape: number[] } {
-  const shape: number[] = [];
-  let probe: unknown = value;
-  while (Array.isArray(probe) || ArrayBuffer.isView(probe)) {
-    const arr = probe as ArrayLike<unknown>;
-    shape.push(arr.length);
-    if (arr.length === 0) break;
-    probe = arr[0];
-  }
-  const flat: unknown[] = [];
-  const walk = (v: unknown, depth: number): void => {
-    if (depth === shape.length) {
-      if (Array.isArray(v) || ArrayBuffer.isView(v))
-        throw badInput(`Input '${name}' is a ragged nested list.`);
-      flat.push(v);
-      return;
-    }
-    if (!(Array.isArray(v) || ArrayBuffer.isView(v)) || (v as ArrayLike<unknown>).length !== shape[depth]) {
-      throw badInput(`Input '${name}' is a ragged nested list.`);
-    }
-    const arr = v as ArrayLike<unknown>;
-    for (let i = 0; i < arr.length; i++) walk(arr[i], depth + 1);
-  };
-  walk(value, 0);
-  return { flat, shape };
-}
-
-/** A column of scalars → [n]; a column of equal-length lists → [n, ...]. */
-function columnToFlat(
-  values: ArrayLike<unknown>,
-  name: string,
-): { flat: ArrayLike<unknown>; shape: number[] } {
-  if (ArrayBuffer.isView(values)) return { flat: values, shape: [values.length] };
-  const arr = values as unknown[];
-  if (arr.length > 0 && (Array.isArray(arr[0]) || ArrayBuffer.isView(arr[0])))
-    return flattenNested(arr, name);
-  return { flat: arr, shape: [arr.length] };
-}
-
-/** A whole DataFrame as one [rows, columns] matrix (row-major), for a single-input model. */
-function frameToFlat(df: DataFrame, spec: TfjsInputSpec): { flat: ArrayLike<unknown>; shape: number[] } {
-  const cols = df.columnList;
-  const rows = df.numRows;
-  if (cols.length === 1) {
-    const only = columnToFlat(cols[0]!.values, spec.name);
-    if (only.shape.length > 1) return only;
-  }
-  const n = cols.length;
-  if (spec.dtype === "string") {
-    const out: unknown[] = new Array(rows * n);
-    cols.forEach((c, j) => {
-      for (let i = 0; i < rows; i++) out[i * n + j] = c.values[i];
-    });
-    return { flat: out, shape: [rows, n] };
-  }
-  const out = spec.dtype === "int32" ? new Int32Array(rows * n) : new Float32Array(rows * n);
-  cols.forEach((c, j) => {
-    const conv = convert(c.values, spec.dtype, `${spec.name}[${c.name}]`);
-    for (let i = 0; i < rows; i++) out[i * n + j] = conv[i] as number;
-  });
-  return { flat: out, shape: [rows, n] };
-}
-
-function convert(values: ArrayLike<unknown>, dtype: tf.DataType, name: string): Feed["data"] {
-  switch (dtype) {
-    case "float32": {
-      if (values instanceof Float32Array) return values;
-      const out = new Float32Array(values.length);
-      if (values instanceof BigInt64Array || values instanceof BigUint64Array) {
-        for (let i = 0; i < values.length; i++) out[i] = Number(values[i]);
-      } else if (ArrayBuffer.isView(values)) {
-        out.set(values as unknown as ArrayLike<number>);
-      } else {
-        for (let i = 0; i < values.length; i++) out[i] = toNumber(values[i], name);
-      }
-      return out;
-    }
-    case "int32": {
-      if (values instanceof Int32Array) return values;
-      const out = new Int32Array(values.length);
-      for (let i = 0; i < values.length; i++) {
-        const v = values[i];
-        const n = typeof v === "bigint" ? Number(v) : toNumber(v, name);
-        if (!Number.isInteger(n) || n < -2147483648 || n > 2147483647) {
-          throw badInput(`Input '${name}' needs int32 values; ${String(v)} is not one.`);
-        }
-        out[i] = n;
-      }
-      return out;
-    }
-    case "bool": {
-      const out = new Uint8Array(values.length);
-      for (let i = 0; i < values.length; i++) {
-        const v = values[i];
-        out[i] =
-          v === true || (typeof v === "number" && v !== 0) || (typeof v === "bigint" && v !== 0n) ? 1 : 0;
-      }
-      return out;
-    }
-    case "string": {
-      const out: string[] = new Array(values.length);
-      for (let i = 0; i < values.length; i++) {
-        const v = values[i];
-        if (v === null || v === undefined) throw badInput(`Input '${name}' has a missing string value.`);
-        out[i] = v instanceof Uint8Array ? Buffer.from(v).toString("utf8") : String(v);
-      }
-      return out;
-    }
-    default:
-      throw badInput(`Input '${name}' has dtype '${dtype}', which this package cannot feed.`);
-  }
-}
-
-function toNumber(v: unknown, name: string): number {
-  if (typeof v === "number") return v;
-  if (v === null || v === undefined) return Number.NaN;
-  if (typeof v === "boolean") return v ? 1 : 0;
-  if (typeof v === "bigint") return Number(v);
-  throw badInput(`Input '${name}' needs numbers; got ${typeof v} ${JSON.stringify(v)?.slice(0, 40)}.`);
 }
 
 function uniqueNames(names: readonly (string | undefined)[], fallback: readonly string[]): string[] {
@@ -518,20 +299,6 @@ function buildSpecs(
     shape: outInfo[i]?.shape?.slice() ?? graphOut.get(l),
   }));
   return { inputs, outputs };
-}
-
-/**
- * Load a TensorFlow.js LayersModel or GraphModel from a model directory (or a model.json path) with this
- * package's file-system loader, after selecting the backend.
- */
-export async function loadTfjsModel(
-  pathOrDir: string,
-  options: LoadTfjsModelOptions = {},
-): Promise<TfjsModel> {
-  const modelJsonPath = await resolveModelJsonPath(pathOrDir);
-  const backend = await useBackend(options);
-  const { modelJson, artifacts } = await readModelArtifacts(modelJsonPath, options);
-  return modelFromArtifacts(modelJson, artifacts, backend, options, modelJsonPath);
 }
 
 /** Build a TfjsModel from already checked artifacts, on the backend that is active. */

@@ -8,8 +8,9 @@ import {
 } from "@pyfunc/core";
 import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadTfjsModel, type TfjsModel } from "./model.js";
+import { loadTfjsModel } from "./plugin.js";
 import { compare, FIXTURES_DIR, readCase, toTensor } from "./test-support/fixtures.js";
+import type { TfjsModel } from "./wrapper.js";
 
 const CASES = ["dense-classifier", "functional-two-inputs", "graph-model"] as const;
 
