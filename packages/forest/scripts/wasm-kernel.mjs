@@ -12,6 +12,9 @@ export const GROUP = 16;
 /** Lockstep widths of the deep-tree (pointer node) walk, widest first. */
 const PW = [8, 4, 1];
 const SHIFT = Math.log2(GROUP * 4);
+/** Chains of the whole-forest walk (also CHAINS in wasm-forest.ts). */
+export const CW = 8;
+const CK = [...Array(CW).keys()];
 
 export function forestWat() {
   const K = [...Array(GROUP).keys()];
@@ -35,29 +38,32 @@ export function forestWat() {
       `${single ? "" : `(local.set $o (i32.add (local.get $out) (i32.load offset=${k * 16 + 12} (local.get $row))))\n`}${add(
         leaf(`offset=${k * 4} (i32.add (local.get $p) (i32.shl (local.get $n${k}) (i32.const ${SHIFT})))`),
       )}`;
-    // one step of pointer chain k: q = (left child, or the leaf itself) + (bins >= rank)
-    const pstep = (
-      k,
-    ) => `(local.set $a (i32.add (local.get $b${k}) (i32.shl (local.get $q${k}) (i32.const 3))))
-(local.set $c${k} (i32.load offset=4 (local.get $a)))
-(local.set $v (i32.load (local.get $a)))
-(local.set $q${k} (i32.add (i32.and (local.get $c${k}) (i32.const 0x7fffffff))
-  (i32.ge_s (i32.load (i32.shr_u (local.get $v) (i32.const 16))) (i32.and (local.get $v) (i32.const 0xffff)))))`;
+    // one step of pointer chain k: $z<k> is the byte address of its node; the child address (or, for a leaf, its
+    // own address with the sign bit set) plus 16 when "bins >= rank" sends the row right; $m collects the sign bits
+    const pstep = (k) => `(local.set $v (i32.load (local.get $z${k})))
+(local.set $c (i32.load offset=4 (local.get $z${k})))
+(local.set $m (i32.and (local.get $m) (local.get $c)))
+(local.set $z${k} (i32.add (i32.and (local.get $c) (i32.const 0x7fffffff))
+  (i32.shl (i32.ge_s (i32.load (i32.shr_u (local.get $v) (i32.const 16))) (i32.and (local.get $v) (i32.const 0xffff)))
+    (i32.const 4))))`;
     const pleaf = (k) =>
       `${single ? "" : `(local.set $o (i32.add (local.get $out) (i32.load offset=${16 * k + 12} (local.get $row))))\n`}${add(
-        leaf(
-          `(i32.add (i32.load offset=${16 * k + 4} (local.get $row)) (i32.shl (local.get $q${k}) (i32.const 2)))`,
-        ),
+        f64 ? `(f64.load offset=8 (local.get $z${k}))` : `(f32.load offset=8 (local.get $z${k}))`,
       )}`;
+    // one step of chain k: record the node at its slot, then add the go-right byte (0 or 16) of its split to the
+    // left child's address
+    const cstep = (k) => `(i32.store (i32.load offset=8 (local.get $z${k})) (local.get $z${k}))
+(local.set $z${k} (i32.add (i32.load offset=4 (local.get $z${k})) (i32.load8_u (i32.load (local.get $z${k})))))`;
     // deep trees in lockstep: the widest width w in `widths` such that trees t .. t + w - 1 are all deep and in range
     // walks those w trees until all stand on leaves; leaves are then added in tree order; $k is set to w
     const deepWalk = (widths, n) => {
       const [w, ...rest] = widths;
       const P = [...Array(w).keys()];
-      const walk = `${P.map((k) => `(local.set $b${k} (i32.load offset=${16 * k} (local.get $row))) (local.set $q${k} (i32.const 0)) (local.set $c${k} (i32.const -1))`).join("\n")}
+      const walk = `${P.map((k) => `(local.set $z${k} (i32.load offset=${16 * k} (local.get $row)))`).join(" ")}
 (loop $walk${w}
+  (local.set $m (i32.const -1))
   ${ind(P.map(pstep).join("\n"), 2)}
-  (br_if $walk${w} (i32.ge_s ${P.slice(1).reduce((acc, k) => `(i32.and ${acc} (local.get $c${k}))`, "(local.get $c0)")} (i32.const 0))))
+  (br_if $walk${w} (i32.ge_s (local.get $m) (i32.const 0))))
 ${P.map(pleaf).join("\n")}
 (local.set $k (i32.const ${w}))`;
       if (rest.length === 0) return ind(walk, n);
@@ -78,56 +84,79 @@ ${P.map(pleaf).join("\n")}
     };
     return `  ;; ${single ? "single-output models: out[0]" : "out[group of t]"} += leaf of t (${T}), for trees [$t0, $t1), for the row whose bins are at 0
   (func $trees${single ? "1" : "N"}${f64 ? "d" : ""} (param $t0 i32) (param $t1 i32) (param $out i32)
-    (local $t i32) (local $row i32) (local $p i32) (local $s i32) (local $D i32) (local $d i32) (local $v i32) (local $o i32) (local $a i32) (local $k i32) (local $acc ${T})
-    ${[...Array(PW[0]).keys()].map((k) => `(local $b${k} i32) (local $q${k} i32) (local $c${k} i32)`).join(" ")}
+    (local $t i32) (local $row i32) (local $p i32) (local $s i32) (local $D i32) (local $d i32) (local $v i32) (local $o i32) (local $k i32) (local $c i32) (local $m i32) (local $acc ${T})
+    ${[...Array(Math.max(PW[0], CW)).keys()].map((k) => `(local $z${k} i32)`).join(" ")}
     ${K.map((k) => `(local $n${k} i32)`).join(" ")}
     ${single ? `(local.set $acc (${T}.load (local.get $out)))` : ""}
-    (local.set $t (local.get $t0))
-    (block $done (loop $next
-      (br_if $done (i32.ge_u (local.get $t) (local.get $t1)))
-      (local.set $row (i32.add (global.get $tt) (i32.shl (local.get $t) (i32.const 4))))
-      (local.set $p (i32.load (local.get $row)))
-      (local.set $D (i32.load offset=8 (local.get $row)))
-      (if (i32.and
-            (i32.eqz (i32.and (local.get $t) (i32.const ${GROUP - 1})))
-            (i32.and (i32.le_u (i32.add (local.get $t) (i32.const ${GROUP})) (local.get $t1))
-                     (i32.eq (i32.load offset=4 (local.get $row)) (i32.const ${SHIFT}))))
-        (then
-          ;; a whole group: ${GROUP} trees of equal depth in lockstep
-          ${K.map((k) => `(local.set $n${k} (i32.const 1))`).join(" ")}
-          (local.set $d (i32.const 0))
-          (block $end (loop $level
-            (br_if $end (i32.ge_u (local.get $d) (local.get $D)))
-            ${ind(K.map(step).join("\n"), 12)}
-            (local.set $d (i32.add (local.get $d) (i32.const 1)))
-            (br $level)))
-          ${ind(K.map(leafK).join("\n"), 10)}
-          (local.set $t (i32.add (local.get $t) (i32.const ${GROUP}))))
-        (else
-          ;; one tree (a range that starts or ends inside a group, an ungrouped tree), or deep ones
-          (if (i32.lt_s (local.get $D) (i32.const 0))
+    (if (i32.and (i32.ne (global.get $ch) (i32.const 0))
+          (i32.and (i32.eqz (local.get $t0)) (i32.eq (local.get $t1) (global.get $nt))))
+      (then
+        ;; the whole forest as ${CW} chains: chain k walks trees k, k + ${CW}, k + ${2 * CW}, ... (16-byte nodes: the
+        ;; address of the split's go-right byte, the left child's address, a slot address, the leaf value; a leaf
+        ;; reads a zero byte and goes on to the next root of its chain, the last one to the sink). Each step stores
+        ;; the node's address at its slot (a dummy word for internal nodes, tree t's slot for its leaves); when every
+        ;; chain is in the sink, leaves are added in tree order.
+        (call $gofill)
+        (local.set $c (i32.load offset=${4 * CW + 4} (global.get $ch)))
+        ${CK.map((k) => `(local.set $z${k} (i32.load offset=${4 * k} (global.get $ch)))`).join(" ")}
+        (loop $chain
+          ${ind(CK.map(cstep).join("\n"), 10)}
+          (br_if $chain (i32.ne ${CK.slice(1).reduce((acc, k) => `(i32.and ${acc} (local.get $z${k}))`, "(local.get $z0)")} (local.get $c))))
+        (local.set $s (i32.load offset=${4 * CW} (global.get $ch)))
+        (local.set $t (i32.const 0))
+        (block $sumd (loop $sum
+          (br_if $sumd (i32.ge_u (local.get $t) (local.get $t1)))
+          ${single ? "" : "(local.set $o (i32.add (local.get $out) (i32.load offset=12 (i32.add (global.get $tt) (i32.shl (local.get $t) (i32.const 4))))))"}
+          ${add(f64 ? "(f64.load (i32.load offset=12 (i32.load (i32.add (local.get $s) (i32.shl (local.get $t) (i32.const 2))))))" : "(f32.load offset=12 (i32.load (i32.add (local.get $s) (i32.shl (local.get $t) (i32.const 2)))))")}
+          (local.set $t (i32.add (local.get $t) (i32.const 1)))
+          (br $sum))))
+      (else
+        (local.set $t (local.get $t0))
+        (block $done (loop $next
+          (br_if $done (i32.ge_u (local.get $t) (local.get $t1)))
+          (local.set $row (i32.add (global.get $tt) (i32.shl (local.get $t) (i32.const 4))))
+          (local.set $p (i32.load (local.get $row)))
+          (local.set $D (i32.load offset=8 (local.get $row)))
+          (if (i32.and
+                (i32.eqz (i32.and (local.get $t) (i32.const ${GROUP - 1})))
+                (i32.and (i32.le_u (i32.add (local.get $t) (i32.const ${GROUP})) (local.get $t1))
+                         (i32.eq (i32.load offset=4 (local.get $row)) (i32.const ${SHIFT}))))
             (then
-              ;; trees deeper than the complete layout allows: 8-byte nodes (word, index of the left child with the
-              ;; right one next to it; a leaf is "always left" onto itself, its index with the sign bit set) and a
-              ;; value table at the address in the tree row's second word. Up to ${PW[0]} such trees in a row walk in lockstep
-              ;; until all stand on leaves (their loads overlap); leaves are then added in tree order.
-              ${deepWalk(PW, 14)})
-            (else
-              (local.set $k (i32.const 1))
-              ${single ? "" : "(local.set $o (i32.add (local.get $out) (i32.load offset=12 (local.get $row))))"}
-              (local.set $s (i32.load offset=4 (local.get $row)))
-              (local.set $n0 (i32.const 1))
+              ;; a whole group: ${GROUP} trees of equal depth in lockstep
+              ${K.map((k) => `(local.set $n${k} (i32.const 1))`).join(" ")}
               (local.set $d (i32.const 0))
-              (block $end1 (loop $level1
-                (br_if $end1 (i32.ge_u (local.get $d) (local.get $D)))
-                (local.set $v (i32.load (i32.add (local.get $p) (i32.shl (local.get $n0) (local.get $s)))))
-                (local.set $n0 (i32.or (i32.shl (local.get $n0) (i32.const 1))
-                  (i32.ge_s (i32.load (i32.shr_u (local.get $v) (i32.const 16))) (i32.and (local.get $v) (i32.const 0xffff)))))
+              (block $end (loop $level
+                (br_if $end (i32.ge_u (local.get $d) (local.get $D)))
+                ${ind(K.map(step).join("\n"), 12)}
                 (local.set $d (i32.add (local.get $d) (i32.const 1)))
-                (br $level1)))
-              ${add(leaf("(i32.add (local.get $p) (i32.shl (local.get $n0) (local.get $s)))"))}))
-          (local.set $t (i32.add (local.get $t) (local.get $k)))))
-      (br $next)))
+                (br $level)))
+              ${ind(K.map(leafK).join("\n"), 10)}
+              (local.set $t (i32.add (local.get $t) (i32.const ${GROUP}))))
+            (else
+              ;; one tree (a range that starts or ends inside a group, an ungrouped tree), or deep ones
+              (if (i32.lt_s (local.get $D) (i32.const 0))
+                (then
+                  ;; trees deeper than the complete layout allows: 16-byte nodes (word, byte address of the left child with
+                  ;; the right one 16 bytes after it, 8 bytes of leaf value; a leaf is "always left" onto itself, its own
+                  ;; address with the sign bit set). Up to ${PW[0]} such trees in a row walk in lockstep until all stand on
+                  ;; leaves (their loads overlap; one local per tree); leaves are then added in tree order.
+                  ${deepWalk(PW, 14)})
+                (else
+                  (local.set $k (i32.const 1))
+                  ${single ? "" : "(local.set $o (i32.add (local.get $out) (i32.load offset=12 (local.get $row))))"}
+                  (local.set $s (i32.load offset=4 (local.get $row)))
+                  (local.set $n0 (i32.const 1))
+                  (local.set $d (i32.const 0))
+                  (block $end1 (loop $level1
+                    (br_if $end1 (i32.ge_u (local.get $d) (local.get $D)))
+                    (local.set $v (i32.load (i32.add (local.get $p) (i32.shl (local.get $n0) (local.get $s)))))
+                    (local.set $n0 (i32.or (i32.shl (local.get $n0) (i32.const 1))
+                      (i32.ge_s (i32.load (i32.shr_u (local.get $v) (i32.const 16))) (i32.and (local.get $v) (i32.const 0xffff)))))
+                    (local.set $d (i32.add (local.get $d) (i32.const 1)))
+                    (br $level1)))
+                  ${add(leaf("(i32.add (local.get $p) (i32.shl (local.get $n0) (local.get $s)))"))}))
+              (local.set $t (i32.add (local.get $t) (local.get $k)))))
+          (br $next)))))
     ${single ? `(${T}.store (local.get $out) (local.get $acc))` : ""})`;
   };
   // bins for one row at $x (a branch-free binary search per feature). f64: rows and thresholds are f64, and each
@@ -179,6 +208,33 @@ ${P.map(pleaf).join("\n")}
       (local.set $f (i32.add (local.get $f) (i32.const 1)))
       (br $feat))))`;
   };
+  // one go-right table at $g ($nc chunks) for bins entry `side` of feature $f: chunks wholly <= bin, the chunk
+  // holding the bound, chunks above it
+  const fill = (
+    side,
+  ) => `(local.set $b (i32.load ${side ? "(i32.shl (i32.add (local.get $f) (global.get $nf)) (i32.const 2))" : "(i32.shl (local.get $f) (i32.const 2))"}))
+(local.set $n (i32.shr_u (i32.add (local.get $b) (i32.const 1)) (i32.const 4)))
+(if (i32.gt_u (local.get $n) (local.get $nc)) (then (local.set $n (local.get $nc))))
+(local.set $j (i32.const 0))
+(block $full${side} (loop $fl${side}
+  (br_if $full${side} (i32.ge_u (local.get $j) (local.get $n)))
+  (v128.store (i32.add (local.get $g) (i32.shl (local.get $j) (i32.const 4))) (v128.const i8x16 ${Array(16).fill(16).join(" ")}))
+  (local.set $j (i32.add (local.get $j) (i32.const 1)))
+  (br $fl${side})))
+(if (i32.lt_u (local.get $j) (local.get $nc))
+  (then
+    (v128.store (i32.add (local.get $g) (i32.shl (local.get $j) (i32.const 4)))
+      (v128.and
+        (i8x16.le_s (v128.const i8x16 ${[...Array(16).keys()].join(" ")})
+          (i8x16.splat (i32.sub (local.get $b) (i32.shl (local.get $j) (i32.const 4)))))
+        (v128.const i8x16 ${Array(16).fill(16).join(" ")})))
+    (local.set $j (i32.add (local.get $j) (i32.const 1)))))
+(block $zero${side} (loop $zl${side}
+  (br_if $zero${side} (i32.ge_u (local.get $j) (local.get $nc)))
+  (v128.store (i32.add (local.get $g) (i32.shl (local.get $j) (i32.const 4))) (v128.const i64x2 0 0))
+  (local.set $j (i32.add (local.get $j) (i32.const 1)))
+  (br $zl${side})))
+(local.set $g (i32.add (local.get $g) (i32.shl (local.get $nc) (i32.const 4))))`;
   return `;; GENERATED by scripts/wasm-kernel.mjs: edit the generator, not this file.
 ;;
 ;; Tree-ensemble kernel over the layout built by src/wasm-forest.ts. Memory:
@@ -188,6 +244,8 @@ ${P.map(pleaf).join("\n")}
 ;;   $ft                  per feature: (byte address of its sorted thresholds (f32, or f64 for f64 rows), padded with
 ;;                        +Inf to a power of two; half of that padded length)
 ;;   $rt                  f64 rows only: per feature its missing rule (i32)
+;;   $ch                  0, or the whole-forest chains: ${CW} root addresses, the address of the slots (i32 per tree), the
+;;                        sink's address, the address of the go-right tables' index (per feature: address, 16-byte chunks)
 ;;   $tt                  per tree, 16 bytes: byte address of heap slot 0, log2 of the slot stride in bytes (${SHIFT}
 ;;                        for a tree in a group), depth (-1 for a deep tree in the pointer form), byte offset of its
 ;;                        output group
@@ -208,10 +266,14 @@ ${P.map(pleaf).join("\n")}
   (global $binsKind (mut i32) (i32.const 0))
   (global $sum64 (mut i32) (i32.const 0))
   (global $rt (mut i32) (i32.const 0))
+  (global $ch (mut i32) (i32.const 0))
+  (global $nt (mut i32) (i32.const 0))
 
   ;; binsKind: 0 f32 rows, "x < t" (XGBoost); 1 f64 rows, "x < t"; 2 f64 rows, "x <= t". sum64: f64 sums and leaves.
   (func (export "init") (param $nf i32) (param $ft i32) (param $tt i32) (param $single i32)
-    (param $binsKind i32) (param $sum64 i32) (param $rt i32)
+    (param $binsKind i32) (param $sum64 i32) (param $rt i32) (param $ch i32) (param $nt i32)
+    (global.set $ch (local.get $ch))
+    (global.set $nt (local.get $nt))
     (global.set $binsKind (local.get $binsKind))
     (global.set $sum64 (local.get $sum64))
     (global.set $rt (local.get $rt))
@@ -221,6 +283,19 @@ ${P.map(pleaf).join("\n")}
     (global.set $tt (local.get $tt)))
 
 ${binsFunc(false, false)}
+
+  ;; chains: the go-right bytes of this row (bins at 0): per feature two tables (a missing value goes left in the
+  ;; first, right in the second), byte r = 16 when "bins >= r" (r <= bin), else 0; 16-byte chunks
+  (func $gofill
+    (local $f i32) (local $a i32) (local $g i32) (local $nc i32) (local $b i32) (local $j i32) (local $n i32)
+    (local.set $a (i32.load offset=${4 * CW + 8} (global.get $ch)))
+    (block $done (loop $feat
+      (br_if $done (i32.ge_u (local.get $f) (global.get $nf)))
+      (local.set $g (i32.load (i32.add (local.get $a) (i32.shl (local.get $f) (i32.const 3)))))
+      (local.set $nc (i32.load offset=4 (i32.add (local.get $a) (i32.shl (local.get $f) (i32.const 3)))))
+      ${ind([0, 1].map((side) => fill(side)).join("\n"), 6)}
+      (local.set $f (i32.add (local.get $f) (i32.const 1)))
+      (br $feat))))
 
 ${binsFunc(true, false)}
 

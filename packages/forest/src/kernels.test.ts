@@ -263,6 +263,7 @@ describe("every kernel against the reference walker", () => {
           seen.add(p.layout);
           combos.add(`${p.layout} ${model.inputPrecision} ${p.outputType}`);
           if (p.layout === "wasm" && model.trees.some((t) => depthOf(t) > 12)) combos.add("wasm deep");
+          if (p.chained) combos.add(`wasm chained ${p.outputType}`);
           for (const range of ranges) {
             const want = bits(predictReference(model, X, rows, range));
             expect(bits(p.predict(X, rows, range))).toEqual(want);
@@ -284,6 +285,8 @@ describe("every kernel against the reference walker", () => {
       "wasm float64 float64",
       "wasm float32 float64",
       "generic float64 float64",
+      "wasm chained float32",
+      "wasm chained float64",
     ]) {
       expect(combos).toContain(c);
     }

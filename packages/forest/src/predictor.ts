@@ -121,6 +121,11 @@ export class ForestPredictor {
   readonly numFeatures: number;
   readonly numOutputs: number;
   readonly numTrees: number;
+  /**
+   * Whether the wasm kernel walks whole-forest calls (no tree range, or the full one) as chains of trees, each
+   * chain going on into its next tree without waiting for the others (models of mostly deep, unbalanced trees).
+   */
+  readonly chained: boolean;
   readonly #f32: boolean;
   readonly #forest: Forest | null;
   readonly #heap: HeapForest | null;
@@ -168,6 +173,7 @@ export class ForestPredictor {
       this.#wasm = this.#wasmImage === null ? null : instantiateWasmForest(forestModule(), this.#wasmImage);
       this.layout = this.#wasm !== null ? "wasm" : "generic";
     }
+    this.chained = this.#wasmImage !== null && this.#wasmImage.ch !== 0;
   }
 
   /** Validates the model (validateForest) and lays it out for its kernel. */

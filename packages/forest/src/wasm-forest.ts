@@ -20,6 +20,10 @@ const SHIFT = Math.log2(GROUP * 4);
 const MAX_IMAGE_BYTES = 512 * 1024 * 1024;
 /** Threshold ranks are 16-bit and 0xffff is the "always left" padding rank. */
 const MAX_THRESHOLDS_PER_FEATURE = 32767;
+/** Chains of the whole-forest walk; must equal CW in scripts/wasm-kernel.mjs. */
+const CHAINS = 8;
+/** Largest go-right tables (bytes, all features) the chain walk rewrites per row. */
+const MAX_GO_BYTES = 32768;
 /** Bins entries are addressed by a 16-bit byte offset: 2 * numFeature * 4 < 65536. */
 const MAX_FEATURES = 8191;
 
@@ -36,6 +40,9 @@ export interface WasmForestImage {
   binsKind: number;
   /** 1: f64 sums (out is a Float64Array) */
   sum64: number;
+  /** byte address of the whole-forest chains (0: none) and the number of kernel trees */
+  ch: number;
+  nt: number;
 }
 
 /** A live instance: its memory views and exports (plain data so workers can rebuild one). */
@@ -156,8 +163,14 @@ export function buildWasmForest(
   for (let t = 0; t < T; t++) if (!inGroup[t]) depth[t] = -1;
   // nodes per deep tree (breadth-first slots from the root are contiguous in both pointer layouts)
   const nodes = new Int32Array(T);
+  // the whole forest as CHAINS chains of pointer trees (a second copy of every tree, for full-range calls) when
+  // fewer than half of the trees walk as complete groups: each chain walks on into its next tree without waiting
+  // for the others (see the kernel), so it does about the steps the row's paths need
+  let grouped = 0;
+  for (let t = 0; t < T; t++) grouped += inGroup[t]!;
+  let chained = T >= CHAINS && 2 * grouped < T;
   for (let t = 0; t < T; t++) {
-    if (depth[t]! >= 0) continue;
+    if (depth[t]! >= 0 && !chained) continue;
     let count = 0;
     const stack = [src.root(t)];
     while (stack.length > 0) {
@@ -189,6 +202,10 @@ export function buildWasmForest(
     for (let i = 0; i < a.length; i++) m.set(a[i]!, i + 1);
     ranks.push(m);
   }
+  // the chains' go-right tables are rewritten for every row: only when they are small
+  let goBytes = 0;
+  for (const a of sorted) goBytes += 32 * Math.ceil((a.length + 1) / 16);
+  if (goBytes > MAX_GO_BYTES) chained = false;
   const tb = f64Rows ? 8 : 4;
   // addresses
   let size = align64(8 * numFeature); // bins
@@ -212,10 +229,10 @@ export function buildWasmForest(
   let leafSlots = 0;
   for (let t = 0; t < T; t++) {
     if (depth[t]! < 0) {
-      // 8-byte nodes, then a 4-byte value slot per node
+      // 16-byte nodes: word, left child address, leaf value (f32 or f64)
+      size = Math.ceil(size / 16) * 16;
       treeAddr[t] = size;
-      size += 12 * nodes[t]!;
-      leafSlots += nodes[t]!;
+      size += 16 * nodes[t]!;
     } else {
       const slots = 2 << depth[t]!;
       leafSlots += 1 << depth[t]!;
@@ -230,6 +247,41 @@ export function buildWasmForest(
       }
     }
     if (size > MAX_IMAGE_BYTES) return null;
+  }
+  size = align64(size);
+  // chains: CHAINS root addresses, the slots, sink and go-right index addresses; the slots (one i32 per tree, then the
+  // dummy word); the go-right index and tables (two per feature, 16-byte chunks, then a zero chunk); every tree in
+  // 16-byte nodes; the sink
+  const ch = chained ? size : 0;
+  const chainAddr = new Array<number>(chained ? T : 0);
+  let slots = 0;
+  let gIndex = 0;
+  let zeroChunk = 0;
+  let sink = 0;
+  const gAddr: number[] = [];
+  const gChunks: number[] = [];
+  if (chained) {
+    size = align64(size + 4 * (CHAINS + 3));
+    slots = size;
+    size = align64(size + 4 * (T + 1));
+    gIndex = size;
+    size = align64(size + 8 * numFeature);
+    for (let f = 0; f < numFeature; f++) {
+      gAddr.push(size);
+      gChunks.push(Math.ceil((sorted[f]!.length + 1) / 16));
+      size += 32 * gChunks[f]!;
+    }
+    zeroChunk = size;
+    size = align64(size + 16);
+    for (let t = 0; t < T; t++) {
+      chainAddr[t] = size;
+      size += 16 * nodes[t]!;
+      leafSlots += nodes[t]!;
+      if (size > MAX_IMAGE_BYTES) return null;
+    }
+    // above every node, so "all chains in the sink" is "the AND of their addresses is the sink's"
+    sink = size;
+    size += 16;
   }
   size = align64(size);
   // f64 sums: each bottom slot holds the byte address of its value in this table
@@ -271,23 +323,23 @@ export function buildWasmForest(
     const base = treeAddr[t]!;
     const row = (tt >> 2) + 4 * t;
     i32[row] = base;
-    // a deep tree's second word is the address of its value table
-    i32[row + 1] = D < 0 ? base + 8 * nodes[t]! : shift;
+    i32[row + 1] = D < 0 ? 0 : shift;
     i32[row + 2] = D;
     i32[row + 3] = (src.sum64 ? 8 : 4) * src.output(t);
     const root = src.root(t);
     if (D < 0) {
       for (let i = 0; i < nodes[t]!; i++) {
         const n = root + 4 * i;
-        const at = (base + 8 * i) >> 2;
+        const at = (base + 16 * i) >> 2;
         if (I[n]! < 0) {
-          // "always left" onto itself, sign bit marking the leaf; its value in the table
+          // "always left" onto itself, sign bit marking the leaf; its value in the node's last 8 bytes
           i32[at] = 0xffff;
-          i32[at + 1] = i | 0x80000000;
-          putLeaf((base + 8 * nodes[t]! + 4 * i) >> 2, t, n);
+          i32[at + 1] = (base + 16 * i) | 0x80000000;
+          if (src.sum64) f64[(at >> 1) + 1] = src.leaf(t, n);
+          else f32[at + 2] = src.leaf(t, n);
         } else {
           i32[at] = nodeWord(n);
-          i32[at + 1] = (I[n + 1]! - root) >> 2;
+          i32[at + 1] = base + 16 * ((I[n + 1]! - root) >> 2);
         }
       }
       continue;
@@ -313,7 +365,53 @@ export function buildWasmForest(
       }
     }
   }
+  if (chained) {
+    for (let k = 0; k < CHAINS; k++) i32[(ch >> 2) + k] = chainAddr[k]!;
+    i32[(ch >> 2) + CHAINS] = slots;
+    i32[(ch >> 2) + CHAINS + 1] = sink;
+    i32[(ch >> 2) + CHAINS + 2] = gIndex;
+    for (let f = 0; f < numFeature; f++) {
+      i32[(gIndex >> 2) + 2 * f] = gAddr[f]!;
+      i32[(gIndex >> 2) + 2 * f + 1] = gChunks[f]!;
+    }
+    i32[sink >> 2] = zeroChunk;
+    i32[(sink >> 2) + 1] = sink;
+    const dummy = slots + 4 * T;
+    i32[(sink >> 2) + 2] = dummy;
+    // the go-right byte of a split: its feature's table for the side a missing value takes, at the threshold's rank
+    const goRight = (n: number): number => {
+      const f = I[n]!;
+      const th = src.threshold(n);
+      const rank = Number.isNaN(th) ? 0 : ranks[f]!.get(th)!;
+      return gAddr[f]! + (src.missingGoesRight(n) ? 16 * gChunks[f]! : 0) + rank;
+    };
+    for (let t = 0; t < T; t++) {
+      const root = src.root(t);
+      const base = chainAddr[t]!;
+      for (let i = 0; i < nodes[t]!; i++) {
+        const n = root + 4 * i;
+        const at = (base + 16 * i) >> 2;
+        if (I[n]! < 0) {
+          // reads a zero byte: on to the chain's next root, or the sink at the chain's end
+          i32[at] = zeroChunk;
+          i32[at + 1] = t + CHAINS < T ? chainAddr[t + CHAINS]! : sink;
+          i32[at + 2] = slots + 4 * t;
+          if (src.sum64) {
+            f64[leafAddr >> 3] = src.leaf(t, n);
+            i32[at + 3] = leafAddr;
+            leafAddr += 8;
+          } else f32[at + 3] = src.leaf(t, n);
+        } else {
+          i32[at] = goRight(n);
+          i32[at + 1] = base + 16 * ((I[n + 1]! - root) >> 2);
+          i32[at + 2] = dummy;
+        }
+      }
+    }
+  }
   return {
+    ch,
+    nt: T,
     image,
     numFeature,
     nGroups,
@@ -350,10 +448,12 @@ export function instantiateWasmForest(mod: CompiledForestModule, img: WasmForest
       binsKind: number,
       sum64: number,
       rt: number,
+      ch: number,
+      nt: number,
     ) => void;
     rows: WasmForestState["rows"];
   };
-  ex.init(nf, img.ft, img.tt, img.nGroups === 1 ? 1 : 0, img.binsKind, img.sum64, img.rt);
+  ex.init(nf, img.ft, img.tt, img.nGroups === 1 ? 1 : 0, img.binsKind, img.sum64, img.rt, img.ch, img.nt);
   return {
     rows: ex.rows,
     f32: new Float32Array(memory.buffer),
