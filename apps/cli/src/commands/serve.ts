@@ -28,6 +28,7 @@ export interface ServeOptions {
   keepAliveTimeout?: string;
   rateLimit?: string;
   drainTimeout?: string;
+  grpcPort?: string;
   metrics?: boolean;
   docs?: boolean;
 }
@@ -93,6 +94,10 @@ export function serveOptions(): Option[] {
     new Option("--drain-timeout <seconds>", "on SIGTERM/SIGINT, longest wait for in-flight requests")
       .env("PYFUNC_DRAIN_TIMEOUT")
       .default("30"),
+    new Option(
+      "--grpc-port <port>",
+      "also serve the Open Inference Protocol over gRPC (inference.GRPCInferenceService) on this port (default: no gRPC)",
+    ).env("PYFUNC_GRPC_PORT"),
     new Option("--no-metrics", "do not serve /metrics"),
     new Option("--no-docs", "do not serve /docs and /openapi.json"),
     new Option(
@@ -182,6 +187,13 @@ async function loadServer(): Promise<typeof import("@pyfunc/server")> {
 export async function runServe(options: ServeOptions): Promise<void> {
   const port = parseCount("--port", options.port, 5000, 0);
   if (port > 65535) throw new CliError(`--port must be at most 65535, got ${port}.`, EXIT_CODES.USAGE);
+  const grpcPort =
+    options.grpcPort === undefined ? undefined : parseCount("--grpc-port", options.grpcPort, 0, 0);
+  if (grpcPort !== undefined && (grpcPort > 65535 || (grpcPort !== 0 && grpcPort === port)))
+    throw new CliError(
+      `--grpc-port must be at most 65535 and differ from --port, got ${grpcPort}.`,
+      EXIT_CODES.USAGE,
+    );
   const workers = parseCount("--workers", options.workers, 1, 1);
   const timeoutSeconds = Number(options.timeout);
   if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) {
@@ -206,6 +218,7 @@ export async function runServe(options: ServeOptions): Promise<void> {
       timeoutSeconds,
       imports,
       handleSignals: false,
+      ...(grpcPort !== undefined ? { grpcPort } : {}),
       ...controls,
     });
   } catch (error) {
@@ -258,5 +271,7 @@ export async function runServe(options: ServeOptions): Promise<void> {
     process.on("SIGTERM", stop);
     // on stderr, apart from the JSON log on stdout
     process.stderr.write(`Serving ${options.modelUri} at ${server.url}\n`);
+    if (server.grpc !== undefined)
+      process.stderr.write(`Serving the Open Inference Protocol over gRPC at ${server.grpc.address}\n`);
   });
 }
