@@ -15,5 +15,5 @@ export {
   decodeTypedContents,
   encodeRawContents,
   encodeTypedContents,
-  jsonRequestOf,
+  v2RequestOf,
 } from "./tensors.js";

@@ -3,8 +3,8 @@ import type { InvocationResponse } from "../invocation.js";
 import type { RawSignature } from "../model-types.js";
 
 /**
- * A model the gRPC service can answer for: what its metadata needs, and its REST v2 inference entry point
- * (a JSON request body in, the REST answer out; it runs the engine's worker pool / fast path).
+ * A model the gRPC service can answer for: what its metadata needs, and its v2 inference entry point (the
+ * request the REST body stands for in, the REST answer out; it runs the engine's worker pool / fast path).
  */
 export interface OipModel {
   readonly name: string;
@@ -12,7 +12,11 @@ export interface OipModel {
   readonly platform: string;
   readonly signature: RawSignature | undefined;
   ready(): boolean;
-  infer(body: Uint8Array, signal: () => AbortSignal): InvocationResponse | Promise<InvocationResponse>;
+  infer(
+    request: unknown,
+    size: number,
+    signal: () => AbortSignal,
+  ): InvocationResponse | Promise<InvocationResponse>;
 }
 
 /** Name (and version, "" for the server's choice) → the model, or undefined (NOT_FOUND). */
@@ -37,7 +41,7 @@ export function singleModelResolver(
       return engine.info.signature;
     },
     ready,
-    infer: (body, signal) => engine.v2Infer(body, signal),
+    infer: (request, size, signal) => engine.v2InferRequest(request, size, signal),
   };
   return (name) => (name === modelName ? model : undefined);
 }

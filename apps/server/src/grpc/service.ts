@@ -15,8 +15,8 @@ import {
   type GrpcInferRequest,
   type GrpcInferResponse,
   grpcOutputsOf,
-  jsonRequestOf,
   type V2JsonOutput,
+  v2RequestOf,
 } from "./tensors.js";
 
 /** The protocol's `.proto` (grpc_predict_v2.proto), shipped with the package. */
@@ -119,8 +119,6 @@ function deadlineLeft(call: Call<unknown>): number {
   return Number.isFinite(at) ? at - Date.now() : Number.POSITIVE_INFINITY;
 }
 
-const encoder = new TextEncoder();
-
 /** Start the gRPC server; resolves once it is bound. */
 export async function startGrpcServer(options: GrpcServerOptions): Promise<RunningGrpcServer> {
   const { resolveModel, serverReady, timeoutMs, log } = options;
@@ -178,12 +176,9 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
       const request = call.request;
       const model = lookUp(request.model_name ?? "", request.model_version ?? "", callback);
       if (model === undefined) return;
-      let body: Uint8Array;
-      let raw: boolean;
+      let converted: ReturnType<typeof v2RequestOf>;
       try {
-        const converted = jsonRequestOf(request);
-        raw = converted.raw;
-        body = encoder.encode(JSON.stringify(converted.body));
+        converted = v2RequestOf(request);
       } catch (error) {
         fail(callback, grpc.status.INVALID_ARGUMENT, error instanceof Error ? error.message : String(error));
         return;
@@ -240,7 +235,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
             model_name: model.name,
             model_version: request.model_version ?? "",
             id: json.id ?? "",
-            ...grpcOutputsOf(json.outputs, raw),
+            ...grpcOutputsOf(json.outputs, converted.raw),
           };
         } catch (error) {
           log?.error({ err: error }, "gRPC answer encoding failed");
@@ -257,7 +252,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
         fail(callback, grpc.status.INTERNAL, "Prediction failed (see the server log).");
       };
       try {
-        const running = model.infer(body, signal);
+        const running = model.infer(converted.request, converted.size, signal);
         if (running instanceof Promise) running.then(answer, failed);
         else answer(running);
       } catch (error) {

@@ -1,13 +1,12 @@
 /**
- * Open Inference Protocol gRPC tensors ↔ the REST v2 JSON shape. A gRPC request becomes the JSON request body
- * the REST route takes (`{id, parameters, inputs: [{name, datatype, shape, data, parameters}], outputs}`), so
- * it is decoded by the one v2 decoder (`decodeV2Request`, in the worker that predicts) and runs the same path;
- * the REST answer's outputs become gRPC tensors, as typed `contents` or as `raw_output_contents`.
+ * Open Inference Protocol gRPC tensors ↔ the REST v2 request and answer shapes. A gRPC request becomes the
+ * request the REST route's JSON body stands for (`{id, parameters, inputs: [{name, datatype, shape, data,
+ * parameters}], outputs}`), with flat typed arrays as the data of raw numeric tensors, so it is decoded by the
+ * one v2 decoder (`decodeV2Request`, in the worker that predicts) and runs the same path; the REST answer's
+ * outputs become gRPC tensors, as typed `contents` or as `raw_output_contents`.
  *
  * Raw contents are each tensor's elements flattened in row-major order, little-endian, without padding; BYTES
- * elements are a 4-byte little-endian length then the bytes. Values are carried without loss: floats as JSON
- * numbers (NaN, ±Inf and -0 as "nan"/"inf"/"-inf"/"-0", which the v2 decoder's casts read), 64-bit integers past 2^53 as
- * decimal strings.
+ * elements are a 4-byte little-endian length then the bytes.
  */
 import { V2Error } from "../v2.js";
 
@@ -63,12 +62,12 @@ export interface GrpcInferResponse {
   raw_output_contents: Buffer[];
 }
 
-/** An input as the REST v2 decoder takes it. */
-export interface V2JsonInput {
+/** An input as the REST v2 decoder takes it: JSON values, or a flat typed array. */
+export interface V2RequestInput {
   name: string;
   datatype: string;
   shape: number[];
-  data: unknown[];
+  data: unknown[] | ArrayBufferView;
   parameters?: Record<string, unknown>;
 }
 
@@ -123,12 +122,24 @@ function elementCount(name: string, shape: readonly number[]): number {
   return size;
 }
 
-/** A float as the v2 decoder's cast reads it back exactly (JSON has no NaN, ±Inf or -0). */
-const floatValue = (v: number): number | string =>
-  Number.isFinite(v) ? (Object.is(v, -0) ? "-0" : v) : Number.isNaN(v) ? "nan" : v > 0 ? "inf" : "-inf";
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
-const intValue = (v: bigint): number | string => (v <= SAFE && v >= -SAFE ? Number(v) : v.toString());
+type Typed = Float32Array | Float64Array | Int8Array | Int16Array | Int32Array | Uint16Array | Uint32Array;
+type TypedCtor<T> = { new (buffer: ArrayBuffer): T; new (length: number): T };
+
+/** `size` elements of `width` bytes as a typed array (a copy: aligned, owned, transferable). */
+function typedCopy<T extends Typed | BigInt64Array | BigUint64Array>(
+  Ctor: TypedCtor<T>,
+  bytes: Uint8Array,
+  size: number,
+  read: (view: DataView, i: number) => number | bigint,
+): T {
+  if (LITTLE_ENDIAN) return new Ctor(new Uint8Array(bytes).buffer);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out = new Ctor(size);
+  for (let i = 0; i < size; i++) (out as unknown as (number | bigint)[])[i] = read(view, i);
+  return out;
+}
 
 /** IEEE 754 half precision → number. */
 function halfToNumber(h: number): number {
@@ -151,15 +162,16 @@ function text(name: string, bytes: Uint8Array): string {
 }
 
 /**
- * One tensor's raw contents → its flat element values in the REST v2 JSON shape. Throws V2Error (400) when the
- * byte length does not fit the shape and datatype; allocates at most one value per element the bytes hold.
+ * One tensor's raw contents → its flat elements: a typed array of the datatype (BOOL: booleans, BYTES: strings,
+ * FP16: float32). Throws V2Error (400) when the byte length does not fit the shape and datatype; allocates at
+ * most one value per element the bytes hold.
  */
 export function decodeRawContents(
   name: string,
   datatype: string,
   shape: readonly number[],
   bytes: Uint8Array,
-): unknown[] {
+): unknown[] | ArrayBufferView {
   const size = elementCount(name, shape);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (datatype === "BYTES") {
@@ -193,53 +205,46 @@ export function decodeRawContents(
     throw bad(
       `Input '${shortName(name)}' has ${bytes.byteLength} raw bytes but shape [${shape.join(", ")}] of ${datatype} needs ${size * width}`,
     );
-  const out: unknown[] = new Array(size);
   switch (datatype) {
-    case "BOOL":
+    case "BOOL": {
+      const out: boolean[] = new Array(size);
       for (let i = 0; i < size; i++) out[i] = bytes[i] !== 0;
-      break;
+      return out;
+    }
     case "UINT8":
-      for (let i = 0; i < size; i++) out[i] = bytes[i];
-      break;
+      return new Uint8Array(bytes);
     case "INT8":
-      for (let i = 0; i < size; i++) out[i] = view.getInt8(i);
-      break;
+      return new Int8Array(new Uint8Array(bytes).buffer);
     case "UINT16":
-      for (let i = 0; i < size; i++) out[i] = view.getUint16(i * 2, true);
-      break;
+      return typedCopy(Uint16Array, bytes, size, (v, i) => v.getUint16(i * 2, true));
     case "INT16":
-      for (let i = 0; i < size; i++) out[i] = view.getInt16(i * 2, true);
-      break;
-    case "FP16":
-      for (let i = 0; i < size; i++) out[i] = floatValue(halfToNumber(view.getUint16(i * 2, true)));
-      break;
+      return typedCopy(Int16Array, bytes, size, (v, i) => v.getInt16(i * 2, true));
+    case "FP16": {
+      const out = new Float32Array(size);
+      for (let i = 0; i < size; i++) out[i] = halfToNumber(view.getUint16(i * 2, true));
+      return out;
+    }
     case "UINT32":
-      for (let i = 0; i < size; i++) out[i] = view.getUint32(i * 4, true);
-      break;
+      return typedCopy(Uint32Array, bytes, size, (v, i) => v.getUint32(i * 4, true));
     case "INT32":
-      for (let i = 0; i < size; i++) out[i] = view.getInt32(i * 4, true);
-      break;
+      return typedCopy(Int32Array, bytes, size, (v, i) => v.getInt32(i * 4, true));
     case "FP32":
-      for (let i = 0; i < size; i++) out[i] = floatValue(view.getFloat32(i * 4, true));
-      break;
+      return typedCopy(Float32Array, bytes, size, (v, i) => v.getFloat32(i * 4, true));
     case "INT64":
-      for (let i = 0; i < size; i++) out[i] = intValue(view.getBigInt64(i * 8, true));
-      break;
+      return typedCopy(BigInt64Array, bytes, size, (v, i) => v.getBigInt64(i * 8, true));
     case "UINT64":
-      // as the int64 with the same bits: the v2 decoder's uint64 cast reads it back unchanged
-      for (let i = 0; i < size; i++) {
-        const v = view.getBigUint64(i * 8, true);
-        out[i] = v <= SAFE ? Number(v) : BigInt.asIntN(64, v).toString();
-      }
-      break;
+      return typedCopy(BigUint64Array, bytes, size, (v, i) => v.getBigUint64(i * 8, true));
     default:
-      for (let i = 0; i < size; i++) out[i] = floatValue(view.getFloat64(i * 8, true));
+      return typedCopy(Float64Array, bytes, size, (v, i) => v.getFloat64(i * 8, true));
   }
-  return out;
 }
 
-/** One tensor's typed `contents` → its flat element values in the REST v2 JSON shape. */
-export function decodeTypedContents(name: string, datatype: string, contents: GrpcContents): unknown[] {
+/** One tensor's typed `contents` → its flat elements (64-bit integers as BigInt64Array / BigUint64Array). */
+export function decodeTypedContents(
+  name: string,
+  datatype: string,
+  contents: GrpcContents,
+): unknown[] | ArrayBufferView {
   switch (datatype) {
     case "BOOL":
       return contents.bool_contents ?? [];
@@ -252,16 +257,13 @@ export function decodeTypedContents(name: string, datatype: string, contents: Gr
     case "UINT32":
       return contents.uint_contents ?? [];
     case "INT64":
-      return (contents.int64_contents ?? []).map((v) => intValue(BigInt(v)));
+      return BigInt64Array.from(contents.int64_contents ?? [], (v) => BigInt.asIntN(64, BigInt(v)));
     case "UINT64":
-      return (contents.uint64_contents ?? []).map((v) => {
-        const b = BigInt(v);
-        return b <= SAFE ? Number(b) : BigInt.asIntN(64, b).toString();
-      });
+      return BigUint64Array.from(contents.uint64_contents ?? [], (v) => BigInt.asUintN(64, BigInt(v)));
     case "FP32":
-      return (contents.fp32_contents ?? []).map(floatValue);
+      return contents.fp32_contents ?? [];
     case "FP64":
-      return (contents.fp64_contents ?? []).map(floatValue);
+      return contents.fp64_contents ?? [];
     case "BYTES":
       return (contents.bytes_contents ?? []).map((b) => text(name, b));
     case "FP16":
@@ -295,14 +297,20 @@ export function parametersOf(
   );
 }
 
+const byteSize = (data: unknown[] | ArrayBufferView): number =>
+  ArrayBuffer.isView(data)
+    ? data.byteLength
+    : data.reduce<number>((n, v) => n + (typeof v === "string" ? v.length + 3 : 8), 0);
+
 /**
- * A gRPC ModelInferRequest → the REST v2 request body it stands for, and whether it used raw contents.
- * Throws V2Error (400) for requests the protocol forbids (raw and typed contents mixed, a raw entry count
- * other than the input count) or raw contents that do not fit their tensors.
+ * A gRPC ModelInferRequest → the REST v2 request it stands for, whether it used raw contents, and its payload
+ * size in bytes. Throws V2Error (400) for requests the protocol forbids (raw and typed contents mixed, a raw
+ * entry count other than the input count) or raw contents that do not fit their tensors.
  */
-export function jsonRequestOf(request: GrpcInferRequest): {
-  body: Record<string, unknown>;
+export function v2RequestOf(request: GrpcInferRequest): {
+  request: Record<string, unknown>;
   raw: boolean;
+  size: number;
 } {
   const inputs = request.inputs ?? [];
   const rawContents = request.raw_input_contents ?? [];
@@ -311,11 +319,12 @@ export function jsonRequestOf(request: GrpcInferRequest): {
     throw bad(
       `raw_input_contents has ${rawContents.length} entries for ${inputs.length} inputs (one per input, in order)`,
     );
-  const jsonInputs: V2JsonInput[] = inputs.map((input, i) => {
+  let size = 0;
+  const v2Inputs: V2RequestInput[] = inputs.map((input, i) => {
     const name = input.name ?? "";
     const datatype = input.datatype ?? "";
     const shape = shapeOf(name, input.shape);
-    let data: unknown[];
+    let data: unknown[] | ArrayBufferView;
     if (raw) {
       if (hasValues(input.contents))
         throw bad(
@@ -325,16 +334,17 @@ export function jsonRequestOf(request: GrpcInferRequest): {
     } else {
       data = decodeTypedContents(name, datatype, input.contents ?? {});
     }
+    size += byteSize(data);
     const parameters = parametersOf(input.parameters);
     return { name, datatype, shape, data, ...(parameters !== undefined ? { parameters } : {}) };
   });
-  const body: Record<string, unknown> = { inputs: jsonInputs };
+  const body: Record<string, unknown> = { inputs: v2Inputs };
   if (request.id !== undefined && request.id !== "") body.id = request.id;
   const parameters = parametersOf(request.parameters);
   if (parameters !== undefined) body.parameters = parameters;
   if (request.outputs !== undefined && request.outputs.length > 0)
     body.outputs = request.outputs.map((o) => ({ name: o.name ?? "" }));
-  return { body, raw };
+  return { request: body, raw, size };
 }
 
 const num = (v: unknown): number => (typeof v === "number" ? v : v === null ? Number.NaN : Number(v));
