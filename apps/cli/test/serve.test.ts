@@ -1,5 +1,6 @@
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
+import { connect } from "node:http2";
 import { createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -143,6 +144,49 @@ describe("pyfunc serve (built binary)", () => {
     expect(await s.exited).toBe(0);
     // warn level: no access lines on stdout
     expect(s.output().stdout).not.toMatch(/"msg":"request"/);
+  });
+
+  it("serves the Open Inference Protocol over gRPC on PYFUNC_GRPC_PORT", async () => {
+    const [port, grpcPort] = [await freePort(), await freePort()];
+    const s = serve(["-p", String(port)], { PYFUNC_GRPC_PORT: String(grpcPort) });
+    await s.url;
+    await new Promise<void>((resolve) => {
+      const check = () => {
+        if (s.output().stderr.includes(`over gRPC at 127.0.0.1:${grpcPort}`)) resolve();
+      };
+      s.child.stderr.on("data", check);
+      check();
+    });
+    // one unary gRPC call by hand: ServerLive, an empty message in its 5-byte frame
+    const session = connect(`http://127.0.0.1:${grpcPort}`);
+    const answer = await new Promise<{ status: string | undefined; body: Buffer }>((resolve, reject) => {
+      const req = session.request({
+        ":method": "POST",
+        ":path": "/inference.GRPCInferenceService/ServerLive",
+        "content-type": "application/grpc",
+        te: "trailers",
+      });
+      const chunks: Buffer[] = [];
+      let status: string | undefined;
+      req.on("trailers", (t) => {
+        status = String(t["grpc-status"]);
+      });
+      req.on("data", (c: Buffer) => chunks.push(c));
+      req.on("end", () => resolve({ status, body: Buffer.concat(chunks) }));
+      req.on("error", reject);
+      req.end(Buffer.alloc(5));
+    });
+    session.close();
+    expect(answer.status).toBe("0");
+    // uncompressed, 2 bytes: field 1 (live), varint true
+    expect([...answer.body]).toEqual([0, 0, 0, 0, 2, 0x08, 0x01]);
+    s.child.kill("SIGTERM");
+    expect(await s.exited).toBe(0);
+  });
+
+  it("refuses a bad --grpc-port with exit 2", async () => {
+    expect((await runCli(["serve", "-m", model, "--grpc-port", "70000"])).code).toBe(2);
+    expect((await runCli(["serve", "-m", model, "--grpc-port", "-1"])).code).toBe(2);
   });
 
   it("refuses --tls-cert without --tls-key and a bad --drain-timeout with exit 2", async () => {

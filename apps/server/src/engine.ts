@@ -12,7 +12,7 @@ import {
 } from "./invocation.js";
 import { importFlavorModules, type LoadOptions, loadServableModel } from "./load.js";
 import type { ModelInfo, ServableModel } from "./model-types.js";
-import { handleV2Infer } from "./v2.js";
+import { handleV2Infer, handleV2InferRequest } from "./v2.js";
 import type { StreamMessage, WorkerTask } from "./worker-handler.js";
 
 /** Runs predictions: in this thread, or in a pool of worker threads each holding its own model copy. */
@@ -30,6 +30,15 @@ export interface PredictionEngine {
     signal: () => AbortSignal,
   ): InvocationResponse | Promise<InvocationResponse>;
   v2Infer(body: Uint8Array, signal: () => AbortSignal): InvocationResponse | Promise<InvocationResponse>;
+  /**
+   * A v2 inference request already read from its wire format (the gRPC service's: the REST body's shape, with
+   * flat typed arrays as tensor data), answered as `v2Infer` answers; `size` is its payload in bytes (routing).
+   */
+  v2InferRequest(
+    request: unknown,
+    size: number,
+    signal: () => AbortSignal,
+  ): InvocationResponse | Promise<InvocationResponse>;
   /** Requests waiting for a free worker. */
   readonly queued: number;
   /** Worker threads replaced after they died (crash, exit, out of memory, a timed-out or abandoned task). */
@@ -82,6 +91,10 @@ export class InProcessEngine implements PredictionEngine {
 
   v2Infer(body: Uint8Array): Promise<InvocationResponse> {
     return this.#track(handleV2Infer(this.model, this.modelName, body));
+  }
+
+  v2InferRequest(request: unknown): Promise<InvocationResponse> {
+    return this.#track(handleV2InferRequest(this.model, this.modelName, request));
   }
 
   /** Wait for predictions still running (their clients may be gone), then release the model. */
@@ -183,15 +196,13 @@ export class PoolEngine implements PredictionEngine {
     return this.pool.info.loadWarnings;
   }
 
-  #run(task: WorkerTask, body: Uint8Array, signal: AbortSignal, transfer: unknown[]) {
-    return this.pool
-      .run<InvocationResponse>(task, { size: body.byteLength, signal, transferList: transfer })
-      .then((r) => {
-        const response = r.result;
-        response.computeMs = r.computeMs;
-        if (r.warnings.length > 0) response.warnings = r.warnings;
-        return response;
-      }, poolFailure);
+  #run(task: WorkerTask, size: number, signal: AbortSignal, transfer: unknown[]) {
+    return this.pool.run<InvocationResponse>(task, { size, signal, transferList: transfer }).then((r) => {
+      const response = r.result;
+      response.computeMs = r.computeMs;
+      if (r.warnings.length > 0) response.warnings = r.warnings;
+      return response;
+    }, poolFailure);
   }
 
   async invoke(
@@ -202,7 +213,7 @@ export class PoolEngine implements PredictionEngine {
   ): Promise<InvocationResponse> {
     const own = ownedCopy(body);
     if (!this.info.isStreamable) {
-      return this.#run({ kind: "invoke", body: own, contentType }, own, signal(), [own.buffer]);
+      return this.#run({ kind: "invoke", body: own, contentType }, own.byteLength, signal(), [own.buffer]);
     }
     const channel = new MessageChannel();
     let ended!: () => void;
@@ -219,7 +230,7 @@ export class PoolEngine implements PredictionEngine {
     });
     const task: WorkerTask = { kind: "invoke", body: own, contentType, port: channel.port2 };
     try {
-      const result = await this.#run(task, own, signal(), [channel.port2, own.buffer]);
+      const result = await this.#run(task, own.byteLength, signal(), [channel.port2, own.buffer]);
       if (result.streamed) await endReceived;
       return result;
     } finally {
@@ -229,7 +240,11 @@ export class PoolEngine implements PredictionEngine {
 
   v2Infer(body: Uint8Array, signal: () => AbortSignal): Promise<InvocationResponse> {
     const own = ownedCopy(body);
-    return this.#run({ kind: "v2", body: own }, own, signal(), [own.buffer]);
+    return this.#run({ kind: "v2", body: own }, own.byteLength, signal(), [own.buffer]);
+  }
+
+  v2InferRequest(request: unknown, size: number, signal: () => AbortSignal): Promise<InvocationResponse> {
+    return this.#run({ kind: "v2-request", request }, size, signal(), []);
   }
 
   /** Let running tasks finish (native sessions must not be torn down mid-run), then stop the threads. */
@@ -310,8 +325,8 @@ export class HybridEngine implements PredictionEngine {
     return this.#inlined;
   }
 
-  #route(body: Uint8Array): "inline" | "pool" | "sample" {
-    if (body.byteLength > this.policy.maxBytes) return "pool";
+  #route(size: number): "inline" | "pool" | "sample" {
+    if (size > this.policy.maxBytes) return "pool";
     const cheap = this.#costs.length >= 8 && this.#median <= this.policy.maxMs;
     if (!cheap) return "sample";
     // a fresh worker measurement after every 128 inlined small requests, but at most one a second: under
@@ -365,16 +380,27 @@ export class HybridEngine implements PredictionEngine {
     sink: StreamSink,
     signal: () => AbortSignal,
   ): InvocationResponse | Promise<InvocationResponse> {
-    const route = this.pool.info.isStreamable ? "pool" : this.#route(body);
+    const route = this.pool.info.isStreamable ? "pool" : this.#route(body.byteLength);
     if (route === "inline") return this.#inline(() => this.local.invoke(body, contentType, sink));
     const result = this.pool.invoke(body, contentType, sink, signal);
     return route === "sample" ? result.then((r) => this.#record(r)) : result;
   }
 
   v2Infer(body: Uint8Array, signal: () => AbortSignal): InvocationResponse | Promise<InvocationResponse> {
-    const route = this.#route(body);
+    const route = this.#route(body.byteLength);
     if (route === "inline") return this.#inline(() => this.local.v2Infer(body));
     const result = this.pool.v2Infer(body, signal);
+    return route === "sample" ? result.then((r) => this.#record(r)) : result;
+  }
+
+  v2InferRequest(
+    request: unknown,
+    size: number,
+    signal: () => AbortSignal,
+  ): InvocationResponse | Promise<InvocationResponse> {
+    const route = this.#route(size);
+    if (route === "inline") return this.#inline(() => this.local.v2InferRequest(request));
+    const result = this.pool.v2InferRequest(request, size, signal);
     return route === "sample" ? result.then((r) => this.#record(r)) : result;
   }
 

@@ -1,5 +1,15 @@
 import { isIP } from "node:net";
-import { type CreateServerOptions, createServer, type PyfuncServer } from "./app.js";
+import {
+  type CreateServerOptions,
+  createServer,
+  DEFAULT_BODY_LIMIT,
+  DEFAULT_MODEL_NAME,
+  defaultTimeoutMs,
+  type PyfuncServer,
+  SERVER_VERSION,
+} from "./app.js";
+import { type RunningGrpcServer, singleModelResolver, startGrpcServer } from "./grpc/index.js";
+import { bearerChecker } from "./plugins/auth.js";
 
 export {
   type CreateServerOptions,
@@ -17,6 +27,15 @@ export {
   SERVER_VERSION,
 } from "./app.js";
 export type { PredictionEngine } from "./engine.js";
+export {
+  inferenceServiceClient,
+  loadInferenceProto,
+  type ModelResolver,
+  type OipModel,
+  PROTO_LOADER_OPTIONS,
+  PROTO_PATH,
+  type RunningGrpcServer,
+} from "./grpc/index.js";
 export type { InvocationResponse } from "./invocation.js";
 export type { ModelInfo, RawSignature, ServableModel } from "./model-types.js";
 export { buildOpenApiDocument } from "./openapi.js";
@@ -41,6 +60,11 @@ export interface StartServerOptions extends Omit<CreateServerOptions, "timeoutMs
   handleSignals?: boolean;
   /** How long a drain may take before the process exits anyway, in ms (default 30 s). */
   drainTimeoutMs?: number;
+  /**
+   * Also serve the Open Inference Protocol's gRPC service (`inference.GRPCInferenceService`) on this port of
+   * the same host (0: any free port); default: no gRPC. Same model, limits, timeout, token and TLS as HTTP.
+   */
+  grpcPort?: number;
 }
 
 export interface RunningServer {
@@ -48,6 +72,8 @@ export interface RunningServer {
   /** Drain (see PyfuncServer.close) and stop; past `drainTimeoutMs` the remaining connections are cut. */
   close(): Promise<void>;
   server: PyfuncServer;
+  /** The gRPC server, when `grpcPort` was given. */
+  grpc?: RunningGrpcServer;
 }
 
 const LOOPBACK_NAMES = ["localhost", "127.0.0.1", "[::1]", "::1"];
@@ -65,7 +91,7 @@ export function defaultAllowedHosts(host: string): string[] | undefined {
  * the workers and exit, at the latest after `drainTimeoutMs`.
  */
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
-  const { host, port, timeoutSeconds, handleSignals, drainTimeoutMs, ...rest } = options;
+  const { host, port, timeoutSeconds, handleSignals, drainTimeoutMs, grpcPort, ...rest } = options;
   const bindHost = host ?? "127.0.0.1";
   const server = await createServer({
     logger: true,
@@ -80,6 +106,33 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     await server.close();
     throw error;
   }
+  let grpc: RunningGrpcServer | undefined;
+  if (grpcPort !== undefined) {
+    try {
+      grpc = await startGrpcServer({
+        resolveModel: singleModelResolver(
+          server.engine,
+          rest.modelName ?? process.env.MLSERVER_MODEL_NAME ?? DEFAULT_MODEL_NAME,
+          () => !server.app.draining,
+        ),
+        serverReady: () => !server.app.draining,
+        host: bindHost,
+        port: grpcPort,
+        maxMessageBytes: rest.bodyLimit ?? DEFAULT_BODY_LIMIT,
+        timeoutMs: timeoutSeconds !== undefined ? timeoutSeconds * 1000 : defaultTimeoutMs(),
+        version: SERVER_VERSION,
+        ...(rest.authToken !== undefined && rest.authToken.length > 0
+          ? { checkAuthorization: bearerChecker(rest.authToken) }
+          : {}),
+        ...(rest.tls !== undefined ? { tls: rest.tls } : {}),
+        log: server.app.log,
+      });
+      server.app.log.info({ address: grpc.address }, "gRPC (Open Inference Protocol) listening");
+    } catch (error) {
+      await server.close();
+      throw error;
+    }
+  }
   const deadline = drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
   let closing: Promise<void> | undefined;
   let cut = false;
@@ -92,18 +145,22 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
           "drain deadline passed: closing remaining connections",
         );
         server.app.server.closeAllConnections();
+        grpc?.forceClose();
       }, deadline);
       force.unref();
-      server.close().then(
-        () => {
-          clearTimeout(force);
-          resolve();
-        },
-        (error: unknown) => {
-          clearTimeout(force);
-          reject(error);
-        },
-      );
+      // both drain together; the engine stops (server.close) once no gRPC call is left either
+      Promise.all([grpc?.close(), server.app.drain()])
+        .then(() => server.close())
+        .then(
+          () => {
+            clearTimeout(force);
+            resolve();
+          },
+          (error: unknown) => {
+            clearTimeout(force);
+            reject(error);
+          },
+        );
     });
     return closing;
   };
@@ -127,6 +184,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   return {
     url,
     server,
+    ...(grpc !== undefined ? { grpc } : {}),
     async close() {
       for (const s of signals) process.removeListener(s, onSignal);
       await close();

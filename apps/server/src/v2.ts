@@ -135,8 +135,14 @@ function decodeInput(input: V2Input): Tensor {
   const dtype = DTYPE_FOR_V2[input.datatype];
   if (dtype === undefined)
     throw new V2Error(400, `Input '${input.name}' has an unsupported datatype '${String(input.datatype)}'`);
-  const flat: unknown[] = [];
-  flatten(input.data, flat);
+  // a typed array is a flat tensor already (the gRPC service's raw contents); JSON data is nested lists
+  let flat: ArrayLike<unknown>;
+  if (ArrayBuffer.isView(input.data)) flat = input.data as unknown as ArrayLike<unknown>;
+  else {
+    const values: unknown[] = [];
+    flatten(input.data, values);
+    flat = values;
+  }
   const size = input.shape.reduce((a, b) => a * b, 1);
   if (flat.length !== size) {
     throw new V2Error(
@@ -146,7 +152,7 @@ function decodeInput(input: V2Input): Tensor {
   }
   let data: Tensor["data"];
   try {
-    const cast = castValues(flat, dtype);
+    const cast = castValues(flat as readonly unknown[], dtype);
     data = dtype === "bool" ? Uint8Array.from(cast as boolean[], (b) => (b ? 1 : 0)) : cast;
   } catch (error) {
     throw new V2Error(
@@ -293,18 +299,30 @@ export async function handleV2Infer(
   modelName: string,
   body: Uint8Array,
 ): Promise<InvocationResponse> {
+  let json: unknown;
+  try {
+    json = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(body));
+  } catch (error) {
+    return v2Error(
+      400,
+      `Invalid JSON in request body: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+  return handleV2InferRequest(model, modelName, json);
+}
+
+/**
+ * Answer a v2 inference request already read from its wire format: the JSON body's value (REST), or the same
+ * shape built from a gRPC ModelInferRequest, whose tensors' `data` may be flat typed arrays (never throws).
+ */
+export async function handleV2InferRequest(
+  model: ServableModel,
+  modelName: string,
+  request: unknown,
+): Promise<InvocationResponse> {
   let decoded: ReturnType<typeof decodeV2Request>;
   try {
-    let json: unknown;
-    try {
-      json = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(body));
-    } catch (error) {
-      throw new V2Error(
-        400,
-        `Invalid JSON in request body: ${error instanceof Error ? error.message : String(error)}`,
-      );
-    }
-    decoded = decodeV2Request(json, model);
+    decoded = decodeV2Request(request, model);
   } catch (error) {
     return v2Error(
       error instanceof V2Error ? error.status : 400,

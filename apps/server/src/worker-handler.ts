@@ -8,7 +8,7 @@ import type { PyFuncModel } from "@pyfunc/core";
 import type { ScoringHandler } from "@pyfunc/core/scoring";
 import { describeModel, handleInvocation, type InvocationResponse, type StreamSink } from "./invocation.js";
 import type { ServableModel } from "./model-types.js";
-import { handleV2Infer } from "./v2.js";
+import { handleV2Infer, handleV2InferRequest } from "./v2.js";
 
 export interface HandlerData {
   exposeStackTraces?: boolean;
@@ -17,7 +17,8 @@ export interface HandlerData {
 
 export type WorkerTask =
   | { kind: "invoke"; body: Uint8Array; contentType: string | undefined; port?: MessagePort }
-  | { kind: "v2"; body: Uint8Array };
+  | { kind: "v2"; body: Uint8Array }
+  | { kind: "v2-request"; request: unknown };
 
 export type StreamMessage = { type: "start" } | { type: "event"; data: string } | { type: "end" };
 
@@ -37,6 +38,7 @@ export function createHandler(model: PyFuncModel, data: unknown): ScoringHandler
     async handle(task: unknown): Promise<InvocationResponse> {
       const t = task as WorkerTask;
       if (t.kind === "v2") return handleV2Infer(servable, modelName, t.body);
+      if (t.kind === "v2-request") return handleV2InferRequest(servable, modelName, t.request);
       const sink = t.port === undefined ? undefined : portSink(t.port);
       try {
         return await handleInvocation(servable, t.body, t.contentType, sink, {

@@ -35,6 +35,7 @@ export interface ServeOptions {
   drainTimeout?: string;
   maxBatchSize?: string;
   maxBatchDelayMs?: string;
+  grpcPort?: string;
   metrics?: boolean;
   docs?: boolean;
 }
@@ -168,6 +169,10 @@ export function serveOptions(): Option[] {
       "--max-batch-delay-ms <ms>",
       "adaptive batching: longest a request waits for others to batch with (default 5)",
     ).env("PYFUNC_MAX_BATCH_DELAY_MS"),
+    new Option(
+      "--grpc-port <port>",
+      "also serve the Open Inference Protocol over gRPC (inference.GRPCInferenceService) on this port (default: no gRPC)",
+    ).env("PYFUNC_GRPC_PORT"),
     new Option("--no-metrics", "do not serve /metrics"),
     new Option("--no-docs", "do not serve /docs and /openapi.json"),
     new Option(
@@ -263,6 +268,13 @@ async function loadServer(): Promise<typeof import("@pyfunc/server")> {
 export async function runServe(options: ServeOptions): Promise<void> {
   const port = parseCount("--port", options.port, 5000, 0);
   if (port > 65535) throw new CliError(`--port must be at most 65535, got ${port}.`, EXIT_CODES.USAGE);
+  const grpcPort =
+    options.grpcPort === undefined ? undefined : parseCount("--grpc-port", options.grpcPort, 0, 0);
+  if (grpcPort !== undefined && (grpcPort > 65535 || (grpcPort !== 0 && grpcPort === port)))
+    throw new CliError(
+      `--grpc-port must be at most 65535 and differ from --port, got ${grpcPort}.`,
+      EXIT_CODES.USAGE,
+    );
   const workers = parseCount("--workers", options.workers, 1, 1);
   const timeoutSeconds = Number(options.timeout);
   if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) {
@@ -301,6 +313,7 @@ export async function runServe(options: ServeOptions): Promise<void> {
       timeoutSeconds,
       imports,
       handleSignals: false,
+      ...(grpcPort !== undefined ? { grpcPort } : {}),
       ...controls,
     });
   } catch (error) {
@@ -367,5 +380,7 @@ export async function runServe(options: ServeOptions): Promise<void> {
     process.on("SIGTERM", stop);
     // on stderr, apart from the JSON log on stdout
     process.stderr.write(`Serving ${served} at ${server.url}\n`);
+    if (server.grpc !== undefined)
+      process.stderr.write(`Serving the Open Inference Protocol over gRPC at ${server.grpc.address}\n`);
   });
 }

@@ -13,6 +13,15 @@ const OPEN_PATHS = new Set(["/ping", "/health", "/v2/health/live", "/v2/health/r
 
 const digest = (text: string): Buffer => createHash("sha256").update(text).digest();
 
+/** `Authorization` header value → whether it carries the token (constant-time; shared with the gRPC service). */
+export function bearerChecker(token: string): (header: string | undefined) => boolean {
+  const expected = digest(token);
+  return (header) => {
+    const given = typeof header === "string" && /^bearer /i.test(header) ? header.slice(7).trim() : undefined;
+    return given !== undefined && timingSafeEqual(digest(given), expected);
+  };
+}
+
 /**
  * Bearer-token authentication for every route but the probes (and CORS preflights, which carry no
  * credentials). Tokens are compared as SHA-256 digests with `timingSafeEqual`: constant time whatever the
@@ -20,17 +29,14 @@ const digest = (text: string): Buffer => createHash("sha256").update(text).diges
  */
 export const authPlugin = fp(
   async (app: FastifyInstance, options: AuthOptions) => {
-    const expected = digest(options.token);
+    const matches = bearerChecker(options.token);
     app.addHook("onRequest", (request: FastifyRequest, reply: FastifyReply, done) => {
       const path = request.url.split("?", 1)[0]!;
       if (OPEN_PATHS.has(path) || request.method === "OPTIONS") {
         done();
         return;
       }
-      const header = request.headers.authorization;
-      const given =
-        typeof header === "string" && /^bearer /i.test(header) ? header.slice(7).trim() : undefined;
-      if (given !== undefined && timingSafeEqual(digest(given), expected)) {
+      if (matches(request.headers.authorization)) {
         done();
         return;
       }
