@@ -465,8 +465,12 @@ function parseNumericCsv(
   return new DataFrame(columns);
 }
 
-/** Integers (exact below 2^53; larger ones are patched by the caller) into a BigInt64Array, written as two 32-bit halves (no BigInt per cell). */
-function toInt64(col: Float64Array, n: number): BigInt64Array {
+/**
+ * Integer-valued doubles into a BigInt64Array, written as two 32-bit halves (no BigInt per cell): exactly
+ * `BigInt64Array.from(col, BigInt)` (values beyond int64 wrap as that does). The CSV parser patches integers
+ * above 2^53 from their text; the JSON scanner keeps the doubles' values as the general path does.
+ */
+export function toInt64(col: Float64Array, n: number): BigInt64Array {
   const out = new BigInt64Array(n);
   if (!LITTLE_ENDIAN) {
     for (let i = 0; i < n; i++) out[i] = BigInt(col[i]!);

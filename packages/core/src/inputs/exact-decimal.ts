@@ -33,9 +33,13 @@ function halfUlp(x: number): number {
  */
 export function exactDecimal(hi: number, lo: number, loDigits: number, scale: number): number {
   if (loDigits === 0) return scale < 0 ? hi / POW10[-scale]! : hi * POW10[scale]!;
-  // D = hi * 10^loDigits + lo as an exact double-double (nh + nl)
   const m = POW10[loDigits]!;
   let ph = hi * m;
+  // D = hi * 10^loDigits + lo below 2^53 is exact, and so is 10^|scale|: one correctly rounded operation
+  // (rounding is monotone, so a computed sum below 2^53 means the exact one is too, and then both are equal)
+  const d53 = ph + lo;
+  if (d53 < 9007199254740992) return scale < 0 ? d53 / POW10[-scale]! : d53 * POW10[scale]!;
+  // D = hi * 10^loDigits + lo as an exact double-double (nh + nl)
   let pl = twoProdErr(hi, m, ph);
   const nh = ph + lo;
   const bb = nh - ph;

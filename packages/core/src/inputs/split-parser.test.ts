@@ -1,7 +1,12 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { isMlflowException } from "../errors/mlflow-exception.js";
+import { decodeUtf8 } from "../protocol/json.js";
+import { type ParsedScoringRequest, parseJsonScoringBody, parseScoringRequest } from "../protocol/parse.js";
+import { inputSchemaView } from "../protocol/schema-view.js";
 import { DataFrame } from "./dataframe.js";
-import { parseDataFrameSplitFast, parseSplitObjectFast } from "./split-parser.js";
+import { parseDataFrameSplitFast, parseJsonBodyFast, parseSplitObjectFast } from "./split-parser.js";
+import { isTensor } from "./tensor.js";
 
 const sameBits = (a: number, b: number) => Object.is(a, b) || (Number.isNaN(a) && Number.isNaN(b));
 
@@ -55,7 +60,7 @@ describe("fast dataframe_split parser", () => {
         if (typeof v === "bigint") expect(v).toBe(BigInt(t));
         else expect(sameBits(v as number, want)).toBe(true);
       }),
-      { numRuns: 3000 },
+      { numRuns: Number(process.env.FAST_JSON_RUNS ?? 3000) },
     );
   });
   it("builds int64 columns for all-integer columns and float64 otherwise, as pandas", () => {
@@ -102,5 +107,375 @@ describe("fast dataframe_split parser", () => {
       }),
       { numRuns: 2000 },
     );
+  });
+});
+
+// ------------------------------------------------------------------------------------------------------------
+// The scanner on the scoring path (parseScoringRequest → parseJsonBodyFast) against the general path alone
+// (parseJsonScoringBody: JSON.parse and the typing/casts of protocol/parse.ts): equal inputs or equal errors.
+
+const EDGE_NUMBERS = [
+  "0",
+  "-0",
+  "0.0",
+  "-0.0",
+  "1",
+  "-1",
+  "1.0",
+  "1e3",
+  "1E+2",
+  "2e-3",
+  "1e308",
+  "1.7976931348623157e308",
+  "1e309",
+  "-1e400",
+  "5e-324",
+  "4.9e-324",
+  "2.2250738585072014e-308",
+  "2.2250738585072011e-308",
+  "1e-400",
+  "9007199254740993",
+  "9223372036854775807",
+  "9223372036854775808",
+  "-9223372036854775808",
+  "18446744073709551616",
+  "123456789012345678901234567890",
+  "0.1000000000000000055511151231257827",
+  "3.141592653589793238462643383279",
+  `1${"0".repeat(400)}`,
+  `0.${"0".repeat(30)}1`,
+  "NaN",
+  "Infinity",
+  "-Infinity",
+  "2147483648",
+  "-2147483649",
+  "4294967296.5",
+  "1.5",
+  "-2.5",
+  "1e-7",
+  "123456789012345.67",
+];
+const BAD_TOKENS = [
+  "01",
+  "-",
+  "+1",
+  "1.",
+  ".5",
+  "-NaN",
+  "1e",
+  "1e+",
+  '"1"',
+  "null",
+  "true",
+  "[]",
+  "{}",
+  "- 1",
+];
+
+const numberText = fc.oneof(
+  {
+    weight: 4,
+    arbitrary: fc
+      .tuple(fc.double(), fc.integer({ min: 0, max: 3 }))
+      .map(([x, st]) => (Number.isFinite(x) ? textOf(x, st) : String(x))),
+  },
+  { weight: 2, arbitrary: fc.integer({ min: -1000, max: 1000 }).map(String) },
+  { weight: 1, arbitrary: fc.bigInt({ min: -(2n ** 70n), max: 2n ** 70n }).map(String) },
+  { weight: 2, arbitrary: fc.constantFrom(...EDGE_NUMBERS) },
+  { weight: 1, arbitrary: fc.stringMatching(/^-?[1-9][0-9]{0,25}(\.[0-9]{1,25})?([eE][-+]?[0-9]{1,3})?$/) },
+);
+/** Mostly valid cells, sometimes one the scanner must leave to the general path. */
+const cellText = fc.oneof(
+  { weight: 30, arbitrary: numberText },
+  { weight: 1, arbitrary: fc.constantFrom(...BAD_TOKENS) },
+);
+const ws = fc.constantFrom("", "", " ", "\n", "\t ", "\r\n");
+
+const COL_TYPES = ["double", "float", "long", "integer", "string", "boolean"];
+const TENSOR_DTYPES = ["float64", "float32", "int64", "int32", "bool", "float16"];
+
+/** A random input schema (JSON text as MLmodel holds it), or none. */
+const schemaFor = (names: readonly string[]) =>
+  fc.oneof(
+    fc.constant(undefined),
+    fc
+      .tuple(
+        fc.array(fc.constantFrom(...COL_TYPES), { minLength: names.length, maxLength: names.length }),
+        fc.boolean(),
+      )
+      .map(([types, named]) =>
+        JSON.stringify(
+          types.map((type, i) =>
+            named ? { type, name: names[i], required: true } : { type, required: true },
+          ),
+        ),
+      ),
+    fc
+      .tuple(fc.constantFrom(...TENSOR_DTYPES), fc.boolean(), fc.integer({ min: 1, max: 3 }))
+      .map(([dtype, named, dims]) =>
+        JSON.stringify([
+          {
+            type: "tensor",
+            "tensor-spec": { dtype, shape: [-1, ...Array.from({ length: dims - 1 }, () => -1)] },
+            ...(named ? { name: names[0] ?? "x" } : {}),
+          },
+        ]),
+      ),
+  );
+
+/** A nested array text of the given shape (sometimes ragged or with a bad cell). */
+function ndText(shape: number[], cells: string[], pad: string, ragged: boolean): string {
+  let k = 0;
+  const build = (d: number): string => {
+    const len = ragged && d === shape.length - 1 && k > 0 ? Math.max(1, shape[d]! - 1) : shape[d]!;
+    const parts: string[] = [];
+    for (let i = 0; i < len; i++)
+      parts.push(d === shape.length - 1 ? cells[k++ % cells.length]! : build(d + 1));
+    return `[${pad}${parts.join(`,${pad}`)}${pad}]`;
+  };
+  return build(0);
+}
+
+const splitBody = fc
+  .record({
+    names: fc.uniqueArray(fc.constantFrom("a", "b", "c", "x y", "0", "1", "é", "__proto__"), {
+      minLength: 1,
+      maxLength: 4,
+    }),
+    rows: fc.integer({ min: 0, max: 6 }),
+    cells: fc.array(cellText, { minLength: 1, maxLength: 30 }),
+    pad: ws,
+    ragged: fc.boolean().map((b) => b && Math.random() < 0.2),
+    columns: fc.constantFrom("given", "given", "absent", "null", "duplicate"),
+    index: fc.constantFrom("none", "none", "match", "short", "null"),
+    params: fc.constantFrom("none", "none", '{"k": 1}', "[1]", '{"x": NaN}', "null"),
+  })
+  .chain((r) => schemaFor(r.names).map((schema) => ({ ...r, schema })));
+
+function splitText(r: {
+  names: string[];
+  rows: number;
+  cells: string[];
+  pad: string;
+  ragged: boolean;
+  columns: string;
+  index: string;
+  params: string;
+}): string {
+  const p = r.pad;
+  const data = r.rows === 0 ? "[]" : ndText([r.rows, r.names.length], r.cells, p, r.ragged);
+  const parts: string[] = [];
+  if (r.columns === "given") parts.push(`"columns":${p}${JSON.stringify(r.names)}`);
+  if (r.columns === "null") parts.push(`"columns": null`);
+  if (r.columns === "duplicate") parts.push(`"columns": ${JSON.stringify(r.names.map(() => r.names[0]))}`);
+  if (r.index === "match")
+    parts.push(`"index": ${JSON.stringify(Array.from({ length: r.rows }, (_, i) => i))}`);
+  if (r.index === "short") parts.push(`"index": [0]`);
+  if (r.index === "null") parts.push(`"index": null`);
+  parts.push(`"data":${p}${data}`);
+  const top = [`"dataframe_split":${p}{${parts.join(`,${p}`)}}`];
+  if (r.params !== "none") top.push(`"params": ${r.params}`);
+  return `${p}{${top.join(`,${p}`)}}${p}`;
+}
+
+const tfBody = fc
+  .record({
+    key: fc.constantFrom("instances", "inputs"),
+    shape: fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 3 }),
+    cells: fc.array(cellText, { minLength: 1, maxLength: 30 }),
+    pad: ws,
+    ragged: fc.boolean().map((b) => b && Math.random() < 0.2),
+    dict: fc.constantFrom(undefined, ["x"], ["x", "y"], ["1"], ["x", "x"]),
+    names: fc.constantFrom(["x"], ["x", "y"], ["a"]),
+    params: fc.constantFrom("none", "none", '{"k": [1, 2]}'),
+  })
+  .chain((r) => schemaFor(r.names).map((schema) => ({ ...r, schema })));
+
+function tfText(r: {
+  key: string;
+  shape: number[];
+  cells: string[];
+  pad: string;
+  ragged: boolean;
+  dict: readonly string[] | undefined;
+  params: string;
+}): string {
+  const arr = ndText(r.shape, r.cells, r.pad, r.ragged);
+  const value = r.dict === undefined ? arr : `{${r.dict.map((k) => `"${k}": ${arr}`).join(", ")}}`;
+  return `{"${r.key}": ${value}${r.params === "none" ? "" : `, "params": ${r.params}`}}`;
+}
+
+type Outcome = { ok: true; value: ParsedScoringRequest } | { ok: false; code: string; message: string };
+
+function outcome(run: () => ParsedScoringRequest): Outcome {
+  try {
+    return { ok: true, value: run() };
+  } catch (error) {
+    if (!isMlflowException(error)) throw error;
+    return { ok: false, code: error.errorCode, message: error.message };
+  }
+}
+
+function sameValues(a: ArrayLike<unknown>, b: ArrayLike<unknown>): boolean {
+  if (a.constructor !== b.constructor || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i];
+    const y = b[i];
+    if (typeof x === "object" && x !== null) {
+      if (JSON.stringify(x) !== JSON.stringify(y)) return false; // object cells: built twice, compared by value
+    } else if (!Object.is(x, y)) return false;
+  }
+  return true;
+}
+
+function sameInput(a: unknown, b: unknown): boolean {
+  if (a instanceof DataFrame || b instanceof DataFrame) {
+    if (!(a instanceof DataFrame && b instanceof DataFrame)) return false;
+    if (a.columns.join("\u0000") !== b.columns.join("\u0000")) return false;
+    return a.columnList.every((c, i) => {
+      const d = b.columnList[i]!;
+      return c.dtype === d.dtype && sameValues(c.values, d.values);
+    });
+  }
+  if (isTensor(a) || isTensor(b)) {
+    if (!(isTensor(a) && isTensor(b))) return false;
+    return a.dtype === b.dtype && a.shape.join() === b.shape.join() && sameValues(a.data, b.data);
+  }
+  if (typeof a === "object" && a !== null && typeof b === "object" && b !== null) {
+    const ka = Object.keys(a);
+    const kb = Object.keys(b);
+    return (
+      ka.join("\u0000") === kb.join("\u0000") &&
+      ka.every((k) => sameInput((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]))
+    );
+  }
+  return Object.is(a, b);
+}
+
+function checkAgainstGeneral(body: string, inputs: string | undefined, asBytes: boolean): boolean {
+  const schemas = inputs === undefined ? undefined : { inputs, params: null };
+  const payload = asBytes ? new TextEncoder().encode(body) : body;
+  const fast = outcome(() => parseScoringRequest(payload, "application/json", schemas));
+  const general = outcome(() => parseJsonScoringBody(decodeUtf8(payload), schemas));
+  if (!fast.ok || !general.ok) {
+    expect(fast).toEqual(general);
+  } else {
+    expect(sameInput(fast.value.input, general.value.input)).toBe(true);
+    expect(fast.value.params).toEqual(general.value.params);
+    expect([fast.value.format, fast.value.stream, fast.value.unifiedLlm]).toEqual([
+      general.value.format,
+      general.value.stream,
+      general.value.unifiedLlm,
+    ]);
+  }
+  return parseJsonBodyFast(payload, inputSchemaView(inputs)) !== undefined;
+}
+
+describe("the fast JSON scanner on the scoring path gives the general path's results and errors", () => {
+  it("dataframe_split bodies: random cells, widths, columns, index, params and signatures", () => {
+    let taken = 0;
+    fc.assert(
+      fc.property(splitBody, fc.boolean(), (r, asBytes) => {
+        if (checkAgainstGeneral(splitText(r), r.schema, asBytes)) taken++;
+      }),
+      { numRuns: Number(process.env.FAST_JSON_RUNS ?? 3000) },
+    );
+    expect(taken).toBeGreaterThan(300); // the property is about the fast path, so it must run often
+  });
+
+  it("instances / inputs bodies: nested arrays of 1–3 dimensions, dicts of them, tensor and column signatures", () => {
+    let taken = 0;
+    fc.assert(
+      fc.property(tfBody, fc.boolean(), (r, asBytes) => {
+        if (checkAgainstGeneral(tfText(r), r.schema, asBytes)) taken++;
+      }),
+      { numRuns: Number(process.env.FAST_JSON_RUNS ?? 3000) },
+    );
+    expect(taken).toBeGreaterThan(300);
+  });
+
+  it("mutated bodies (a byte changed, dropped or inserted) still agree", () => {
+    const base = [
+      '{"dataframe_split": {"columns": ["a", "b"], "index": [0, 1], "data": [[1.5, -2], [3e2, 0.25]]}, "params": {"k": 1}}',
+      '{"inputs": [[1, 2.5, -0], [NaN, Infinity, -Infinity]]}',
+      '{"instances": {"x": [[1, 2]], "y": [3.5]}}',
+    ];
+    const schemas = [
+      undefined,
+      JSON.stringify([
+        { type: "double", name: "a" },
+        { type: "long", name: "b" },
+      ]),
+      JSON.stringify([{ type: "tensor", "tensor-spec": { dtype: "float32", shape: [-1, 3] } }]),
+    ];
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...base),
+        fc.constantFrom(...schemas),
+        fc.nat(),
+        fc.constantFrom("replace", "drop", "insert"),
+        fc.constantFrom(...'0123456789.-+eE,[]{}": \nNaI\u00e9\u0001'),
+        (body, schema, at, op, ch) => {
+          const i = at % body.length;
+          const mutated =
+            op === "drop"
+              ? body.slice(0, i) + body.slice(i + 1)
+              : body.slice(0, i) + ch + body.slice(op === "replace" ? i + 1 : i);
+          checkAgainstGeneral(mutated, schema, true);
+        },
+      ),
+      { numRuns: Number(process.env.FAST_JSON_RUNS ?? 3000) },
+    );
+  });
+
+  it("takes typical numeric bodies itself (so the scoring path is the fast one)", () => {
+    const f32 = inputSchemaView(
+      JSON.stringify([
+        { type: "float", name: "a" },
+        { type: "float", name: "b" },
+      ]),
+    );
+    const split = parseJsonBodyFast(
+      '{"dataframe_split": {"columns": ["a", "b"], "data": [[1, 2.5], [3, 4]]}}',
+      f32,
+    );
+    expect(split?.input).toBeInstanceOf(DataFrame);
+    const a = (split!.input as DataFrame).column("a");
+    expect(a.dtype).toBe("float32");
+    expect(a.values).toEqual(new Float32Array([1, 3]));
+    const tensor = parseJsonBodyFast('{"inputs": [[1, 2], [3, 4]], "params": {"t": 0.5}}', undefined);
+    expect(tensor?.input).toEqual({
+      dtype: "int64",
+      shape: [2, 2],
+      data: new BigInt64Array([1n, 2n, 3n, 4n]),
+    });
+    expect(tensor?.paramsJson).toBe('{"t": 0.5}');
+    // int-ness by value, as JSON.parse + pandas see it: 1.0 and 1e3 are integers
+    const ints = parseJsonBodyFast(
+      '{"dataframe_split": {"columns": ["i"], "data": [[1.0], [1e3]]}}',
+      undefined,
+    );
+    expect((ints!.input as DataFrame).column("i")).toEqual({
+      name: "i",
+      dtype: "int64",
+      values: new BigInt64Array([1n, 1000n]),
+    });
+  });
+
+  it("leaves strings, nulls, records and empty data to the general path", () => {
+    for (const body of [
+      '{"dataframe_split": {"columns": ["s"], "data": [["text"]]}}',
+      '{"dataframe_split": {"columns": ["s"], "data": [[null]]}}',
+      '{"dataframe_split": {"columns": ["s"], "data": []}}',
+      '{"dataframe_records": [{"a": 1}]}',
+      '{"instances": [{"a": 1}]}',
+      '{"inputs": []}',
+      '{"inputs": [[1], []]}',
+      '{"inputs": [1, 2], "stream": true}',
+      '{"inputs": [1, 2], "inputs": [3]}',
+      '\ufeff{"inputs": [1]}',
+    ]) {
+      expect(parseJsonBodyFast(body, undefined)).toBeUndefined();
+    }
   });
 });

@@ -1,63 +1,147 @@
 /**
- * A fast path for the commonest scoring body: `{"dataframe_split": {"columns": [...], "data": [[numbers]]}}`
- * (optionally with `index`, and `params` beside it). Numbers go straight from the text into one
- * Float64Array per column — no intermediate JS arrays, no boxing per cell. Anything outside that
- * shape (strings or nulls in `data`, other keys, nesting) makes it return `undefined` so the caller
- * falls back to the general parser. The result equals what the general path builds for such a body
- * (pandas' `read_json(orient="split")`: all-integer columns int64, otherwise float64).
+ * The fast path for numeric-heavy JSON scoring bodies: `{"dataframe_split": {"columns": [...], "data":
+ * [[numbers]]}}` (optionally with `index`) and `{"instances" | "inputs": [[...numbers...]]}` (or a dict of such
+ * arrays), each optionally with `params`. One pass over the body bytes: numbers go straight from the text into
+ * one typed array per column (Float32Array when the signature says `float`, else Float64Array) or into one flat
+ * array per tensor — no JS array per row, no boxed number per cell.
+ *
+ * {@link parseJsonBodyFast} gives exactly what the general path (`JSON.parse` + pandas-like typing and the
+ * signature's serving casts, protocol/parse.ts) gives for the bodies it takes. It never throws: for anything
+ * else (a string, null, bool or object cell, ragged rows, an empty array, a cast the general path would refuse,
+ * other keys, a byte sequence JSON.parse would reject…) it returns `undefined` and the caller runs the general
+ * path, which answers or throws as before. Numbers are converted exactly as JSON.parse does (correctly
+ * rounded: see exact-decimal.ts, else `Number()` of the literal). Linear time; memory bounded by the body size
+ * (a cell takes at least two bytes of it, and at most 8 bytes of output).
  */
+import {
+  columnSpecsByName,
+  type InputSchemaView,
+  type InputSpecJson,
+  isScalarColSpec,
+  specNumpyType,
+} from "../protocol/schema-view.js";
+import { toInt64 } from "./csv-fast-parser.js";
 import { type Column, DataFrame } from "./dataframe.js";
 import { exactDecimal } from "./exact-decimal.js";
+import type { Tensor } from "./tensor.js";
 
 export interface FastSplitResult {
   frame: DataFrame;
   /** Raw JSON text of `params`, if present (parse it with the general parser). */
   paramsJson?: string;
-  /** Names of the other top-level keys met (only `params` is allowed besides the data key). */
 }
 
-enum C {
-  Space = 32,
-  Tab = 9,
-  Lf = 10,
-  Cr = 13,
-  Quote = 34,
-  Comma = 44,
-  Minus = 45,
-  Plus = 43,
-  Dot = 46,
-  Colon = 58,
-  LBracket = 91,
-  RBracket = 93,
-  LBrace = 123,
-  RBrace = 125,
-  Backslash = 92,
-  Zero = 48,
-  Nine = 57,
-  LowerE = 101,
-  UpperE = 69,
+/** What {@link parseJsonBodyFast} read: the input as the general path builds it, and `params`' raw text. */
+export interface FastJsonBody {
+  format: "dataframe_split" | "instances" | "inputs";
+  input: DataFrame | Tensor | Record<string, Tensor>;
+  /** Raw JSON text of `params`, if present. */
+  paramsJson?: string;
 }
 
-/** Position after, and integer-ness of, the last number read by {@link readNumber}. */
+// Byte codes are written as literals (an enum member is a property load per use in the hot loops):
+// 9 tab, 10 LF, 13 CR, 32 space, 34 ", 43 +, 44 ",", 45 -, 46 ., 48–57 0–9, 58 :, 69 E, 91 [, 92 \, 93 ], 101 e,
+// 123 {, 125 }.
+
+/** Position after, and integer-ness of the text of, the last number read by {@link readNumber}. */
 let gPos = 0;
 let gInt = true;
 
 /**
- * Reads a JSON number at b[start] (no leading whitespace); also Python's `NaN`, `Infinity`,
- * `-Infinity`. Sets {@link gPos} and {@link gInt}. Up to 17 significant digits with a decimal
- * exponent within ±22 are converted exactly (correctly rounded) by {@link exactDecimal}; anything
- * else goes to `Number()`.
+ * Reads a JSON number at b[start] (no leading whitespace), with JSON's grammar (no leading zeros, no `+`, digits
+ * after `.` and `e`); also Python's `NaN`, `Infinity`, `-Infinity` (not `-NaN`, which the general path refuses).
+ * Sets {@link gPos} and {@link gInt}. Up to 17 significant digits with a decimal exponent within ±22 are
+ * converted exactly (correctly rounded) by {@link exactDecimal}; anything else goes to `Number()`.
  */
-function readNumber(b: Uint8Array, start: number): number {
-  const s = b;
+function readNumber(s: Uint8Array, start: number): number {
+  const n = s.length;
   let p = start;
-  let c = s[p] ?? -1;
+  let c = p < n ? s[p]! : -1;
   let neg = false;
-  if (c === C.Minus) {
+  if (c === 45) {
     neg = true;
-    c = s[++p] ?? -1;
+    p++;
+    c = p < n ? s[p]! : -1;
   }
-  if (c === 78 /* N */ && startsWithAscii(s, p, "NaN")) {
+  if (c < 48 || c > 57) return readNumberSlow(s, start); // NaN, Infinity or not a number
+  // the first 9 digits into `hi`, up to 8 more into `lo` (small integers: integer arithmetic, short latency)
+  let hi = 0;
+  let lo = 0;
+  let nh = 0;
+  let nl = 0;
+  if (c === 48) {
+    p++;
+    c = p < n ? s[p]! : -1;
+    if (c >= 48 && c <= 57) throw BAIL; // JSON: no leading zeros
+  } else {
+    while (nh < 9 && c >= 48 && c <= 57) {
+      hi = hi * 10 + (c - 48);
+      nh++;
+      p++;
+      c = p < n ? s[p]! : -1;
+    }
+    while (nl < 9 && c >= 48 && c <= 57) {
+      lo = lo * 10 + (c - 48);
+      nl++;
+      p++;
+      c = p < n ? s[p]! : -1;
+    }
+  }
+  let scale = 0;
+  let isInt = true;
+  if (c === 46) {
+    isInt = false;
+    p++;
+    c = p < n ? s[p]! : -1;
+    if (c < 48 || c > 57) throw BAIL;
+    const f0 = p;
+    while (nh < 9 && c >= 48 && c <= 57) {
+      hi = hi * 10 + (c - 48);
+      nh++;
+      p++;
+      c = p < n ? s[p]! : -1;
+    }
+    while (nl < 9 && c >= 48 && c <= 57) {
+      lo = lo * 10 + (c - 48);
+      nl++;
+      p++;
+      c = p < n ? s[p]! : -1;
+    }
+    scale = f0 - p;
+  }
+  // exponents, 18 digits or more, tiny scales: the general reader
+  if (c === 101 || c === 69 || nl > 8 || (c >= 48 && c <= 57) || scale < -22) return readNumberSlow(s, start);
+  gPos = p;
+  gInt = isInt;
+  // hi·10^nl + lo below 2^53 is exact (rounding is monotone: a computed value below 2^53 means the exact one is
+  // too); then one correctly rounded division by an exact power of ten (Clinger's fast path)
+  const m = nl === 0 ? hi : hi * POW10[nl]! + lo;
+  let v: number;
+  if (m < 9007199254740992) v = scale === 0 ? m : m / POW10[-scale]!;
+  else {
+    v = exactDecimal(hi, lo, nl, scale);
+    if (Number.isNaN(v)) return readNumberSlow(s, start);
+  }
+  return neg ? -v : v;
+}
+
+const POW10 = [
+  1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19,
+  1e20, 1e21, 1e22,
+];
+
+/** {@link readNumber} for the rest: exponents, more than 2^53 in the digits, NaN / Infinity, bad text. */
+function readNumberSlow(s: Uint8Array, start: number): number {
+  const n = s.length;
+  let p = start;
+  let c = p < n ? s[p]! : -1;
+  let neg = false;
+  if (c === 45) {
+    neg = true;
+    p++;
+    c = p < n ? s[p]! : -1;
+  }
+  if (c === 78 /* N */ && !neg && startsWithAscii(s, p, "NaN")) {
     gPos = p + 3;
     gInt = false;
     return Number.NaN;
@@ -67,7 +151,7 @@ function readNumber(b: Uint8Array, start: number): number {
     gInt = false;
     return neg ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
   }
-  if (c < C.Zero || c > C.Nine) throw BAIL;
+  if (c < 48 || c > 57) throw BAIL;
   let hi = 0;
   let lo = 0;
   let nd = 0;
@@ -75,29 +159,36 @@ function readNumber(b: Uint8Array, start: number): number {
   let scale = 0;
   let tooMany = false;
   let isInt = true;
-  while (c >= C.Zero && c <= C.Nine) {
-    const d = c - C.Zero;
-    if (nd === 0 && d === 0) {
-      // leading zero
-    } else if (nd < 9) {
-      hi = hi * 10 + d;
-      nd++;
-    } else if (nd < 17) {
-      lo = lo * 10 + d;
-      loDigits++;
-      nd++;
-    } else {
-      tooMany = true;
-      scale++;
+  if (c === 48) {
+    // JSON: a zero integer part is one digit
+    p++;
+    c = p < n ? s[p]! : -1;
+    if (c >= 48 && c <= 57) throw BAIL;
+  } else {
+    while (c >= 48 && c <= 57) {
+      const d = c - 48;
+      if (nd < 9) {
+        hi = hi * 10 + d;
+        nd++;
+      } else if (nd < 17) {
+        lo = lo * 10 + d;
+        loDigits++;
+        nd++;
+      } else {
+        tooMany = true;
+        scale++;
+      }
+      p++;
+      c = p < n ? s[p]! : -1;
     }
-    c = s[++p] ?? -1;
   }
-  if (c === C.Dot) {
+  if (c === 46) {
     isInt = false;
-    c = s[++p] ?? -1;
-    if (c < C.Zero || c > C.Nine) throw BAIL;
-    while (c >= C.Zero && c <= C.Nine) {
-      const d = c - C.Zero;
+    p++;
+    c = p < n ? s[p]! : -1;
+    if (c < 48 || c > 57) throw BAIL;
+    while (c >= 48 && c <= 57) {
+      const d = c - 48;
       if (nd === 0 && d === 0) {
         scale--;
       } else if (nd < 9) {
@@ -112,30 +203,34 @@ function readNumber(b: Uint8Array, start: number): number {
       } else if (d !== 0) {
         tooMany = true;
       }
-      c = s[++p] ?? -1;
+      p++;
+      c = p < n ? s[p]! : -1;
     }
   }
-  if (c === C.LowerE || c === C.UpperE) {
+  if (c === 101 || c === 69) {
     isInt = false;
-    c = s[++p] ?? -1;
+    p++;
+    c = p < n ? s[p]! : -1;
     let eneg = false;
-    if (c === C.Minus || c === C.Plus) {
-      eneg = c === C.Minus;
-      c = s[++p] ?? -1;
+    if (c === 45 || c === 43) {
+      eneg = c === 45;
+      p++;
+      c = p < n ? s[p]! : -1;
     }
-    if (c < C.Zero || c > C.Nine) throw BAIL;
+    if (c < 48 || c > 57) throw BAIL;
     let e = 0;
-    while (c >= C.Zero && c <= C.Nine) {
-      e = e * 10 + (c - C.Zero);
-      if (e > 100000) throw BAIL;
-      c = s[++p] ?? -1;
+    while (c >= 48 && c <= 57) {
+      if (e < 100000) e = e * 10 + (c - 48);
+      else tooMany = true; // Number() of the literal gives 0 or Infinity, as JSON.parse does
+      p++;
+      c = p < n ? s[p]! : -1;
     }
     scale += eneg ? -e : e;
   }
   gPos = p;
-  gInt = isInt;
   let v = tooMany || scale < -22 || scale > 22 ? Number.NaN : exactDecimal(hi, lo, loDigits, scale);
   if (Number.isNaN(v)) v = Math.abs(Number(ascii(s, start, p)));
+  gInt = isInt && v !== Number.POSITIVE_INFINITY; // 400 digits round to Infinity, which is no integer
   return neg ? -v : v;
 }
 
@@ -165,7 +260,7 @@ class Scanner {
     let p = this.pos;
     for (;;) {
       const c = s[p];
-      if (c === C.Space || c === C.Lf || c === C.Cr || c === C.Tab) p++;
+      if (c === 32 || c === 10 || c === 13 || c === 9) p++;
       else break;
     }
     this.pos = p;
@@ -182,18 +277,18 @@ class Scanner {
     return this.s[this.pos] ?? -1;
   }
 
-  /** A JSON string (escapes handled through JSON.parse of the literal). */
+  /** A JSON string (escapes handled through JSON.parse of the literal; raw control characters refused). */
   string(): string {
-    this.expect(C.Quote);
+    this.expect(34);
     const s = this.s;
     const start = this.pos;
     let p = start;
     let escaped = false;
     for (;;) {
       const c = s[p];
-      if (c === undefined) throw BAIL;
-      if (c === C.Quote) break;
-      if (c === C.Backslash) {
+      if (c === undefined || c < 0x20) throw BAIL;
+      if (c === 34) break;
+      if (c === 92) {
         escaped = true;
         p += 2;
       } else p++;
@@ -213,15 +308,7 @@ class Scanner {
     }
   }
 
-  /** A JSON number (see {@link readNumber}). */
-  number(out: { v: number; int: boolean }): void {
-    this.ws();
-    out.v = readNumber(this.s, this.pos);
-    out.int = gInt;
-    this.pos = gPos;
-  }
-
-  /** Skips one JSON value and returns its raw text. */
+  /** Skips one JSON value and returns its raw text (checked later by JSON.parse). */
   rawValue(): string {
     this.ws();
     const s = this.s;
@@ -231,29 +318,28 @@ class Scanner {
     for (;;) {
       const c = s[p];
       if (c === undefined) throw BAIL;
-      if (c === C.Quote) {
+      if (c === 34) {
         p++;
         for (;;) {
           const d = s[p];
           if (d === undefined) throw BAIL;
-          if (d === C.Backslash) p += 2;
-          else if (d === C.Quote) break;
+          if (d === 92) p += 2;
+          else if (d === 34) break;
           else p++;
         }
         p++;
         if (depth === 0) break;
         continue;
       }
-      if (c === C.LBrace || c === C.LBracket) depth++;
-      else if (c === C.RBrace || c === C.RBracket) {
+      if (c === 123 || c === 91) depth++;
+      else if (c === 125 || c === 93) {
         if (depth === 0) break;
         depth--;
         if (depth === 0) {
           p++;
           break;
         }
-      } else if (depth === 0 && (c === C.Comma || c === C.Space || c === C.Lf || c === C.Cr || c === C.Tab))
-        break;
+      } else if (depth === 0 && (c === 44 || c === 32 || c === 10 || c === 13 || c === 9)) break;
       p++;
     }
     this.pos = p;
@@ -265,145 +351,529 @@ class Scanner {
   }
 }
 
-function parseSplitObject(sc: Scanner): DataFrame {
-  sc.expect(C.LBrace);
+// ------------------------------------------------------------------------------------- column kinds and casts
+
+/** How a column or tensor is finished: the numpy dtype the general path gives it. */
+const INFER = 0;
+const F64 = 1;
+const F32 = 2;
+const I64 = 3;
+const I32 = 4;
+
+/** The kind for a numpy type of the serving casts (`castValues`), or -1: not handled here. */
+function kindOfNpType(npType: string | undefined): number {
+  switch (npType) {
+    case undefined:
+      return INFER;
+    case "float64":
+      return F64;
+    case "float32":
+      return F32;
+    case "int64":
+      return I64;
+    case "int32":
+      return I32;
+    default:
+      return -1;
+  }
+}
+
+/** The kind of a dataframe column with this spec, as frameFromRawColumns casts it (-1: not handled here). */
+function kindOfColumnSpec(spec: InputSpecJson | undefined): number {
+  if (spec === undefined) return INFER;
+  if (spec.type !== "tensor" && (!isScalarColSpec(spec) || spec.type === "string")) return -1;
+  return kindOfNpType(specNumpyType(spec));
+}
+
+const INT64_LIMIT = 2 ** 63;
+
+/** `castValues(values, int64/int32)` accepts these: finite, truncating to within int64. */
+function truncatedInt64s(values: Float64Array, n: number): Float64Array | undefined {
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const t = Math.trunc(values[i]!);
+    if (!(t >= -INT64_LIMIT && t < INT64_LIMIT)) return undefined; // NaN, ±Infinity, overflow: the general path's error
+    out[i] = t === 0 ? 0 : t;
+  }
+  return out;
+}
+
+/**
+ * The typed values the general path builds from these numbers: `inferColumn` / `inferLeafDType` for INFER
+ * (int64 when every value is an integer, else float64), `castValues` for a typed kind. `undefined` when the
+ * general path would fail (it then reports the error).
+ */
+function finish(
+  kind: number,
+  f64: Float64Array | undefined,
+  f32: Float32Array | undefined,
+  n: number,
+  allInt: boolean,
+):
+  | {
+      dtype: "float64" | "float32" | "int64" | "int32";
+      values: Float64Array | Float32Array | BigInt64Array | Int32Array;
+    }
+  | undefined {
+  if (kind === F32) {
+    const v = f32!;
+    return { dtype: "float32", values: v.length === n ? v : v.slice(0, n) };
+  }
+  const v = f64!;
+  if (kind === F64 || (kind === INFER && !allInt)) {
+    return { dtype: "float64", values: v.length === n ? v : v.slice(0, n) };
+  }
+  if (kind === INFER) return { dtype: "int64", values: toInt64(v, n) }; // BigInt64Array.from(values, BigInt)
+  const t = truncatedInt64s(v, n);
+  if (t === undefined) return undefined;
+  if (kind === I64) return { dtype: "int64", values: toInt64(t, n) };
+  const out = new Int32Array(n); // Number(BigInt(trunc(v))) stored in an Int32Array: ToInt32 wraps
+  out.set(t);
+  return { dtype: "int32", values: out };
+}
+
+// ------------------------------------------------------------------------------------------ dataframe_split
+
+interface SplitOptions {
+  view: InputSchemaView | undefined;
+  /**
+   * The older standalone API (parseDataFrameSplitFast): columns are int64 when every cell is written as an
+   * integer (no `.` or exponent) and fit a double exactly, no signature.
+   */
+  legacy: boolean;
+}
+
+function parseSplitObject(sc: Scanner, options: SplitOptions): DataFrame {
+  sc.expect(123);
   let columns: string[] | undefined;
-  let cols: Float64Array[] | undefined;
-  let ints: boolean[] | undefined;
+  let kinds: number[] | undefined;
+  let f64: (Float64Array | undefined)[] | undefined;
+  let f32: (Float32Array | undefined)[] | undefined;
+  let textInt: boolean[] | undefined;
+  let valueInt: boolean[] | undefined;
+  let width = -1;
   let rows = 0;
   let seenData = false;
+  let indexJson: string | undefined;
   let first = true;
-  const num = { v: 0, int: true };
-  while (sc.peek() !== C.RBrace) {
-    if (!first) sc.expect(C.Comma);
+  while (sc.peek() !== 125) {
+    if (!first) sc.expect(44);
     first = false;
     const key = sc.string();
-    sc.expect(C.Colon);
+    sc.expect(58);
     if (key === "columns") {
       if (columns || seenData) throw BAIL;
-      sc.expect(C.LBracket);
+      sc.expect(91);
       columns = [];
-      if (sc.peek() !== C.RBracket) {
+      if (sc.peek() !== 93) {
         for (;;) {
-          if (sc.peek() !== C.Quote) throw BAIL;
+          if (sc.peek() !== 34) throw BAIL;
           columns.push(sc.string());
-          if (sc.peek() === C.Comma) sc.pos++;
+          if (sc.peek() === 44) sc.pos++;
           else break;
         }
       }
-      sc.expect(C.RBracket);
+      sc.expect(93);
+      if (new Set(columns).size !== columns.length) throw BAIL; // the general path names the duplicate
     } else if (key === "index") {
-      sc.rawValue();
+      if (indexJson !== undefined) throw BAIL;
+      indexJson = sc.rawValue();
     } else if (key === "data") {
       if (seenData) throw BAIL;
       seenData = true;
-      sc.expect(C.LBracket);
-      let width = columns ? columns.length : -1;
-      let cap = 1024;
-      if (sc.peek() !== C.RBracket) {
-        for (;;) {
-          sc.expect(C.LBracket);
-          if (width < 0) {
-            // no columns yet: the first row fixes the width
-            const save = sc.pos;
-            width = 0;
-            if (sc.peek() !== C.RBracket) {
-              for (;;) {
-                sc.number(num);
-                width++;
-                if (sc.peek() === C.Comma) sc.pos++;
-                else break;
-              }
+      sc.expect(91);
+      if (sc.peek() === 93) throw BAIL; // no rows: the general path's object columns
+      const b = sc.s;
+      const len = b.length;
+      const dataStart = sc.pos;
+      let cap = 0;
+      for (;;) {
+        sc.expect(91);
+        const rowStart = sc.pos;
+        if (width < 0) {
+          // the first row fixes the width (and checks it against `columns`)
+          width = 0;
+          if (sc.peek() !== 93) {
+            for (;;) {
+              sc.ws();
+              readNumber(b, sc.pos);
+              sc.pos = gPos;
+              width++;
+              if (sc.peek() === 44) sc.pos++;
+              else break;
             }
-            sc.pos = save;
           }
-          if (!cols) {
-            cols = Array.from({ length: width }, () => new Float64Array(cap));
-            ints = new Array(width).fill(true);
-          }
-          if (rows === cap) {
-            cap *= 2;
-            cols = cols.map((c) => {
-              const n = new Float64Array(cap);
-              n.set(c);
-              return n;
-            });
-          }
-          const b = sc.s;
-          let p = sc.pos;
+          sc.expect(93);
+          if (width === 0 || (columns && columns.length !== width)) throw BAIL;
+          kinds = columnKinds(columns ?? defaultNames(width), options);
+          if (kinds === undefined) throw BAIL;
+          // rows ≈ the data's bytes / the first row's (+ 1/8), never more than the bytes allow (a row takes at
+          // least 2·width + 1 of them); grown by doubling if the guess is short
+          const rowBytes = Math.max(sc.pos - dataStart, 2 * width + 1);
+          const room = Math.floor((len - dataStart) / (2 * width + 1)) + 1;
+          cap = Math.min(room, Math.ceil(((len - dataStart) / rowBytes) * 1.125) + 16);
+          f64 = new Array(width);
+          f32 = new Array(width);
           for (let j = 0; j < width; j++) {
-            let c = b[p];
-            while (c === C.Space || c === C.Lf || c === C.Cr || c === C.Tab) c = b[++p];
-            if (j > 0) {
-              if (c !== C.Comma) throw BAIL;
-              c = b[++p];
-              while (c === C.Space || c === C.Lf || c === C.Cr || c === C.Tab) c = b[++p];
-            }
-            cols[j]![rows] = readNumber(b, p);
-            p = gPos;
-            if (!gInt) ints![j] = false;
+            if (kinds[j] === F32) f32[j] = new Float32Array(cap);
+            else f64[j] = new Float64Array(cap);
           }
-          sc.pos = p;
-          sc.expect(C.RBracket);
-          rows++;
-          if (sc.peek() === C.Comma) sc.pos++;
-          else break;
+          textInt = new Array(width).fill(true);
+          valueInt = new Array(width).fill(true);
+          sc.pos = rowStart;
         }
+        if (rows === cap) {
+          cap *= 2;
+          growColumns(f64!, f32!, cap);
+        }
+        let p = sc.pos;
+        for (let j = 0; j < width; j++) {
+          let c = p < len ? b[p]! : -1;
+          while (c === 32 || c === 10 || c === 13 || c === 9) c = ++p < len ? b[p]! : -1;
+          if (j > 0) {
+            if (c !== 44) throw BAIL;
+            c = ++p < len ? b[p]! : -1;
+            while (c === 32 || c === 10 || c === 13 || c === 9) c = ++p < len ? b[p]! : -1;
+          }
+          const v = readNumber(b, p);
+          p = gPos;
+          const d = f64![j];
+          if (d !== undefined) d[rows] = v;
+          else f32![j]![rows] = v;
+          if (!gInt) {
+            textInt![j] = false;
+            if (valueInt![j] && !Number.isInteger(v)) valueInt![j] = false;
+          }
+        }
+        sc.pos = p;
+        sc.expect(93); // a longer row: the general path pads the others
+        rows++;
+        if (sc.peek() === 44) sc.pos++;
+        else break;
       }
-      sc.expect(C.RBracket);
-      if (!cols) {
-        cols = Array.from({ length: Math.max(width, 0) }, () => new Float64Array(0));
-        ints = new Array(Math.max(width, 0)).fill(false);
-      }
+      sc.expect(93);
     } else {
       throw BAIL;
     }
   }
-  sc.expect(C.RBrace);
-  if (!seenData) throw BAIL;
-  const names = columns ?? cols!.map((_c, i) => String(i));
-  if (names.length !== cols!.length) throw BAIL;
-  const out: Column[] = names.map((name, j) => {
-    const values = cols![j]!.subarray(0, rows);
-    if (ints![j] && rows > 0) {
-      const big = new BigInt64Array(rows);
-      for (let i = 0; i < rows; i++) {
-        if (!Number.isSafeInteger(values[i]!)) throw BAIL;
-        big[i] = BigInt(values[i]!);
-      }
-      return { name, dtype: "int64", values: big };
+  sc.expect(125);
+  if (!seenData || rows === 0) throw BAIL;
+  if (indexJson !== undefined && indexJson !== "null") {
+    // pandas checks the index's length against the rows; anything but a list of that length is the general path's
+    let index: unknown;
+    try {
+      index = JSON.parse(indexJson);
+    } catch {
+      throw BAIL;
     }
-    return {
-      name,
-      dtype: "float64",
-      values: rows === values.buffer.byteLength / 8 ? values : values.slice(),
-    };
-  });
-  return new DataFrame(out);
+    if (!Array.isArray(index) || index.length !== rows) throw BAIL;
+  }
+  const names = columns ?? defaultNames(width);
+  return new DataFrame(
+    options.legacy
+      ? legacyColumns(names, f64!, rows, textInt!)
+      : finishColumns(names, kinds!, f64!, f32!, rows, valueInt!),
+  );
+}
+
+// (helpers kept out of parseSplitObject: a closure there would move its hot locals into a context)
+
+function defaultNames(width: number): string[] {
+  const names: string[] = new Array(width);
+  for (let i = 0; i < width; i++) names[i] = String(i);
+  return names;
+}
+
+function columnKinds(names: readonly string[], options: SplitOptions): number[] | undefined {
+  const specs = options.legacy ? undefined : columnSpecsByName(names, options.view);
+  const kinds: number[] = new Array(names.length);
+  for (let j = 0; j < names.length; j++) {
+    const k = kindOfColumnSpec(specs?.get(names[j]!));
+    if (k < 0) return undefined;
+    kinds[j] = k;
+  }
+  return kinds;
+}
+
+function growColumns(
+  f64: (Float64Array | undefined)[],
+  f32: (Float32Array | undefined)[],
+  cap: number,
+): void {
+  for (let j = 0; j < f64.length; j++) {
+    const d = f64[j];
+    if (d !== undefined) {
+      const grown = new Float64Array(cap);
+      grown.set(d);
+      f64[j] = grown;
+    }
+    const f = f32[j];
+    if (f !== undefined) {
+      const grown = new Float32Array(cap);
+      grown.set(f);
+      f32[j] = grown;
+    }
+  }
+}
+
+function legacyColumns(
+  names: readonly string[],
+  f64: (Float64Array | undefined)[],
+  rows: number,
+  textInt: boolean[],
+): Column[] {
+  const out: Column[] = [];
+  for (let j = 0; j < names.length; j++) {
+    const values = f64[j]!.subarray(0, rows);
+    if (!textInt[j]) {
+      out.push({ name: names[j]!, dtype: "float64", values: values.slice() });
+      continue;
+    }
+    for (let i = 0; i < rows; i++) if (!Number.isSafeInteger(values[i]!)) throw BAIL;
+    out.push({ name: names[j]!, dtype: "int64", values: toInt64(values, rows) });
+  }
+  return out;
+}
+
+function finishColumns(
+  names: readonly string[],
+  kinds: number[],
+  f64: (Float64Array | undefined)[],
+  f32: (Float32Array | undefined)[],
+  rows: number,
+  valueInt: boolean[],
+): Column[] {
+  const out: Column[] = [];
+  for (let j = 0; j < names.length; j++) {
+    const col = finish(kinds[j]!, f64[j], f32[j], rows, valueInt[j]!);
+    if (col === undefined) throw BAIL;
+    out.push({ name: names[j]!, dtype: col.dtype, values: col.values });
+  }
+  return out;
+}
+
+// ------------------------------------------------------------------------------------ instances / inputs
+
+/** Deepest nesting read here (ndarrayFromJson's own limit is 32). */
+const MAX_DIMS = 32;
+
+/**
+ * A dense, rectangular, non-empty nested array of numbers as one flat typed array and its shape (what
+ * `ndarrayFromJson` builds); the dtype comes from `npType` or is inferred (int64 when every value is an
+ * integer, else float64).
+ */
+function parseNdArray(sc: Scanner, npType: string | undefined): Tensor {
+  const kind = kindOfNpType(npType);
+  if (kind < 0) throw BAIL;
+  const b = sc.s;
+  const len = b.length;
+  sc.ws();
+  // the depth: the '[' before the first number
+  let depth = 0;
+  for (let p = sc.pos; ; ) {
+    const c = b[p];
+    if (c === 91) depth++;
+    else if (!(c === 32 || c === 10 || c === 13 || c === 9)) break;
+    p++;
+    if (depth > MAX_DIMS) throw BAIL;
+  }
+  if (depth === 0) throw BAIL;
+  const shape: number[] = new Array(depth).fill(-1);
+  const counts: number[] = new Array(depth).fill(0);
+  let cap = Math.max(16, Math.floor((len - sc.pos) / 2) + 1);
+  cap = Math.min(cap, 1 << 16); // grown by doubling; never more than the bytes allow
+  let f64 = kind === F32 ? undefined : new Float64Array(cap);
+  let f32 = kind === F32 ? new Float32Array(cap) : undefined;
+  let n = 0;
+  let allInt = true;
+  const maxCells = Math.floor(len / 2) + 1;
+  let level = -1;
+  let p = sc.pos;
+  for (;;) {
+    // at an element position of `level` (or before the outermost '[')
+    let c = p < len ? b[p]! : -1;
+    while (c === 32 || c === 10 || c === 13 || c === 9) c = ++p < len ? b[p]! : -1;
+    if (level < depth - 1) {
+      if (c !== 91) throw BAIL;
+      p++;
+      level++;
+      counts[level] = 0;
+      continue;
+    }
+    // innermost level: numbers separated by commas up to ']'
+    let k = 0;
+    for (;;) {
+      if (n === cap) {
+        if (cap >= maxCells) throw BAIL;
+        cap = Math.min(cap * 2, maxCells);
+        if (f64) {
+          const grown = new Float64Array(cap);
+          grown.set(f64);
+          f64 = grown;
+        } else {
+          const grown = new Float32Array(cap);
+          grown.set(f32!);
+          f32 = grown;
+        }
+      }
+      const v = readNumber(b, p);
+      p = gPos;
+      if (f64) f64[n] = v;
+      else f32![n] = v;
+      n++;
+      k++;
+      if (!gInt && allInt && !Number.isInteger(v)) allInt = false;
+      c = p < len ? b[p]! : -1;
+      while (c === 32 || c === 10 || c === 13 || c === 9) c = ++p < len ? b[p]! : -1;
+      if (c === 44) {
+        c = ++p < len ? b[p]! : -1;
+        while (c === 32 || c === 10 || c === 13 || c === 9) c = ++p < len ? b[p]! : -1;
+        continue;
+      }
+      if (c !== 93) throw BAIL;
+      break;
+    }
+    // close arrays: the innermost, then every enclosing one that ends here
+    for (;;) {
+      // counts[level] of an outer level was bumped by each child closed in it
+      const cnt = level === depth - 1 ? k : counts[level]!;
+      if (shape[level]! < 0) shape[level] = cnt;
+      else if (shape[level] !== cnt) throw BAIL;
+      p++; // past ']'
+      level--;
+      if (level < 0) break;
+      counts[level]!++;
+      c = p < len ? b[p]! : -1;
+      while (c === 32 || c === 10 || c === 13 || c === 9) c = ++p < len ? b[p]! : -1;
+      if (c === 44) {
+        p++;
+        break;
+      }
+      if (c !== 93) throw BAIL;
+    }
+    if (level < 0) break;
+  }
+  sc.pos = p;
+  // np.array without a dtype: int64 when every value is an integer (cast as castValues does: within int64)
+  const col = finish(kind === INFER ? (allInt ? I64 : F64) : kind, f64, f32, n, allInt);
+  if (col === undefined) throw BAIL;
+  return { dtype: col.dtype, shape, data: col.values };
+}
+
+/** Keys the general path would not keep in insertion order or as own data properties. */
+function awkwardKey(key: string): boolean {
+  return key === "__proto__" || /^(?:0|[1-9][0-9]*)$/.test(key);
+}
+
+function parseTfValue(sc: Scanner, view: InputSchemaView | undefined): Tensor | Record<string, Tensor> {
+  if (view !== undefined && view.specs.length === 0) throw BAIL;
+  const c = sc.peek();
+  if (c === 91) {
+    if (view === undefined) return parseNdArray(sc, undefined);
+    if (view.isTensor) {
+      if (view.hasNames) {
+        if (view.names.length !== 1) throw BAIL;
+        const name = view.names[0]!;
+        const spec = view.specs.find((s) => s.name === name)!;
+        return { [name]: parseNdArray(sc, specNumpyType(spec)) };
+      }
+      return parseNdArray(sc, specNumpyType(view.specs[0]!));
+    }
+    if (view.hasNames && view.names.length === 1) throw BAIL; // a one-column dict: the general path
+    return parseNdArray(sc, specNumpyType(view.specs[0]!));
+  }
+  if (c !== 123) throw BAIL;
+  if (view !== undefined && !(view.isTensor && view.hasNames)) throw BAIL;
+  sc.pos++;
+  const out: Record<string, Tensor> = {};
+  const seen = new Set<string>();
+  let first = true;
+  while (sc.peek() !== 125) {
+    if (!first) sc.expect(44);
+    first = false;
+    const key = sc.string();
+    if (seen.has(key) || awkwardKey(key)) throw BAIL;
+    seen.add(key);
+    sc.expect(58);
+    const spec = view?.specs.find((s) => s.name === key);
+    out[key] = parseNdArray(sc, spec === undefined ? undefined : specNumpyType(spec));
+  }
+  sc.pos++;
+  if (seen.size === 0) throw BAIL;
+  return out;
+}
+
+// ----------------------------------------------------------------------------------------------- entry points
+
+function toBytes(body: string | Uint8Array): Uint8Array {
+  return typeof body === "string" ? Buffer.from(body, "utf8") : body;
+}
+
+/**
+ * Reads a whole JSON scoring body in one pass when it is numeric `dataframe_split`, `instances` or `inputs`
+ * (plus an optional `params`), with the input schema's casts applied as the general path applies them; returns
+ * `undefined` for anything else (the caller then runs the general path, which gives the same answer or error).
+ */
+export function parseJsonBodyFast(
+  body: string | Uint8Array,
+  view: InputSchemaView | undefined,
+): FastJsonBody | undefined {
+  const bytes = toBytes(body);
+  const sc = new Scanner(bytes);
+  try {
+    sc.expect(123);
+    let format: FastJsonBody["format"] | undefined;
+    let input: FastJsonBody["input"] | undefined;
+    let paramsJson: string | undefined;
+    let first = true;
+    while (sc.peek() !== 125) {
+      if (!first) sc.expect(44);
+      first = false;
+      const key = sc.string();
+      sc.expect(58);
+      if (format === undefined && key === "dataframe_split") {
+        format = key;
+        input = parseSplitObject(sc, { view, legacy: false });
+      } else if (format === undefined && (key === "instances" || key === "inputs")) {
+        format = key;
+        input = parseTfValue(sc, view);
+      } else if (key === "params" && paramsJson === undefined) paramsJson = sc.rawValue();
+      else return undefined;
+    }
+    sc.expect(125);
+    sc.ws();
+    if (sc.pos !== bytes.length || format === undefined || input === undefined) return undefined;
+    return paramsJson === undefined ? { format, input } : { format, input, paramsJson };
+  } catch {
+    return undefined; // BAIL, or an allocation the general path will refuse its own way
+  }
 }
 
 /**
  * Parses `{"dataframe_split": {...}}` (plus an optional `params`) when every cell of `data` is a
- * number; returns `undefined` for anything else so the caller can use the general parser.
+ * number; returns `undefined` for anything else so the caller can use the general parser. Columns are int64
+ * when every cell is written as an integer, else float64 (no signature); see {@link parseJsonBodyFast} for
+ * the scoring path.
  */
 export function parseDataFrameSplitFast(body: string | Uint8Array): FastSplitResult | undefined {
-  const bytes = typeof body === "string" ? Buffer.from(body, "utf8") : body;
+  const bytes = toBytes(body);
   const sc = new Scanner(bytes);
   try {
-    sc.expect(C.LBrace);
+    sc.expect(123);
     let frame: DataFrame | undefined;
     let paramsJson: string | undefined;
     let first = true;
-    while (sc.peek() !== C.RBrace) {
-      if (!first) sc.expect(C.Comma);
+    while (sc.peek() !== 125) {
+      if (!first) sc.expect(44);
       first = false;
       const key = sc.string();
-      sc.expect(C.Colon);
-      if (key === "dataframe_split" && !frame) frame = parseSplitObject(sc);
+      sc.expect(58);
+      if (key === "dataframe_split" && !frame)
+        frame = parseSplitObject(sc, { view: undefined, legacy: true });
       else if (key === "params" && paramsJson === undefined) paramsJson = sc.rawValue();
       else return undefined;
     }
-    sc.expect(C.RBrace);
+    sc.expect(125);
     sc.ws();
     if (sc.pos !== bytes.length || !frame) return undefined;
     return paramsJson === undefined ? { frame } : { frame, paramsJson };
@@ -415,10 +885,10 @@ export function parseDataFrameSplitFast(body: string | Uint8Array): FastSplitRes
 
 /** Parses just the inner split object (`{"columns": [...], "data": [[...]]}`), or `undefined`. */
 export function parseSplitObjectFast(text: string | Uint8Array): DataFrame | undefined {
-  const bytes = typeof text === "string" ? Buffer.from(text, "utf8") : text;
+  const bytes = toBytes(text);
   const sc = new Scanner(bytes);
   try {
-    const df = parseSplitObject(sc);
+    const df = parseSplitObject(sc, { view: undefined, legacy: true });
     sc.ws();
     return sc.pos === bytes.length ? df : undefined;
   } catch (e) {

@@ -8,6 +8,8 @@ const MIME_TO_KIND: Record<string, ScoringContentType> = {
   "application/json": "json",
   "text/csv": "csv",
   "application/vnd.apache.parquet": "parquet",
+  // not an MLflow type: Arrow IPC streams, columnar and typed (protocol/arrow-ipc.ts)
+  "application/vnd.apache.arrow.stream": "arrow",
 };
 
 /**

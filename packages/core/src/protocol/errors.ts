@@ -6,9 +6,10 @@ export const SUPPORTED_CONTENT_TYPES = [
   "text/csv",
   "application/json",
   "application/vnd.apache.parquet",
+  "application/vnd.apache.arrow.stream",
 ] as const;
 
-export type ScoringContentType = "json" | "csv" | "parquet";
+export type ScoringContentType = "json" | "csv" | "parquet" | "arrow";
 
 /**
  * A `Content-Type` the scoring protocol refuses. MLflow answers these with HTTP 415 and a plain-text body

@@ -4,6 +4,7 @@ export {
   parseDataFrameSplitFast,
   parseSplitObjectFast,
 } from "../inputs/split-parser.js";
+export { parseArrowStreamBody } from "./arrow-ipc.js";
 export { CastError, castValues, ndarrayFromJson, parsePyFloat } from "./coerce.js";
 export { parseContentType } from "./content-type.js";
 export { parseCsvBody } from "./csv.js";

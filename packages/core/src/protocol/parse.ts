@@ -2,7 +2,9 @@ import { MlflowException } from "../errors/mlflow-exception.js";
 import { parseCsvFast } from "../inputs/csv-fast-parser.js";
 import { type Column, type ColumnValues, DataFrame, inferColumn } from "../inputs/dataframe.js";
 import type { Params, PyFuncInput } from "../inputs/model-input.js";
+import { parseJsonBodyFast } from "../inputs/split-parser.js";
 import type { Tensor } from "../inputs/tensor.js";
+import { parseArrowStreamBody } from "./arrow-ipc.js";
 import { CastError, castValues, ndarrayFromJson } from "./coerce.js";
 import { parseContentType } from "./content-type.js";
 import { parseCsvBody } from "./csv.js";
@@ -15,6 +17,7 @@ import {
 import { decodeUtf8, parseJsonLenient } from "./json.js";
 import { parseParquetBody } from "./parquet.js";
 import {
+  columnSpecsByName,
   type InputSchemaView,
   inputSchemaView,
   isScalarColSpec,
@@ -32,7 +35,8 @@ export type ScoringFormat =
   | "inputs"
   | "llm"
   | "csv"
-  | "parquet";
+  | "parquet"
+  | "arrow";
 
 export interface ParsedScoringRequest {
   /** The model input, already cast leniently to the signature's types (MLflow's serving-side coercion). */
@@ -88,13 +92,42 @@ export function parseScoringRequest(
 ): ParsedScoringRequest {
   const kind = parseContentType(contentType);
   checkSize(body, options);
-  if (kind === "parquet") {
-    throw badRequest("Parquet bodies are parsed asynchronously: use parseScoringRequestAsync.");
+  if (kind === "parquet" || kind === "arrow") {
+    throw badRequest(
+      `${kind === "parquet" ? "Parquet" : "Arrow"} bodies are parsed asynchronously: use parseScoringRequestAsync.`,
+    );
+  }
+  if (kind === "json") {
+    const fast = parseJsonFast(body, schemas);
+    if (fast !== undefined) return fast;
   }
   return parseTextBody(kind, decodeUtf8(body), schemas);
 }
 
-/** parseScoringRequest for every content type, including `application/vnd.apache.parquet`. */
+/**
+ * The one-pass scanner for numeric dataframe_split / instances / inputs bodies (inputs/split-parser.ts): the
+ * same result as the general path, or `undefined` to run it. A bad `params` throws the general path's error.
+ */
+function parseJsonFast(
+  body: string | Uint8Array,
+  schemas: ScoringSchemas | undefined,
+): ParsedScoringRequest | undefined {
+  const fast = parseJsonBodyFast(body, inputView(schemas?.inputs));
+  if (fast === undefined) return undefined;
+  let params: Params | undefined;
+  if (fast.paramsJson !== undefined) {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(fast.paramsJson);
+    } catch {
+      return undefined; // NaN tokens and the like: the general path's lenient reader
+    }
+    params = parseParams(raw, paramView(schemas?.params) !== undefined);
+  }
+  return { input: fast.input, params, unifiedLlm: false, stream: false, format: fast.format };
+}
+
+/** parseScoringRequest for every content type, including `application/vnd.apache.parquet` and Arrow IPC streams. */
 export async function parseScoringRequestAsync(
   body: string | Uint8Array,
   contentType: string | undefined,
@@ -106,6 +139,14 @@ export async function parseScoringRequestAsync(
   if (kind === "parquet") {
     const bytes = typeof body === "string" ? new TextEncoder().encode(body) : body;
     return { input: await parseParquetBody(bytes), unifiedLlm: false, stream: false, format: "parquet" };
+  }
+  if (kind === "arrow") {
+    const bytes = typeof body === "string" ? new TextEncoder().encode(body) : body;
+    return { input: await parseArrowStreamBody(bytes), unifiedLlm: false, stream: false, format: "arrow" };
+  }
+  if (kind === "json") {
+    const fast = parseJsonFast(body, schemas);
+    if (fast !== undefined) return fast;
   }
   return parseTextBody(kind, decodeUtf8(body), schemas);
 }
@@ -122,7 +163,7 @@ function checkSize(body: string | Uint8Array, options: ParseScoringOptions): voi
 }
 
 function parseTextBody(
-  kind: Exclude<ScoringContentType, "parquet">,
+  kind: Exclude<ScoringContentType, "parquet" | "arrow">,
   text: string,
   schemas: ScoringSchemas | undefined,
 ): ParsedScoringRequest {
@@ -222,15 +263,7 @@ export function frameFromRawColumns(
   columns: readonly unknown[][],
   view: InputSchemaView | undefined,
 ): DataFrame {
-  const specByName = new Map<string, InputSchemaView["specs"][number]>();
-  if (view !== undefined) {
-    if (view.hasNames) for (const s of view.specs) specByName.set(s.name as string, s);
-    else {
-      view.specs.forEach((s, i) => {
-        if (i < names.length) specByName.set(names[i]!, s);
-      });
-    }
-  }
+  const specByName = columnSpecsByName(names, view);
   const out: Column[] = [];
   const seen = new Set<string>();
   names.forEach((name, i) => {

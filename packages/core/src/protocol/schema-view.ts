@@ -150,3 +150,24 @@ export function isScalarColSpec(spec: InputSpecJson): boolean {
     spec.type,
   );
 }
+
+/**
+ * Which spec of an input schema applies to each column of a frame with these column names, as the scoring
+ * server's JSON path casts them: by name for a named schema, by position for an unnamed one. Columns without a
+ * spec are absent from the map. The one mapping of the general frame builder and the fast JSON scanner.
+ */
+export function columnSpecsByName(
+  names: readonly string[],
+  view: InputSchemaView | undefined,
+): Map<string, InputSpecJson> {
+  const specByName = new Map<string, InputSpecJson>();
+  if (view !== undefined) {
+    if (view.hasNames) for (const s of view.specs) specByName.set(s.name as string, s);
+    else {
+      view.specs.forEach((s, i) => {
+        if (i < names.length) specByName.set(names[i]!, s);
+      });
+    }
+  }
+  return specByName;
+}
