@@ -5,7 +5,8 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DataFrame, dataFrameToTensor, parseDataFrameSplitFast } from "../dist/index.js";
+import { DataFrame, dataFrameToTensor } from "../dist/inputs/index.js";
+import { parseDataFrameSplitFast } from "../dist/protocol/index.js";
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 100_000);
 const COLS = 20;
@@ -132,7 +133,9 @@ print(best, a.shape[0], a.shape[1], float(a.reshape(-1)[::997].astype(np.float64
 // CSV: a ROWS x 8 float64 `text/csv` body through parseScoringRequest (fast numeric CSV path) against the
 // previous path (decodeUtf8 + parseCsvBody: csv-parse + per-cell parsePyFloat), same body, same run.
 {
-  const { decodeUtf8, inputSchemaView, parseCsvBody, parseScoringRequest } = await import("../dist/index.js");
+  const { decodeUtf8, inputSchemaView, parseCsvBody, parseScoringRequest } = await import(
+    "../dist/protocol/index.js"
+  );
   const CSV_COLS = 8;
   const rand = rng(7);
   const lines = [Array.from({ length: CSV_COLS }, (_v, i) => `x${i}`).join(",")];
