@@ -167,14 +167,15 @@ export function isObjectRowSchema(schema: StandardSchemaLike, fallback?: JsonSch
   return node.type === "object" && !!node.properties && Object.keys(node.properties as Json).length > 0;
 }
 
-interface FrameLike {
+/** The part of core's DataFrame that row-schema code reads. */
+export interface FrameLike {
   readonly numRows: number;
   readonly columns: string[];
   toRecords(): Record<string, unknown>[];
 }
 
 /** core's DataFrame, checked by shape (so a second copy of core in the process is recognised too). */
-function isFrameLike(value: unknown): value is FrameLike {
+export function isFrameLike(value: unknown): value is FrameLike {
   const v = value as Partial<FrameLike> | null;
   return (
     typeof v === "object" &&

@@ -5,6 +5,7 @@ import { readInputExample } from "../example/input-example.js";
 import { DataFrame } from "../inputs/dataframe.js";
 import type { PyFuncInput } from "../inputs/model-input.js";
 import type { Model } from "../mlmodel/model.js";
+import { isFrameLike } from "./standard-schema.js";
 
 const MARK = Symbol.for("@pyfunc/core.TypeFromExample");
 
@@ -19,27 +20,9 @@ export function isTypeFromExample(value: unknown): boolean {
   return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[MARK] === true;
 }
 
-interface FrameLike {
-  readonly numRows: number;
-  readonly columns: string[];
-  toRecords(): Record<string, unknown>[];
-}
-
-/** core's DataFrame, checked by shape (works across copies of core). */
-function isFrame(v: unknown): v is FrameLike {
-  const f = v as Partial<FrameLike> | null;
-  return (
-    typeof f === "object" &&
-    f !== null &&
-    typeof f.numRows === "number" &&
-    Array.isArray(f.columns) &&
-    typeof f.toRecords === "function"
-  );
-}
-
 /** MLflow `_is_example_valid_for_type_from_example`: a list or a DataFrame (pandas DataFrame / Series). */
 export function isExampleValidForTypeFromExample(example: unknown): boolean {
-  return Array.isArray(example) || example instanceof DataFrame || isFrame(example);
+  return Array.isArray(example) || example instanceof DataFrame || isFrameLike(example);
 }
 
 /** MLflow's warning when a model with the TypeFromExample type hint is saved without an input example. */
@@ -79,8 +62,8 @@ const isScalar = (v: unknown): boolean =>
  * single record, a list of scalars the first column's values, any other list the records. Other data is unchanged.
  */
 export function convertDataFrameToExampleFormat(data: PyFuncInput, inputExample: unknown): PyFuncInput {
-  if (!isFrame(data)) return data;
-  if (isFrame(inputExample)) return data;
+  if (!isFrameLike(data)) return data;
+  if (isFrameLike(inputExample)) return data;
   if (isScalar(inputExample)) {
     const first = data.columns[0];
     return first === undefined || data.numRows === 0 ? null : (data.toRecords()[0]?.[first] as PyFuncInput);

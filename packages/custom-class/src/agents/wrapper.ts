@@ -4,8 +4,8 @@ import {
   type PyFuncInput,
   type PyFuncOutput,
 } from "@pyfunc/core";
+import { isFrameLike } from "@pyfunc/core/schema";
 import { type AgentKind, type ModelLike, ORIGINAL_METHODS, type PythonModelContext } from "../base.js";
-import { isFrameLike } from "../convert.js";
 import { normalizeChatCompletion, parseChatCompletionRequest } from "./chat-model.js";
 import { formatIssues, toAsyncIterable } from "./common.js";
 import {
