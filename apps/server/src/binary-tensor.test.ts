@@ -1,8 +1,11 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { decodeRawTensor, encodeRawTensor } from "@pyfunc/core/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createServer, type PyfuncServer } from "./index.js";
+import type { ServableModel } from "./model-types.js";
+import { handleV2Infer } from "./v2.js";
 
 // The binary tensor data extension (Triton's Inference-Header-Content-Length framing) over real HTTP, on the
 // XGBoost fixture model (four named features, no signature).
@@ -232,5 +235,89 @@ describe.each([1, 0])("binary tensor data over HTTP (XGBoost fixture model, work
       });
       expect(res.status, target).toBe(413);
     }
+  });
+});
+
+describe("binary tensor requests and answers through the v2 handler, every datatype", () => {
+  // an echo model: a dict of tensors in, the same dict out, so the answer's bytes must be the request's
+  const echo: ServableModel = { predict: async (x) => x };
+  const CASES: [string, unknown[]][] = [
+    ["BOOL", [true, false, true, true]],
+    ["UINT8", [0, 255, 7, 9]],
+    ["UINT16", [0, 65535, 2, 3]],
+    ["UINT32", [0, 2 ** 32 - 1, 5, 6]],
+    ["UINT64", [0n, 2n ** 64n - 1n, 5n, 6n]], // (64-bit integers exactly: not through JSON numbers)
+    ["INT8", [-128, 127, 0, 1]],
+    ["INT16", [-32768, 32767, 0, 1]],
+    ["INT32", [-(2 ** 31), 2 ** 31 - 1, 0, 1]],
+    ["INT64", [-(2n ** 63n), 2n ** 62n + 1n, 0n, 1n]],
+    ["FP32", [1.5, -0.25, 1e-3, 3]],
+    ["FP64", [0.1, -1e300, 2 ** -1000, 4]],
+    ["BYTES", ["", "naïve", "日本", "x"]],
+  ];
+
+  it("round-trips each datatype: binary in, binary out, the same bytes", async () => {
+    const inputs = CASES.map(([datatype, values]) => ({
+      name: datatype.toLowerCase(),
+      datatype,
+      shape: [2, 2],
+      raw: encodeRawTensor(datatype, values),
+    }));
+    const { body, n } = framed(
+      {
+        parameters: { content_type: "dict", binary_data_output: true },
+        inputs: inputs.map((i) => ({
+          name: i.name,
+          datatype: i.datatype,
+          shape: i.shape,
+          parameters: { binary_data_size: i.raw.byteLength },
+        })),
+      },
+      inputs.map((i) => i.raw),
+    );
+    const answer = await handleV2Infer(echo, "echo", body, String(n));
+    expect(answer.status, String(answer.body)).toBe(200);
+    expect(answer.contentType).toBe("application/octet-stream");
+    const bytes = Buffer.from(answer.body as Uint8Array);
+    const headerLength = Number(answer.headers?.["inference-header-content-length"]);
+    const header = JSON.parse(bytes.subarray(0, headerLength).toString("utf8")) as {
+      outputs: {
+        name: string;
+        datatype: string;
+        shape: number[];
+        parameters: { binary_data_size: number };
+      }[];
+    };
+    let at = headerLength;
+    for (const input of inputs) {
+      const out = header.outputs.find((o) => o.name === input.name)!;
+      expect(out.datatype, input.datatype).toBe(input.datatype);
+      expect(out.shape).toEqual([2, 2]);
+      const size = out.parameters.binary_data_size;
+      expect(Buffer.from(bytes.subarray(at, at + size)).equals(Buffer.from(input.raw)), input.datatype).toBe(
+        true,
+      );
+      at += size;
+    }
+    expect(at).toBe(bytes.byteLength);
+  });
+
+  it("FP16 inputs decode as half floats and answer as FP32", async () => {
+    const halves = new Uint8Array(new Uint16Array([0x3c00, 0xc000]).buffer);
+    const { body, n } = framed(
+      {
+        parameters: { binary_data_output: true },
+        inputs: [{ name: "h", datatype: "FP16", shape: [2], parameters: { binary_data_size: 4 } }],
+      },
+      [halves],
+    );
+    const answer = await handleV2Infer(echo, "echo", body, String(n));
+    const bytes = Buffer.from(answer.body as Uint8Array);
+    const headerLength = Number(answer.headers?.["inference-header-content-length"]);
+    const header = JSON.parse(bytes.subarray(0, headerLength).toString("utf8"));
+    expect(header.outputs[0]).toMatchObject({ datatype: "FP32", parameters: { binary_data_size: 8 } });
+    expect(
+      Array.from(decodeRawTensor("h", "FP32", [2], bytes.subarray(headerLength)) as Float32Array),
+    ).toEqual([1, -2]);
   });
 });

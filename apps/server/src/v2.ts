@@ -234,11 +234,16 @@ interface V2Output {
   data: unknown[];
 }
 
+/** The typed array an output's JSON `data` came from: a binary answer writes it (64-bit integers exactly). */
+const typedSource = new WeakMap<V2Output, ArrayLike<unknown>>();
+
 function tensorOutput(name: string, t: Tensor): V2Output {
   const data = Array.from(t.data as ArrayLike<unknown>, (v) =>
     typeof v === "bigint" ? Number(v) : t.dtype === "bool" ? v === 1 || v === true : v,
   );
-  return { name, shape: t.shape.slice(), datatype: V2_DATATYPE_FOR_DTYPE[t.dtype] ?? "BYTES", data };
+  const out = { name, shape: t.shape.slice(), datatype: V2_DATATYPE_FOR_DTYPE[t.dtype] ?? "BYTES", data };
+  if (isTypedArray(t.data)) typedSource.set(out, t.data);
+  return out;
 }
 
 function listOutput(name: string, value: unknown): V2Output {
@@ -371,7 +376,7 @@ export async function handleV2InferRequest(
         // float16 goes out as FP32, as the JSON answer widens it
         const datatype = o.datatype === "FP16" ? "FP32" : o.datatype;
         const { data, ...entry } = o;
-        return { entry: { ...entry, datatype }, raw: encodeRawTensor(datatype, data) };
+        return { entry: { ...entry, datatype }, raw: encodeRawTensor(datatype, typedSource.get(o) ?? data) };
       });
       const { outputs: _json, ...header } = response;
       const { body, headerLength } = frameBinaryTensorBody(header, framed, finiteOrNull);
