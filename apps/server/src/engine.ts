@@ -28,8 +28,14 @@ export interface PredictionEngine {
     contentType: string | undefined,
     sink: StreamSink,
     signal: () => AbortSignal,
+    /** The request's Inference-Header-Content-Length: an `application/octet-stream` binary tensor body. */
+    headerLength?: string,
   ): InvocationResponse | Promise<InvocationResponse>;
-  v2Infer(body: Uint8Array, signal: () => AbortSignal): InvocationResponse | Promise<InvocationResponse>;
+  v2Infer(
+    body: Uint8Array,
+    signal: () => AbortSignal,
+    headerLength?: string,
+  ): InvocationResponse | Promise<InvocationResponse>;
   /**
    * A v2 inference request already read from its wire format (the gRPC service's: the REST body's shape, with
    * flat typed arrays as tensor data), answered as `v2Infer` answers; `size` is its payload in bytes (routing).
@@ -82,15 +88,18 @@ export class InProcessEngine implements PredictionEngine {
     body: Uint8Array,
     contentType: string | undefined,
     sink: StreamSink,
+    _signal?: () => AbortSignal,
+    headerLength?: string,
   ): InvocationResponse | Promise<InvocationResponse> {
     const result = handleInvocation(this.model, body, contentType, sink, {
       exposeStackTraces: this.exposeStackTraces,
+      ...(headerLength !== undefined ? { binaryHeaderLength: headerLength } : {}),
     });
     return result instanceof Promise ? this.#track(result) : result;
   }
 
-  v2Infer(body: Uint8Array): Promise<InvocationResponse> {
-    return this.#track(handleV2Infer(this.model, this.modelName, body));
+  v2Infer(body: Uint8Array, _signal?: () => AbortSignal, headerLength?: string): Promise<InvocationResponse> {
+    return this.#track(handleV2Infer(this.model, this.modelName, body, headerLength));
   }
 
   v2InferRequest(request: unknown): Promise<InvocationResponse> {
@@ -210,10 +219,13 @@ export class PoolEngine implements PredictionEngine {
     contentType: string | undefined,
     sink: StreamSink,
     signal: () => AbortSignal,
+    headerLength?: string,
   ): Promise<InvocationResponse> {
     const own = ownedCopy(body);
     if (!this.info.isStreamable) {
-      return this.#run({ kind: "invoke", body: own, contentType }, own.byteLength, signal(), [own.buffer]);
+      return this.#run({ kind: "invoke", body: own, contentType, headerLength }, own.byteLength, signal(), [
+        own.buffer,
+      ]);
     }
     const channel = new MessageChannel();
     let ended!: () => void;
@@ -228,7 +240,7 @@ export class PoolEngine implements PredictionEngine {
         ended();
       }
     });
-    const task: WorkerTask = { kind: "invoke", body: own, contentType, port: channel.port2 };
+    const task: WorkerTask = { kind: "invoke", body: own, contentType, headerLength, port: channel.port2 };
     try {
       const result = await this.#run(task, own.byteLength, signal(), [channel.port2, own.buffer]);
       if (result.streamed) await endReceived;
@@ -238,9 +250,9 @@ export class PoolEngine implements PredictionEngine {
     }
   }
 
-  v2Infer(body: Uint8Array, signal: () => AbortSignal): Promise<InvocationResponse> {
+  v2Infer(body: Uint8Array, signal: () => AbortSignal, headerLength?: string): Promise<InvocationResponse> {
     const own = ownedCopy(body);
-    return this.#run({ kind: "v2", body: own }, own.byteLength, signal(), [own.buffer]);
+    return this.#run({ kind: "v2", body: own, headerLength }, own.byteLength, signal(), [own.buffer]);
   }
 
   v2InferRequest(request: unknown, size: number, signal: () => AbortSignal): Promise<InvocationResponse> {
@@ -379,17 +391,23 @@ export class HybridEngine implements PredictionEngine {
     contentType: string | undefined,
     sink: StreamSink,
     signal: () => AbortSignal,
+    headerLength?: string,
   ): InvocationResponse | Promise<InvocationResponse> {
     const route = this.pool.info.isStreamable ? "pool" : this.#route(body.byteLength);
-    if (route === "inline") return this.#inline(() => this.local.invoke(body, contentType, sink));
-    const result = this.pool.invoke(body, contentType, sink, signal);
+    if (route === "inline")
+      return this.#inline(() => this.local.invoke(body, contentType, sink, undefined, headerLength));
+    const result = this.pool.invoke(body, contentType, sink, signal, headerLength);
     return route === "sample" ? result.then((r) => this.#record(r)) : result;
   }
 
-  v2Infer(body: Uint8Array, signal: () => AbortSignal): InvocationResponse | Promise<InvocationResponse> {
+  v2Infer(
+    body: Uint8Array,
+    signal: () => AbortSignal,
+    headerLength?: string,
+  ): InvocationResponse | Promise<InvocationResponse> {
     const route = this.#route(body.byteLength);
-    if (route === "inline") return this.#inline(() => this.local.v2Infer(body));
-    const result = this.pool.v2Infer(body, signal);
+    if (route === "inline") return this.#inline(() => this.local.v2Infer(body, undefined, headerLength));
+    const result = this.pool.v2Infer(body, signal, headerLength);
     return route === "sample" ? result.then((r) => this.#record(r)) : result;
   }
 

@@ -17,7 +17,10 @@ import type { ModelInfo, ServableModel } from "./model-types.js";
 export interface InvocationResponse {
   status: number;
   contentType: string;
-  body: string;
+  /** The answer's bytes: JSON text, or a binary tensor body (`headers` then carries its header length). */
+  body: string | Uint8Array;
+  /** Further response headers (a binary tensor answer's `inference-header-content-length`). */
+  headers?: Record<string, string>;
   /** Warnings the model or the enforcement emitted while answering (logged with the request id). */
   warnings?: string[];
   /** Set when the answer was streamed through the sink instead. */
@@ -40,6 +43,8 @@ export interface StreamSink {
 export interface InvocationOptions {
   /** Include `stack_trace` in error bodies for model exceptions (MLflow always does; here it is opt-in). */
   exposeStackTraces?: boolean;
+  /** The request's Inference-Header-Content-Length (an `application/octet-stream` binary tensor body). */
+  binaryHeaderLength?: string;
 }
 
 const JSON_TYPE = "application/json";
@@ -132,7 +137,10 @@ export function handleInvocation(
   sink: StreamSink | undefined,
   options: InvocationOptions = {},
 ): InvocationResponse | Promise<InvocationResponse> {
-  const outcome = scoreRequest(model, body, contentType, { allowStream: sink !== undefined });
+  const outcome = scoreRequest(model, body, contentType, {
+    allowStream: sink !== undefined,
+    ...(options.binaryHeaderLength !== undefined ? { binaryHeaderLength: options.binaryHeaderLength } : {}),
+  });
   if (!(outcome instanceof Promise)) return present(model, outcome, sink, options);
   return outcome.then((o) => present(model, o, sink, options));
 }

@@ -128,7 +128,9 @@ describe("a model repository with good and broken models, served at once over HT
     const out = infer.json() as { model_name: string; outputs: { data: number[] }[] };
     expect(out.model_name).toBe("tenx");
     expect(out.outputs[0]!.data).toEqual([1, 11, -19]);
-    expect(await (await fetch(`${srv.url}/v2`)).json()).toMatchObject({ extensions: ["model_repository"] });
+    expect(await (await fetch(`${srv.url}/v2`)).json()).toMatchObject({
+      extensions: ["binary_tensor_data", "model_repository"],
+    });
   });
 
   it("lists every model in the repository index with its state and reason", async () => {
@@ -429,7 +431,9 @@ describe("one model, as before", () => {
       expect(res.status).toBe(400);
       expect((res.json() as { error: string }).error).toContain("model control");
       expect((await fetch(`${srv.url}/v2/models/mlflow-model/ready`)).status).toBe(200);
-      expect(await (await fetch(`${srv.url}/v2`)).json()).toMatchObject({ extensions: [] });
+      expect(await (await fetch(`${srv.url}/v2`)).json()).toMatchObject({
+        extensions: ["binary_tensor_data"],
+      });
       expect(await repositoryIndex(srv.url)).toEqual([{ name: "mlflow-model", state: "READY", reason: "" }]);
     } finally {
       await srv.close();

@@ -102,14 +102,20 @@ export class ServedModel {
     contentType: string | undefined,
     sink: StreamSink,
     signal: () => AbortSignal,
+    headerLength?: string,
   ): InvocationResponse | Promise<InvocationResponse> {
     const g = this.#current!;
-    return g.track(g.engine.invoke(body, contentType, sink, signal));
+    return g.track(g.engine.invoke(body, contentType, sink, signal, headerLength));
   }
 
-  v2Infer(body: Uint8Array, signal: () => AbortSignal): InvocationResponse | Promise<InvocationResponse> {
+  /** `headerLength`: the request's Inference-Header-Content-Length (a binary tensor body), when it has one. */
+  v2Infer(
+    body: Uint8Array,
+    signal: () => AbortSignal,
+    headerLength?: string,
+  ): InvocationResponse | Promise<InvocationResponse> {
     const g = this.#current!;
-    return g.track(g.engine.v2Infer(body, signal));
+    return g.track(g.engine.v2Infer(body, signal, headerLength));
   }
 
   /** Run `op` after every operation already asked for on this model (loads and unloads never interleave). */

@@ -21,7 +21,7 @@ describe("Open Inference Protocol v2 with a column-based model", () => {
     expect(await ready.json()).toEqual({ name: "scorer", ready: true });
     expect(await (await fetch(`${srv.url}/v2`)).json()).toMatchObject({
       name: "pyfunc-server",
-      extensions: [],
+      extensions: ["binary_tensor_data"],
     });
   });
 

@@ -12,10 +12,19 @@ import {
   type PyFuncInput,
   type Tensor,
 } from "@pyfunc/core";
+import { TYPED_ARRAY_FOR_DTYPE } from "@pyfunc/core/inputs";
 import {
+  BINARY_TENSOR_CONTENT_TYPE,
+  binaryOutputChoice,
   castValues,
   dataFrameFromColumns,
+  decodeBinaryTensorBody,
+  encodeRawTensor,
+  type FramedOutput,
+  frameBinaryTensorBody,
+  INFERENCE_HEADER_CONTENT_LENGTH,
   isDataFrameInstance,
+  NUMPY_DTYPE_FOR_V2,
   ndarrayFromJson,
   signatureSpecs,
 } from "@pyfunc/core/protocol";
@@ -41,21 +50,8 @@ export const V2_DATATYPE_FOR_DTYPE: Record<string, string> = {
   object: "BYTES",
 };
 
-const DTYPE_FOR_V2: Record<string, string> = {
-  BOOL: "bool",
-  UINT8: "uint8",
-  UINT16: "uint16",
-  UINT32: "uint32",
-  UINT64: "uint64",
-  INT8: "int8",
-  INT16: "int16",
-  INT32: "int32",
-  INT64: "int64",
-  FP16: "float16",
-  FP32: "float32",
-  FP64: "float64",
-  BYTES: "str",
-};
+const DTYPE_FOR_V2 = NUMPY_DTYPE_FOR_V2; // one datatype map, core's
+const TYPED_FOR_DTYPE: Record<string, unknown> = TYPED_ARRAY_FOR_DTYPE;
 
 /** Column (ColSpec) DataType → v2 datatype, as MLServer maps it. */
 export const V2_DATATYPE_FOR_COLTYPE: Record<string, string> = {
@@ -132,7 +128,7 @@ function decodeInput(input: V2Input): Tensor {
   if (!Array.isArray(input.shape) || !input.shape.every((d) => Number.isInteger(d) && d >= 0)) {
     throw new V2Error(400, `Input '${input.name}' needs a 'shape' of non-negative integers`);
   }
-  const dtype = DTYPE_FOR_V2[input.datatype];
+  const dtype = Object.hasOwn(DTYPE_FOR_V2, input.datatype) ? DTYPE_FOR_V2[input.datatype] : undefined;
   if (dtype === undefined)
     throw new V2Error(400, `Input '${input.name}' has an unsupported datatype '${String(input.datatype)}'`);
   // a typed array is a flat tensor already (the gRPC service's raw contents); JSON data is nested lists
@@ -150,6 +146,13 @@ function decodeInput(input: V2Input): Tensor {
       `Input '${input.name}' has ${flat.length} values but shape [${input.shape.join(", ")}] needs ${size}`,
     );
   }
+  // raw contents (binary or gRPC) of the tensor's own type are used as they are: no per-element cast
+  if (ArrayBuffer.isView(flat) && dtype !== "bool" && flat.constructor === TYPED_FOR_DTYPE[dtype])
+    return {
+      dtype: dtype as NumpyDType,
+      shape: input.shape.slice(),
+      data: flat as unknown as Tensor["data"],
+    };
   let data: Tensor["data"];
   try {
     const cast = castValues(flat as readonly unknown[], dtype);
@@ -231,11 +234,16 @@ interface V2Output {
   data: unknown[];
 }
 
+/** The typed array an output's JSON `data` came from: a binary answer writes it (64-bit integers exactly). */
+const typedSource = new WeakMap<V2Output, ArrayLike<unknown>>();
+
 function tensorOutput(name: string, t: Tensor): V2Output {
   const data = Array.from(t.data as ArrayLike<unknown>, (v) =>
     typeof v === "bigint" ? Number(v) : t.dtype === "bool" ? v === 1 || v === true : v,
   );
-  return { name, shape: t.shape.slice(), datatype: V2_DATATYPE_FOR_DTYPE[t.dtype] ?? "BYTES", data };
+  const out = { name, shape: t.shape.slice(), datatype: V2_DATATYPE_FOR_DTYPE[t.dtype] ?? "BYTES", data };
+  if (isTypedArray(t.data)) typedSource.set(out, t.data);
+  return out;
 }
 
 function listOutput(name: string, value: unknown): V2Output {
@@ -293,13 +301,26 @@ function v2Error(status: number, message: string): InvocationResponse {
   return { status, contentType: "application/json", body: JSON.stringify({ error: bounded(message) }) };
 }
 
-/** Answer `POST /v2/models/{name}/infer` (never throws). */
+/**
+ * Answer `POST /v2/models/{name}/infer` (never throws): a JSON body, or with `headerLength` (the request's
+ * Inference-Header-Content-Length) a binary tensor body (core's `decodeBinaryTensorBody`). Either may ask for
+ * binary outputs.
+ */
 export async function handleV2Infer(
   model: ServableModel,
   modelName: string,
   body: Uint8Array,
+  headerLength?: string,
 ): Promise<InvocationResponse> {
   let json: unknown;
+  if (headerLength !== undefined) {
+    try {
+      json = decodeBinaryTensorBody(body, headerLength);
+    } catch (error) {
+      return v2Error(400, error instanceof Error ? error.message : String(error));
+    }
+    return handleV2InferRequest(model, modelName, json, true);
+  }
   try {
     json = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(body));
   } catch (error) {
@@ -308,8 +329,10 @@ export async function handleV2Infer(
       `Invalid JSON in request body: ${error instanceof Error ? error.message : String(error)}`,
     );
   }
-  return handleV2InferRequest(model, modelName, json);
+  return handleV2InferRequest(model, modelName, json, true);
 }
+
+const finiteOrNull = (_k: string, v: unknown) => (typeof v === "number" && !Number.isFinite(v) ? null : v);
 
 /**
  * Answer a v2 inference request already read from its wire format: the JSON body's value (REST), or the same
@@ -319,6 +342,8 @@ export async function handleV2InferRequest(
   model: ServableModel,
   modelName: string,
   request: unknown,
+  /** The answer may be a binary tensor body when the request asks (REST only: gRPC has raw contents). */
+  allowBinary = false,
 ): Promise<InvocationResponse> {
   let decoded: ReturnType<typeof decodeV2Request>;
   try {
@@ -342,9 +367,26 @@ export async function handleV2InferRequest(
   }
   const response: Record<string, unknown> = { model_name: modelName, outputs };
   if (decoded.id !== undefined) response.id = decoded.id;
-  return {
-    status: 200,
-    contentType: "application/json",
-    body: JSON.stringify(response, (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? null : v)),
-  };
+  if (allowBinary) {
+    const choice = binaryOutputChoice(request);
+    const binary = (name: string) => choice.byName.get(name) ?? choice.all;
+    if (outputs.some((o) => binary(o.name))) {
+      const framed: FramedOutput[] = outputs.map((o) => {
+        if (!binary(o.name)) return { entry: { ...o } };
+        // float16 goes out as FP32, as the JSON answer widens it
+        const datatype = o.datatype === "FP16" ? "FP32" : o.datatype;
+        const { data, ...entry } = o;
+        return { entry: { ...entry, datatype }, raw: encodeRawTensor(datatype, typedSource.get(o) ?? data) };
+      });
+      const { outputs: _json, ...header } = response;
+      const { body, headerLength } = frameBinaryTensorBody(header, framed, finiteOrNull);
+      return {
+        status: 200,
+        contentType: BINARY_TENSOR_CONTENT_TYPE,
+        body,
+        headers: { [INFERENCE_HEADER_CONTENT_LENGTH]: String(headerLength) },
+      };
+    }
+  }
+  return { status: 200, contentType: "application/json", body: JSON.stringify(response, finiteOrNull) };
 }

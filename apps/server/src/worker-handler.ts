@@ -16,8 +16,14 @@ export interface HandlerData {
 }
 
 export type WorkerTask =
-  | { kind: "invoke"; body: Uint8Array; contentType: string | undefined; port?: MessagePort }
-  | { kind: "v2"; body: Uint8Array }
+  | {
+      kind: "invoke";
+      body: Uint8Array;
+      contentType: string | undefined;
+      headerLength?: string | undefined;
+      port?: MessagePort;
+    }
+  | { kind: "v2"; body: Uint8Array; headerLength?: string | undefined }
   | { kind: "v2-request"; request: unknown };
 
 export type StreamMessage = { type: "start" } | { type: "event"; data: string } | { type: "end" };
@@ -37,12 +43,13 @@ export function createHandler(model: PyFuncModel, data: unknown): ScoringHandler
     info: () => describeModel(servable),
     async handle(task: unknown): Promise<InvocationResponse> {
       const t = task as WorkerTask;
-      if (t.kind === "v2") return handleV2Infer(servable, modelName, t.body);
+      if (t.kind === "v2") return handleV2Infer(servable, modelName, t.body, t.headerLength);
       if (t.kind === "v2-request") return handleV2InferRequest(servable, modelName, t.request);
       const sink = t.port === undefined ? undefined : portSink(t.port);
       try {
         return await handleInvocation(servable, t.body, t.contentType, sink, {
           exposeStackTraces: exposeStackTraces === true,
+          ...(t.headerLength !== undefined ? { binaryHeaderLength: t.headerLength } : {}),
         });
       } finally {
         t.port?.close();

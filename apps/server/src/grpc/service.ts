@@ -213,7 +213,8 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
       });
       const answer = (result: {
         status: number;
-        body: string;
+        /** (always JSON text: the gRPC path never asks for a binary tensor answer) */
+        body: string | Uint8Array;
         warnings?: string[];
         workerDied?: boolean;
         failure?: string;
@@ -221,16 +222,18 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
         clearTimeout(timer);
         if (settled) return;
         settled = true;
+        const text =
+          typeof result.body === "string" ? result.body : Buffer.from(result.body).toString("utf8");
         if (result.warnings !== undefined) for (const w of result.warnings) log?.warn(w);
         if (result.workerDied === true)
           log?.error({ failure: result.failure }, "the model's worker thread died (gRPC request)");
         if (result.status !== 200) {
-          fail(callback, grpcCodeOfHttpStatus(result.status), errorMessage(result.body));
+          fail(callback, grpcCodeOfHttpStatus(result.status), errorMessage(text));
           return;
         }
         let response: GrpcInferResponse;
         try {
-          const json = JSON.parse(result.body) as { id?: string; outputs: V2JsonOutput[] };
+          const json = JSON.parse(text) as { id?: string; outputs: V2JsonOutput[] };
           response = {
             model_name: model.name,
             model_version: request.model_version ?? "",

@@ -28,8 +28,14 @@ export interface DeadlineOptions {
   timeoutMs: number;
 }
 
-const send = (reply: FastifyReply, r: InvocationResponse): FastifyReply =>
-  reply.code(r.status).header("content-type", r.contentType).send(r.body);
+const send = (reply: FastifyReply, r: InvocationResponse): FastifyReply => {
+  reply.code(r.status).header("content-type", r.contentType);
+  if (r.headers !== undefined) reply.headers(r.headers);
+  // (a binary answer computed in a worker arrives as a plain Uint8Array: sent as a Buffer over its bytes)
+  const body =
+    typeof r.body === "string" ? r.body : Buffer.from(r.body.buffer, r.body.byteOffset, r.body.byteLength);
+  return reply.send(body);
+};
 
 export const deadlinePlugin = fp(
   async (app: FastifyInstance, options: DeadlineOptions) => {

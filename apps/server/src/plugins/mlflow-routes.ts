@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { StreamSink } from "../invocation.js";
 import type { ModelRegistry, ServedModel } from "../registry.js";
-import { toUint8 } from "./body.js";
+import { inferenceHeaderLengthOf, toUint8 } from "./body.js";
 import { sendError } from "./errors.js";
 
 export interface MlflowRoutesOptions {
@@ -77,9 +77,10 @@ export async function mlflowRoutes(app: FastifyInstance, options: MlflowRoutesOp
     if (engine === undefined) return sendModelUnavailable(reply, registry, model.name, model);
     const body = toUint8(request.body);
     const contentType = request.headers["content-type"];
+    const headerLength = inferenceHeaderLengthOf(request);
     if (!engine.info.isStreamable) {
       return app.predictWithDeadline(request, reply, (signal) =>
-        model.invoke(body, contentType, noSink, signal),
+        model.invoke(body, contentType, noSink, signal, headerLength),
       );
     }
     let started = false;
@@ -103,7 +104,7 @@ export async function mlflowRoutes(app: FastifyInstance, options: MlflowRoutesOp
           if (started) reply.raw.end();
         },
       };
-      return model.invoke(body, contentType, sink, signal);
+      return model.invoke(body, contentType, sink, signal, headerLength);
     });
   };
 

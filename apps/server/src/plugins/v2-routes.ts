@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { type ModelRegistry, RepositoryError, type ServedModel } from "../registry.js";
 import { v2MetadataTensors } from "../v2.js";
-import { toUint8 } from "./body.js";
+import { inferenceHeaderLengthOf, toUint8 } from "./body.js";
 
 export interface V2RoutesOptions {
   registry: ModelRegistry;
@@ -48,7 +48,7 @@ export async function v2Routes(app: FastifyInstance, options: V2RoutesOptions): 
   app.get("/v2", async () => ({
     name: "pyfunc-server",
     version,
-    extensions: modelControl ? ["model_repository"] : [],
+    extensions: modelControl ? ["binary_tensor_data", "model_repository"] : ["binary_tensor_data"],
   }));
   app.get("/v2/health/live", async () => ({ live: true }));
   app.get("/v2/health/ready", async (_req, reply) => {
@@ -80,7 +80,10 @@ export async function v2Routes(app: FastifyInstance, options: V2RoutesOptions): 
     if (model === undefined) return reply;
     if (model.engine === undefined) return unavailable(reply, model);
     const body = toUint8(request.body);
-    return app.predictWithDeadline(request, reply, (signal) => model.v2Infer(body, signal)) ?? reply;
+    const headerLength = inferenceHeaderLengthOf(request);
+    return (
+      app.predictWithDeadline(request, reply, (signal) => model.v2Infer(body, signal, headerLength)) ?? reply
+    );
   };
   for (const prefix of ["/v2/models/:name", "/v2/models/:name/versions/:version"]) {
     app.get(prefix, modelMetadata);

@@ -10,6 +10,8 @@ const MIME_TO_KIND: Record<string, ScoringContentType> = {
   "application/vnd.apache.parquet": "parquet",
   // not an MLflow type: Arrow IPC streams, columnar and typed (protocol/arrow-ipc.ts)
   "application/vnd.apache.arrow.stream": "arrow",
+  // not an MLflow type: the Open Inference Protocol's binary tensor framing (protocol/binary-tensor.ts)
+  "application/octet-stream": "binary",
 };
 
 /**

@@ -7,9 +7,10 @@ export const SUPPORTED_CONTENT_TYPES = [
   "application/json",
   "application/vnd.apache.parquet",
   "application/vnd.apache.arrow.stream",
+  "application/octet-stream",
 ] as const;
 
-export type ScoringContentType = "json" | "csv" | "parquet" | "arrow";
+export type ScoringContentType = "json" | "csv" | "parquet" | "arrow" | "binary";
 
 /**
  * A `Content-Type` the scoring protocol refuses. MLflow answers these with HTTP 415 and a plain-text body

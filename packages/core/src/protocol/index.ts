@@ -5,6 +5,23 @@ export {
   parseSplitObjectFast,
 } from "../inputs/split-parser.js";
 export { parseArrowStreamBody } from "./arrow-ipc.js";
+export {
+  BINARY_TENSOR_CONTENT_TYPE,
+  binaryOutputChoice,
+  bytesElementText,
+  decodeBinaryTensorBody,
+  decodeRawTensor,
+  elementCount,
+  encodeRawTensor,
+  type FramedOutput,
+  frameBinaryTensorBody,
+  INFERENCE_HEADER_CONTENT_LENGTH,
+  inferenceHeaderLength,
+  MAX_TENSOR_DIMS,
+  NUMPY_DTYPE_FOR_V2,
+  tensorShape,
+  V2_ELEMENT_WIDTH,
+} from "./binary-tensor.js";
 export { CastError, castValues, ndarrayFromJson, parsePyFloat } from "./coerce.js";
 export { parseContentType } from "./content-type.js";
 export { parseCsvBody } from "./csv.js";

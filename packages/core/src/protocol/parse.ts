@@ -1,11 +1,13 @@
 import { MlflowException } from "../errors/mlflow-exception.js";
 import { parseCsvFast } from "../inputs/csv-fast-parser.js";
 import { type Column, type ColumnValues, DataFrame, inferColumn } from "../inputs/dataframe.js";
+import { TYPED_ARRAY_FOR_DTYPE } from "../inputs/dtype.js";
 import type { Params, PyFuncInput } from "../inputs/model-input.js";
 import { parseJsonBodyFast } from "../inputs/split-parser.js";
 import type { Tensor } from "../inputs/tensor.js";
 import { parseArrowStreamBody } from "./arrow-ipc.js";
-import { CastError, castValues, ndarrayFromJson } from "./coerce.js";
+import { decodeBinaryTensorBody, NUMPY_DTYPE_FOR_V2, tensorShape } from "./binary-tensor.js";
+import { CastError, castValues, ndarrayFromJson, tensorDType } from "./coerce.js";
 import { parseContentType } from "./content-type.js";
 import { parseCsvBody } from "./csv.js";
 import {
@@ -36,7 +38,8 @@ export type ScoringFormat =
   | "llm"
   | "csv"
   | "parquet"
-  | "arrow";
+  | "arrow"
+  | "binary_tensor";
 
 export interface ParsedScoringRequest {
   /** The model input, already cast leniently to the signature's types (MLflow's serving-side coercion). */
@@ -77,6 +80,11 @@ const paramView = (source: SchemaSource) => cachedView(paramViews, source, param
 export interface ParseScoringOptions {
   /** Largest body accepted, in bytes (default: unlimited; the server enforces its own limit first). */
   maxBytes?: number;
+  /**
+   * The `Inference-Header-Content-Length` header of an `application/octet-stream` body (the binary tensor
+   * framing, protocol/binary-tensor.ts); refused with any other content type.
+   */
+  binaryHeaderLength?: string | number;
 }
 
 /**
@@ -92,6 +100,8 @@ export function parseScoringRequest(
 ): ParsedScoringRequest {
   const kind = parseContentType(contentType);
   checkSize(body, options);
+  if (kind === "binary" || options.binaryHeaderLength !== undefined)
+    return parseBinaryScoringBody(kind, body, options, schemas);
   if (kind === "parquet" || kind === "arrow") {
     throw badRequest(
       `${kind === "parquet" ? "Parquet" : "Arrow"} bodies are parsed asynchronously: use parseScoringRequestAsync.`,
@@ -136,6 +146,8 @@ export async function parseScoringRequestAsync(
 ): Promise<ParsedScoringRequest> {
   const kind = parseContentType(contentType);
   checkSize(body, options);
+  if (kind === "binary" || options.binaryHeaderLength !== undefined)
+    return parseBinaryScoringBody(kind, body, options, schemas);
   if (kind === "parquet") {
     const bytes = typeof body === "string" ? new TextEncoder().encode(body) : body;
     return { input: await parseParquetBody(bytes), unifiedLlm: false, stream: false, format: "parquet" };
@@ -162,8 +174,162 @@ function checkSize(body: string | Uint8Array, options: ParseScoringOptions): voi
   }
 }
 
+/**
+ * An `application/octet-stream` body in the binary tensor framing: a JSON header `{"inputs": [v2 tensors],
+ * "params": {...}}` (each tensor with `parameters.binary_data_size`, or JSON `data`) then the raw tensors. The
+ * tensors become the input MLflow's `inputs` field gives: one tensor alone (as `{"inputs": [[...]]}`), or
+ * several by name (as `{"inputs": {"a": [...], ...}}`), as a DataFrame for a column signature when every
+ * tensor is one column (1-D, or [rows, 1]), each cast to the signature's type. The header's
+ * `parameters.content_type` ("np", "pd", "dict", as in a v2 request) chooses the form instead: "pd" makes a
+ * DataFrame of one-column tensors for any model (a model without a signature that wants named features).
+ */
+function parseBinaryScoringBody(
+  kind: ScoringContentType,
+  body: string | Uint8Array,
+  options: ParseScoringOptions,
+  schemas: ScoringSchemas | undefined,
+): ParsedScoringRequest {
+  if (kind !== "binary")
+    throw badRequest(
+      "Invalid input. Inference-Header-Content-Length is only accepted with Content-Type application/octet-stream.",
+    );
+  if (options.binaryHeaderLength === undefined)
+    throw badRequest(
+      "Invalid input. An application/octet-stream body needs the Inference-Header-Content-Length header (the byte length of its JSON header).",
+    );
+  const bytes = typeof body === "string" ? new TextEncoder().encode(body) : body;
+  const header = decodeBinaryTensorBody(bytes, options.binaryHeaderLength);
+  const unknownKeys = Object.keys(header).filter(
+    (k) => k !== "inputs" && k !== "params" && k !== "id" && k !== "parameters",
+  );
+  if (unknownKeys.length > 0)
+    throw badRequest(
+      `Invalid input. The binary request's header may hold 'inputs', 'params' and 'parameters' only; got ${unknownKeys.map((k) => `'${k}'`).join(", ")}.`,
+    );
+  const tensors = (header.inputs as Record<string, unknown>[]).map(binaryInputTensor);
+  const view = inputView(schemas?.inputs);
+  const params = parseParams(header.params, paramView(schemas?.params) !== undefined);
+  const names = tensors.map((t) => t.name);
+  if (new Set(names).size !== names.length) throw badRequest("Invalid input. Duplicate input names.");
+  // `parameters.content_type` ("np", "pd", "dict") chooses the input's form, as in a v2 request (MLServer's)
+  const wanted = isPlainObject(header.parameters) ? header.parameters.content_type : undefined;
+  if (wanted !== undefined && wanted !== "np" && wanted !== "pd" && wanted !== "dict")
+    throw MlflowException.invalidParameter(
+      `Unsupported content_type '${String(wanted).slice(0, 50)}' (use np, pd or dict)`,
+    );
+  const single = tensors.length === 1 ? tensors[0]! : undefined;
+  const asColumns = () => {
+    if (!tensors.every((t) => t.shape.length === 1 || (t.shape.length === 2 && t.shape[1] === 1)))
+      throw badRequest(
+        "Invalid input. Each tensor of a DataFrame must be one column: shape [rows] or [rows, 1].",
+      );
+    if (new Set(tensors.map((t) => t.shape[0])).size > 1)
+      throw badRequest("Invalid input. All arrays must be of the same length");
+    // without a signature, numeric columns keep the typed arrays they arrived as (no per-value work)
+    if (
+      view === undefined &&
+      tensors.every((t) => ArrayBuffer.isView(t.tensor.data) && t.tensor.dtype !== "bool")
+    )
+      return new DataFrame(
+        tensors.map((t) => ({ name: t.name, dtype: t.tensor.dtype, values: t.tensor.data }) as Column),
+      );
+    return frameFromRawColumns(
+      names,
+      tensors.map((t) => columnValues(t.tensor)),
+      view,
+    );
+  };
+  const asDict = () => {
+    const out: Record<string, Tensor> = {};
+    for (const t of tensors) {
+      const spec = view?.isTensor === true ? view.specs.find((s) => s.name === t.name) : undefined;
+      out[t.name] = spec === undefined ? t.tensor : castTensor(t.tensor, specNumpyType(spec));
+    }
+    return out;
+  };
+  const asTensor = () => {
+    if (single === undefined)
+      throw badRequest(
+        `Failed to parse input data. One n-dimensional array was expected as input, however, ${tensors.length} tensors were found.`,
+      );
+    return view === undefined ? single.tensor : castTensor(single.tensor, specNumpyType(view.specs[0]!));
+  };
+  let input: PyFuncInput;
+  if (wanted === "pd") input = asColumns();
+  else if (wanted === "dict") input = asDict();
+  else if (wanted === "np") input = asTensor();
+  else if (view !== undefined && !view.isTensor) {
+    const columns = tensors.every((t) => t.shape.length === 1 || (t.shape.length === 2 && t.shape[1] === 1));
+    const isColumn = single === undefined || (view.hasNames && view.names.includes(single.name));
+    if (columns && isColumn) input = asColumns();
+    else input = single !== undefined ? asTensor() : asDict();
+  } else if (view?.isTensor === true && view.hasNames) input = asDict();
+  else if (single !== undefined || view !== undefined) input = asTensor();
+  else input = asDict();
+  return { input, params, unifiedLlm: false, stream: false, format: "binary_tensor" };
+}
+
+/** One input of a decoded binary header → a Tensor (non-binary inputs' JSON `data`: flat or nested lists). */
+function binaryInputTensor(input: Record<string, unknown>): {
+  name: string;
+  shape: number[];
+  tensor: Tensor;
+} {
+  if (typeof input.name !== "string") throw badRequest("Invalid input. Each input needs a string 'name'.");
+  const name = input.name;
+  const dtype =
+    typeof input.datatype === "string" && Object.hasOwn(NUMPY_DTYPE_FOR_V2, input.datatype)
+      ? NUMPY_DTYPE_FOR_V2[input.datatype]!
+      : undefined;
+  if (dtype === undefined)
+    throw badRequest(`Invalid input. Input '${name.slice(0, 200)}' has an unsupported datatype.`);
+  const shape = tensorShape(name, input.shape);
+  let flat: ArrayLike<unknown>;
+  if (ArrayBuffer.isView(input.data)) flat = input.data as unknown as ArrayLike<unknown>;
+  else {
+    try {
+      flat = ndarrayFromJson(input.data, "object").data as unknown[];
+    } catch (error) {
+      throw tfFailure(error);
+    }
+  }
+  const size = shape.reduce((a, b) => a * b, 1);
+  if (flat.length !== size)
+    throw badRequest(
+      `Invalid input. Input '${name.slice(0, 200)}' has ${flat.length} values but shape [${shape.join(", ")}] needs ${size}.`,
+    );
+  const raw = { dtype: "object", shape, data: flat } as unknown as Tensor;
+  return { name, shape, tensor: castTensor(raw, dtype === "str" ? "object" : dtype) };
+}
+
+/** A one-column tensor's values for frameFromRawColumns (bool tensors hold 0/1 bytes: back to booleans). */
+function columnValues(tensor: Tensor): unknown[] {
+  const data = tensor.data as ArrayLike<unknown>;
+  return tensor.dtype === "bool" ? Array.from(data, (b) => b === 1) : Array.from(data);
+}
+
+/** A tensor with its values cast to `npType` (no copy for a typed array of that type already). */
+function castTensor(tensor: Tensor, npType: string): Tensor {
+  const data = tensor.data as ArrayLike<unknown>;
+  const typedAlready =
+    ArrayBuffer.isView(data) &&
+    Object.hasOwn(TYPED_ARRAY_FOR_DTYPE, npType) &&
+    data.constructor === TYPED_ARRAY_FOR_DTYPE[npType as keyof typeof TYPED_ARRAY_FOR_DTYPE];
+  if (typedAlready && tensor.dtype !== "bool")
+    return { dtype: npType as Tensor["dtype"], shape: tensor.shape, data: data as Tensor["data"] };
+  if (npType === "object" || npType === "str")
+    return { dtype: "object", shape: tensor.shape, data: Array.from(data) };
+  try {
+    const cast = castValues(Array.from(data), npType);
+    const out = npType === "bool" ? Uint8Array.from(cast as boolean[], (b) => (b ? 1 : 0)) : cast;
+    return { dtype: tensorDType(npType), shape: tensor.shape, data: out as Tensor["data"] };
+  } catch (error) {
+    throw tfFailure(error);
+  }
+}
+
 function parseTextBody(
-  kind: Exclude<ScoringContentType, "parquet" | "arrow">,
+  kind: Exclude<ScoringContentType, "parquet" | "arrow" | "binary">,
   text: string,
   schemas: ScoringSchemas | undefined,
 ): ParsedScoringRequest {

@@ -26,6 +26,8 @@ export interface ScoreOptions {
   unwrapped?: boolean;
   /** Hand streaming requests (`"stream": true` for a streamable model) back to the caller instead of predicting. */
   allowStream?: boolean;
+  /** The request's `Inference-Header-Content-Length` (an `application/octet-stream` binary tensor body). */
+  binaryHeaderLength?: string | number;
 }
 
 export type ScoreStage = "parse" | "predict" | "serialize";
@@ -70,8 +72,10 @@ export function scoreRequest(
 ): ScoreOutcome | Promise<ScoreOutcome> {
   const schemas = scoringSchemasOf(model);
   // JSON (the common case) is parsed synchronously; Parquet needs the async parser
-  if (contentType !== "application/json") {
-    return parseScoringRequestAsync(body, contentType, schemas).then(
+  const parseOptions =
+    options.binaryHeaderLength !== undefined ? { binaryHeaderLength: options.binaryHeaderLength } : {};
+  if (contentType !== "application/json" || options.binaryHeaderLength !== undefined) {
+    return parseScoringRequestAsync(body, contentType, schemas, parseOptions).then(
       (parsed) => predictParsed(model, parsed, options),
       (error: unknown): ScoreOutcome => ({ kind: "error", stage: "parse", error }),
     );
