@@ -136,7 +136,7 @@ export interface CreateServerOptions {
    * are merged into calls of at most this many rows (≥ 2 turns it on). See plugins/batching.ts.
    */
   maxBatchSize?: number;
-  /** Longest a request waits for others to batch with, in ms (default 5). */
+  /** Longest a request waits for a busy model before its batch goes anyway, in ms (default 5; idle: no wait). */
   maxBatchDelayMs?: number;
 }
 
@@ -353,10 +353,8 @@ export async function createServer(options: CreateServerOptions): Promise<Pyfunc
       strictReadiness: options.strictReadiness !== false,
       modelControl: options.modelControl ?? !single,
     });
-    // the document describes the default model (as loaded at start)
-    const documented = registry.defaultModel;
-    if (options.docs !== false && documented?.engine !== undefined)
-      await registerDocs(app, documented.engine.info, documented.name, SERVER_VERSION);
+    // the document describes every model READY at the time of the request
+    if (options.docs !== false) await registerDocs(app, registry, SERVER_VERSION);
   } catch (error) {
     await registry.close();
     throw error;

@@ -21,6 +21,7 @@ import { batchingOptionsOf } from "./plugins/batching.js";
 const LOADER = "@pyfunc/test-batch-recorder";
 let root: string;
 const calls: number[] = []; // rows of each call the implementation received
+const slow: number[] = []; // rows of each call with a delay_ms param
 
 async function recorderModel(): Promise<PyFuncModel> {
   const registry = new FlavorRegistry();
@@ -45,6 +46,7 @@ async function recorderModel(): Promise<PyFuncModel> {
           }
           const result: Tensor = { dtype: "float32", shape: [n], data: out };
           const ms = Number(params?.delay_ms ?? 0);
+          if (ms > 0) slow.push(n);
           return ms > 0 ? new Promise((resolve) => setTimeout(() => resolve(result), ms)) : result;
         },
       };
@@ -71,6 +73,17 @@ async function recorderModel(): Promise<PyFuncModel> {
 const body = (a: number, b: number, extra: Record<string, unknown> = {}) =>
   JSON.stringify({ inputs: [[a, b]], ...extra });
 
+/**
+ * Keep the model busy for `ms` with one request (its own batch: another params key) and resolve once it is in
+ * the model, so the requests sent next queue up behind it (an idle model takes a request at once).
+ */
+async function occupy(url: string, ms: number): ReturnType<typeof post> {
+  const before = calls.length;
+  const answer = post(`${url}/invocations`, body(0, 0, { params: { delay_ms: ms } }));
+  while (calls.length === before) await new Promise((r) => setTimeout(r, 5));
+  return answer;
+}
+
 function metric(text: string, name: string): number {
   const line = text.split("\n").find((l) => l.startsWith(`${name} `));
   return line === undefined ? Number.NaN : Number(line.split(" ")[1]);
@@ -83,7 +96,8 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 describe("adaptive batching over HTTP", () => {
   it("merges concurrent requests into fewer model calls and answers each with its own row, in order", async () => {
-    // batches are released by size (the delay is far longer than the test), so the calls are known exactly
+    // the model is busy with one slow request while the 24 arrive, so they queue and go out by size (the delay
+    // is far longer than the test): the calls are known exactly
     const srv = await startTestServer({
       model: await recorderModel(),
       maxBatchSize: 8,
@@ -91,19 +105,30 @@ describe("adaptive batching over HTTP", () => {
     });
     try {
       calls.length = 0;
+      const busy = occupy(srv.url, 1500);
       const n = 24;
       const answers = await Promise.all(
         Array.from({ length: n }, (_v, i) => post(`${srv.url}/invocations`, body(i, 0.5))),
       );
+      expect((await busy).status).toBe(200);
       expect(answers.map((a) => a.status)).toEqual(Array(n).fill(200));
       expect(answers.map((a) => a.json())).toEqual(
         Array.from({ length: n }, (_v, i) => ({ predictions: [i + 0.5] })),
       );
-      expect(calls).toEqual([8, 8, 8]);
+      expect(calls).toEqual([1, 8, 8, 8]);
       const metrics = (await (await fetch(`${srv.url}/metrics`)).text()).trim();
-      expect(metric(metrics, "pyfunc_batch_requests_sum")).toBe(n);
+      // requests and rows per model call, the queue delay of each request, and why each batch went
+      expect(metric(metrics, "pyfunc_batch_requests_sum")).toBe(n + 1);
       expect(metric(metrics, "pyfunc_batch_requests_count")).toBe(calls.length);
-      expect(metric(metrics, "pyfunc_batch_queue_delay_seconds_count")).toBe(n);
+      expect(metric(metrics, 'pyfunc_batch_requests_bucket{le="4"}')).toBe(1);
+      expect(metric(metrics, 'pyfunc_batch_requests_bucket{le="8"}')).toBe(4);
+      expect(metric(metrics, "pyfunc_batch_rows_sum")).toBe(n + 1);
+      expect(metric(metrics, 'pyfunc_batch_rows_bucket{le="1"}')).toBe(1);
+      expect(metric(metrics, "pyfunc_batch_queue_delay_seconds_count")).toBe(n + 1);
+      expect(metric(metrics, "pyfunc_batch_queue_delay_seconds_sum")).toBeGreaterThan(0);
+      expect(metric(metrics, 'pyfunc_batch_queue_delay_seconds_bucket{le="+Inf"}')).toBe(n + 1);
+      expect(metric(metrics, 'pyfunc_batch_released_total{trigger="size"}')).toBe(3);
+      expect(metric(metrics, 'pyfunc_batch_released_total{trigger="idle"}')).toBe(1);
     } finally {
       await srv.close();
     }
@@ -117,6 +142,7 @@ describe("adaptive batching over HTTP", () => {
     });
     try {
       calls.length = 0;
+      const busy = occupy(srv.url, 1000);
       const bodies = [
         body(1, 1),
         body(2, 2),
@@ -132,7 +158,8 @@ describe("adaptive batching over HTTP", () => {
         [2, 4, 6, 8].map((p) => ({ predictions: [p] })),
       );
       // the bad one never reached the model; the four good ones went in one call
-      expect(calls).toEqual([4]);
+      expect((await busy).status).toBe(200);
+      expect(calls).toEqual([1, 4]);
     } finally {
       await srv.close();
     }
@@ -146,13 +173,15 @@ describe("adaptive batching over HTTP", () => {
     });
     try {
       calls.length = 0;
+      const busy = occupy(srv.url, 1000);
       const answers = await Promise.all(
         [body(1, 1), body(999, 0), body(3, 3)].map((b) => post(`${srv.url}/invocations`, b)),
       );
+      expect((await busy).status).toBe(200);
       expect(answers.map((a) => a.status)).toEqual([200, 400, 200]);
       expect(answers[1]!.text).toMatch(/999 is out of range for this model/);
       expect([answers[0]!.json(), answers[2]!.json()]).toEqual([{ predictions: [2] }, { predictions: [6] }]);
-      expect(calls).toEqual([3, 1, 1, 1]);
+      expect(calls).toEqual([1, 3, 1, 1, 1]);
       const metrics = await (await fetch(`${srv.url}/metrics`)).text();
       expect(metric(metrics, "pyfunc_batch_retries_total")).toBe(1);
     } finally {
@@ -169,15 +198,19 @@ describe("adaptive batching over HTTP", () => {
     });
     try {
       calls.length = 0;
-      const slow = [1, 2].map((i) =>
-        post(`${srv.url}/invocations`, body(i, 0, { params: { delay_ms: 1500 } })),
-      );
+      slow.length = 0;
+      // the first slow request occupies the model; the second and the two fast ones queue behind it in two
+      // batches (other params), the fast pair released by size
+      const first = occupy(srv.url, 1500);
+      const later = post(`${srv.url}/invocations`, body(2, 0, { params: { delay_ms: 1500 } }));
       const fast = [1, 2].map((i) => post(`${srv.url}/invocations`, body(i, 0)));
-      const [s1, s2, f1, f2] = await Promise.all([...slow, ...fast]);
+      const [s1, s2, f1, f2] = await Promise.all([first, later, ...fast]);
       expect([s1!.status, s2!.status]).toEqual([504, 504]);
-      expect(s1!.json()).toMatchObject({ error_code: "DEADLINE_EXCEEDED" });
+      expect(s2!.json()).toMatchObject({ error_code: "DEADLINE_EXCEEDED" });
       expect([f1!.json(), f2!.json()]).toEqual([{ predictions: [1] }, { predictions: [2] }]);
-      expect(calls.sort()).toEqual([2, 2]);
+      // the fast pair: one call of 2 rows, never merged with a slow request
+      expect(calls.length - slow.length).toBe(1);
+      expect(calls.reduce((a, b) => a + b, 0) - slow.reduce((a, b) => a + b, 0)).toBe(2);
     } finally {
       await srv.close();
     }

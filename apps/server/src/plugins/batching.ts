@@ -16,7 +16,10 @@ export type { BatchingOptions };
 export interface BatchingServerOptions {
   /** Most rows in one merged call; batching is on when this is 2 or more and `maxBatchDelayMs` is set. */
   maxBatchSize?: number;
-  /** Longest a request waits for others, in ms (default 5 when `maxBatchSize` is set). */
+  /**
+   * Longest a request waits for a busy model (one batch in flight) before its batch goes anyway, in ms (default
+   * 5 when `maxBatchSize` is set). An idle model takes a batch at the end of the event-loop turn, without waiting.
+   */
   maxBatchDelayMs?: number;
 }
 
@@ -40,7 +43,9 @@ export function batchingOptionsOf(options: BatchingServerOptions): BatchingOptio
 }
 
 const SIZE_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024];
-const DELAY_BUCKETS = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1];
+const DELAY_BUCKETS = [
+  0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.025, 0.05, 0.1, 0.25, 1,
+];
 
 /** The batching metric families (created unregistered: the server's registry is made after the engine). */
 export class BatchingMetrics {
@@ -62,6 +67,12 @@ export class BatchingMetrics {
     buckets: DELAY_BUCKETS,
     registers: [],
   });
+  readonly released = new Counter({
+    name: "pyfunc_batch_released_total",
+    help: "Batches released, by trigger: size (full), idle (the model had no call in flight), delay (the model was busy for the longest delay), close",
+    labelNames: ["trigger"] as const,
+    registers: [],
+  });
   readonly retries = new Counter({
     name: "pyfunc_batch_retries_total",
     help: "Batches whose merged call failed (or whose output could not be split) and were predicted one request at a time",
@@ -71,12 +82,14 @@ export class BatchingMetrics {
   record(report: BatchReport): void {
     this.requests.observe(report.requests);
     this.rows.observe(report.rows);
+    this.released.inc({ trigger: report.trigger });
     for (const ms of report.queueDelaysMs) this.queueDelay.observe(ms / 1000);
     if (report.retriedIndividually) this.retries.inc();
   }
 
   register(registry: Registry): void {
-    for (const m of [this.requests, this.rows, this.queueDelay, this.retries]) registry.registerMetric(m);
+    for (const m of [this.requests, this.rows, this.queueDelay, this.released, this.retries])
+      registry.registerMetric(m);
   }
 }
 

@@ -11,6 +11,10 @@ const row = (v: number, cols = 2): Tensor => ({
   data: new Float32Array(cols).fill(v),
 });
 
+/** Each row's first value (one output entry per row). */
+const firstColumn = (t: Tensor): number[] =>
+  Array.from({ length: t.shape[0]! }, (_v, i) => Number(t.data[i * t.shape[1]!]));
+
 /** A model that records each call's input and answers with `form` built from the input's first column. */
 function recorder(form: (firsts: number[]) => PyFuncOutput) {
   const calls: PyFuncInput[] = [];
@@ -42,7 +46,73 @@ describe("AdaptiveBatcher", () => {
       [4],
       [5],
     ]);
-    expect(reports).toMatchObject([{ requests: 5, rows: 5, trigger: "delay", retriedIndividually: false }]);
+    // the model was idle: released at the end of the event-loop turn the requests arrived in, not after 20 ms
+    expect(reports).toMatchObject([{ requests: 5, rows: 5, trigger: "idle", retriedIndividually: false }]);
+  });
+
+  it("queues requests while the model is busy and releases them together the moment it is free", async () => {
+    const gates: (() => void)[] = [];
+    const calls: number[] = [];
+    const b = new AdaptiveBatcher(
+      {
+        // an asynchronous model: each call ends when the test opens its gate
+        predict: (input) => {
+          const t = input as Tensor;
+          calls.push(t.shape[0]!);
+          return new Promise<PyFuncOutput>((resolve) => gates.push(() => resolve(firstColumn(t))));
+        },
+      },
+      { maxBatchSize: 64, maxDelayMs: 60_000 },
+      (r) => reports.push(r),
+    );
+    const reports: BatchReport[] = [];
+    const first = b.predict(row(1));
+    await new Promise((r) => setImmediate(r));
+    expect(calls).toEqual([1]); // idle model: no wait at all
+    const next = [2, 3, 4].map((v) => b.predict(row(v)));
+    await new Promise((r) => setTimeout(r, 30));
+    expect(calls).toEqual([1]); // busy: the three wait (the delay is a minute)
+    expect(b.queued).toBe(3);
+    gates[0]!();
+    await first;
+    await new Promise((r) => setImmediate(r));
+    expect(calls).toEqual([1, 3]);
+    gates[1]!();
+    expect(await Promise.all(next)).toEqual([[2], [3], [4]]);
+    expect(reports.map((r) => [r.requests, r.trigger])).toEqual([
+      [1, "idle"],
+      [3, "idle"],
+    ]);
+    // the three waited at least the 30 ms the first call took
+    expect(Math.min(...reports[1]!.queueDelaysMs)).toBeGreaterThanOrEqual(25);
+  });
+
+  it("releases a waiting batch after maxDelayMs when the model stays busy (the calls then overlap)", async () => {
+    const gates: (() => void)[] = [];
+    const reports: BatchReport[] = [];
+    const b = new AdaptiveBatcher(
+      {
+        predict: (input) =>
+          new Promise<PyFuncOutput>((resolve) => gates.push(() => resolve(firstColumn(input as Tensor)))),
+      },
+      { maxBatchSize: 64, maxDelayMs: 20 },
+      (r) => reports.push(r),
+    );
+    const first = b.predict(row(1));
+    await new Promise((r) => setImmediate(r));
+    const later = [b.predict(row(2)), b.predict(row(3))];
+    await new Promise((r) => setTimeout(r, 60));
+    expect(gates).toHaveLength(2); // the second call started while the first was still running
+    gates[1]!();
+    expect(await Promise.all(later)).toEqual([[2], [3]]);
+    gates[0]!();
+    await first;
+    await new Promise((r) => setImmediate(r)); // the report follows the answers
+    expect(reports.map((r) => [r.requests, r.trigger])).toEqual([
+      [2, "delay"],
+      [1, "idle"],
+    ]);
+    expect(Math.min(...reports[0]!.queueDelaysMs)).toBeGreaterThanOrEqual(15);
   });
 
   it("releases a batch as soon as it holds maxBatchSize rows", async () => {

@@ -7,8 +7,15 @@
  *   the same order, the same dtypes, the same trailing dimensions, and the same params.
  * - Each input is validated alone first (`validate`, signature enforcement): a request that fails is answered on
  *   its own with its error and never joins a batch.
- * - A batch is released when it holds `maxBatchSize` rows or `maxDelayMs` after its first request arrived,
- *   whichever comes first. A single input of `maxBatchSize` rows or more is predicted alone at once.
+ * - When a batch is released (the queueing policy of Triton's dynamic batcher, for a model that runs in this
+ *   thread): at once when it holds `maxBatchSize` rows (or the next request would overflow it); when the model
+ *   is idle (no call of this batcher in flight), at the end of the event-loop turn its requests arrived in
+ *   (`setImmediate`: every request already received is queued by then, so a busy server forms large batches
+ *   and an idle one adds no wait); while the model is busy, when that call settles, or `maxDelayMs` after the
+ *   batch's first request, whichever comes first (then calls overlap, for models that predict asynchronously).
+ *   `maxDelayMs` bounds the wait for a busy model only as far as the event loop lets timers run: a thread busy
+ *   answering the previous batch delays them (the queue-delay metric shows it).
+ *   A single input of `maxBatchSize` rows or more is predicted alone at once.
  * - When the merged call throws, or its output cannot be split into the batch's rows, every request of the batch
  *   is predicted again on its own, so each gets exactly the answer (or the error) it would have had unbatched:
  *   one bad row (a value the model itself refuses) never fails its neighbours.
@@ -25,7 +32,10 @@ import { isTensor, type Tensor, type TensorDict } from "../inputs/tensor.js";
 export interface BatchingOptions {
   /** Most rows (first-dimension entries) in one merged call (≥ 2 to batch at all). */
   maxBatchSize: number;
-  /** Longest a request waits for others before its batch is released, in ms (≥ 0). */
+  /**
+   * Longest a request waits for a busy model (a call of this batcher in flight) before its batch is released
+   * anyway, in ms (≥ 0). With an idle model a batch is released at the end of the event-loop turn.
+   */
   maxDelayMs: number;
 }
 
@@ -37,8 +47,12 @@ export interface BatchReport {
   rows: number;
   /** How long each request waited in the queue, in ms, in arrival order. */
   queueDelaysMs: number[];
-  /** Why it was released. */
-  trigger: "size" | "delay" | "close";
+  /**
+   * Why it was released: `size` (it reached maxBatchSize rows, or the next request would overflow it), `idle`
+   * (the model had no call in flight: released at the end of the event-loop turn its requests arrived in),
+   * `delay` (the model was busy and the first request had waited maxDelayMs), `close`.
+   */
+  trigger: "size" | "idle" | "delay" | "close";
   /** The merged call failed (or its output could not be split) and each request was predicted alone. */
   retriedIndividually: boolean;
 }
@@ -63,6 +77,8 @@ interface Queue {
   key: string;
   items: Pending[];
   rows: number;
+  /** When its first request arrived (performance.now()). */
+  first: number;
   timer: ReturnType<typeof setTimeout> | undefined;
 }
 
@@ -257,6 +273,19 @@ export class AdaptiveBatcher {
   readonly #onBatch: ((report: BatchReport) => void) | undefined;
   readonly #queues = new Map<string, Queue>();
   readonly #running = new Set<Promise<void>>();
+  /** Merged (or single) calls released and not yet settled: the model is busy while this is above 0. */
+  #inFlight = 0;
+  /** A flush is scheduled for the end of this event-loop turn (setImmediate). */
+  #flushScheduled = false;
+  readonly #flush = (): void => {
+    this.#flushScheduled = false;
+    const now = performance.now();
+    for (const q of [...this.#queues.values()]) {
+      if (this.#inFlight === 0) this.#release(q, "idle");
+      else if (now - q.first >= this.#maxDelayMs) this.#release(q, "delay");
+      else this.#arm(q, now);
+    }
+  };
   #closed = false;
 
   constructor(target: BatchTarget, options: BatchingOptions, onBatch?: (report: BatchReport) => void) {
@@ -290,8 +319,9 @@ export class AdaptiveBatcher {
     if (shape === undefined || pk === undefined || shape.rows === 0 || shape.rows >= this.#maxBatchSize) {
       return this.#target.predict(input, params);
     }
-    const key = `${shape.key}\u0002${pk}`;
+    const key = pk === "" ? shape.key : `${shape.key}\u0002${pk}`;
     return new Promise<PyFuncOutput>((resolve, reject) => {
+      const now = performance.now();
       let q = this.#queues.get(key);
       // a request that would overflow the waiting batch releases it first
       if (q !== undefined && q.rows + shape.rows > this.#maxBatchSize) {
@@ -299,15 +329,36 @@ export class AdaptiveBatcher {
         q = undefined;
       }
       if (q === undefined) {
-        q = { key, items: [], rows: 0, timer: undefined };
+        q = { key, items: [], rows: 0, first: now, timer: undefined };
         this.#queues.set(key, q);
-        const queue = q;
-        q.timer = setTimeout(() => this.#release(queue, "delay"), this.#maxDelayMs);
       }
-      q.items.push({ input, params, rows: shape.rows, enqueued: performance.now(), resolve, reject });
+      q.items.push({ input, params, rows: shape.rows, enqueued: now, resolve, reject });
       q.rows += shape.rows;
       if (q.rows >= this.#maxBatchSize) this.#release(q, "size");
+      else if (this.#inFlight === 0) this.#scheduleFlush();
+      // the model is busy: wait for it, at most maxDelayMs (checked here too: a busy loop delays timers)
+      else if (now - q.first >= this.#maxDelayMs) this.#scheduleFlush();
+      else this.#arm(q, now);
     });
+  }
+
+  /** Flush at the end of this event-loop turn, once every request already received has been queued. */
+  #scheduleFlush(): void {
+    if (this.#flushScheduled) return;
+    this.#flushScheduled = true;
+    setImmediate(this.#flush);
+  }
+
+  /** The queue's delay timer (while the model is busy): releases it maxDelayMs after its first request. */
+  #arm(q: Queue, now: number): void {
+    if (q.timer !== undefined) return;
+    q.timer = setTimeout(
+      () => {
+        q.timer = undefined;
+        if (this.#queues.get(q.key) === q) this.#release(q, "delay");
+      },
+      Math.max(0, this.#maxDelayMs - (now - q.first)),
+    );
   }
 
   #release(q: Queue, trigger: BatchReport["trigger"]): void {
@@ -315,9 +366,17 @@ export class AdaptiveBatcher {
     if (q.timer !== undefined) clearTimeout(q.timer);
     q.timer = undefined;
     if (q.items.length === 0) return;
+    this.#inFlight++;
     const run = this.#run(q.items, q.rows, trigger);
     this.#running.add(run);
-    run.finally(() => this.#running.delete(run));
+    const done = (): void => {
+      this.#running.delete(run);
+      // the model is free again: what queued up while it was busy goes now (as Triton's dynamic batcher
+      // takes the queue when a model instance becomes available)
+      if (--this.#inFlight === 0 && this.#queues.size > 0)
+        for (const waiting of [...this.#queues.values()]) this.#release(waiting, "idle");
+    };
+    run.then(done, done);
   }
 
   async #run(items: Pending[], rows: number, trigger: BatchReport["trigger"]): Promise<void> {
@@ -346,7 +405,11 @@ export class AdaptiveBatcher {
         for (let i = 0; i < items.length; i++) items[i]!.resolve(parts[i]);
       }
     }
-    this.#onBatch?.({ requests: items.length, rows, queueDelaysMs, trigger, retriedIndividually: retried });
+    try {
+      this.#onBatch?.({ requests: items.length, rows, queueDelaysMs, trigger, retriedIndividually: retried });
+    } catch {
+      // a failing metrics callback must not fail the predictions (they are answered already)
+    }
   }
 
   async #single(p: Pending): Promise<void> {
