@@ -245,6 +245,10 @@ function modelParts(
           ...(example !== undefined ? { example } : {}),
         },
         "text/csv": { schema: { type: "string" } },
+        "application/vnd.apache.parquet": { schema: { type: "string", format: "binary" } },
+        // not MLflow types: Arrow IPC streams, and the binary tensor framing (Inference-Header-Content-Length)
+        "application/vnd.apache.arrow.stream": { schema: { type: "string", format: "binary" } },
+        "application/octet-stream": { schema: { type: "string", format: "binary" } },
       },
     },
     responses: {
@@ -263,7 +267,14 @@ function modelParts(
   };
   const v2Infer: JsonSchema = {
     summary: `Inference with ${modelName} (Open Inference Protocol v2)`,
-    requestBody: { required: true, content: { "application/json": { schema: ref("V2InferRequest") } } },
+    requestBody: {
+      required: true,
+      content: {
+        "application/json": { schema: ref("V2InferRequest") },
+        // binary tensor data extension: a JSON header of Inference-Header-Content-Length bytes, then raw tensors
+        "application/octet-stream": { schema: { type: "string", format: "binary" } },
+      },
+    },
     responses: {
       "200": {
         description: "Outputs",

@@ -167,7 +167,7 @@ export function serveOptions(): Option[] {
     ).env("PYFUNC_MAX_BATCH_SIZE"),
     new Option(
       "--max-batch-delay-ms <ms>",
-      "adaptive batching: longest a request waits for others to batch with (default 5)",
+      "adaptive batching: longest a request waits while a batch is in flight (an idle model runs at once; default 5)",
     ).env("PYFUNC_MAX_BATCH_DELAY_MS"),
     new Option(
       "--grpc-port <port>",
