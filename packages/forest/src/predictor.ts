@@ -390,7 +390,10 @@ export class ForestPredictor {
     const kt = this.#kernelTree;
     // a few large tasks per thread (each at least minRows rows): a thread that another process slows down on its
     // core takes fewer of them instead of holding up the whole batch
-    const tasks = Math.max(parts, Math.min(parts * TASKS_PER_WORKER, Math.floor(numRows / Math.max(1, minRows))));
+    const tasks = Math.max(
+      parts,
+      Math.min(parts * TASKS_PER_WORKER, Math.floor(numRows / Math.max(1, minRows))),
+    );
     const step = Math.ceil(numRows / tasks);
     for (let p = 0; p < tasks; p++) {
       const rowStart = p * step;

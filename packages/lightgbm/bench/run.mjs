@@ -103,13 +103,12 @@ const names = Array.from({ length: COLS }, (_, j) => `b${j}`);
 const frames = [];
 for (let r = 0; r < 1000; r++) {
   frames.push(
-    DataFrame.fromColumns(
-      Object.fromEntries(names.map((n, j) => [n, Float32Array.of(X32[r * COLS + j])])),
-    ),
+    DataFrame.fromColumns(Object.fromEntries(names.map((n, j) => [n, Float32Array.of(X32[r * COLS + j])]))),
   );
 }
 const viaFlavor = await pyfunc.predict(frames[0]);
-if (viaFlavor.data[0] !== booster.predict(frames[0]).data[0]) throw new Error("loadModel(dir).predict differs");
+if (viaFlavor.data[0] !== booster.predict(frames[0]).data[0])
+  throw new Error("loadModel(dir).predict differs");
 const BLOCK = 250;
 const flavorCases = {
   "Booster.predict(DataFrame)": (r) => booster.predict(frames[r]),

@@ -8,7 +8,9 @@
 ;;                        +Inf to a power of two; half of that padded length)
 ;;   $rt                  f64 rows only: per feature its missing rule (i32)
 ;;   $ch                  0, or the whole-forest chains: 8 root addresses, the address of the slots (i32 per tree), the
-;;                        sink's address, the address of the go-right tables' index (per feature: address, 16-byte chunks)
+;;                        sink's address, the address of the go-right tables' index (per feature: address, 16-byte
+;;                        chunks), the byte distance from a chain node to its leaf value; the slots and the go-right
+;;                        tables themselves sit below 64 KiB (a node holds their addresses in 16 bits)
 ;;   $tt                  per tree, 16 bytes: byte address of heap slot 0, log2 of the slot stride in bytes (6
 ;;                        for a tree in a group), depth (-1 for a deep tree in the pointer form), byte offset of its
 ;;                        output group
@@ -74,60 +76,29 @@
       (br $feat))))
 
   ;; chains: the go-right bytes of this row (bins at 0): per feature two tables (a missing value goes left in the
-  ;; first, right in the second), byte r = 16 when "bins >= r" (r <= bin), else 0; 16-byte chunks
+  ;; first, right in the second), byte r = 8 when "bins >= r" (r <= bin), else 0; 16-byte chunks
   (func $gofill
     (local $f i32) (local $a i32) (local $g i32) (local $nc i32) (local $b i32) (local $j i32) (local $n i32)
+    (local $u v128) (local $w v128)
     (local.set $a (i32.load offset=40 (global.get $ch)))
     (block $done (loop $feat
       (br_if $done (i32.ge_u (local.get $f) (global.get $nf)))
       (local.set $g (i32.load (i32.add (local.get $a) (i32.shl (local.get $f) (i32.const 3)))))
       (local.set $nc (i32.load offset=4 (i32.add (local.get $a) (i32.shl (local.get $f) (i32.const 3)))))
-      (local.set $b (i32.load (i32.shl (local.get $f) (i32.const 2))))
-      (local.set $n (i32.shr_u (i32.add (local.get $b) (i32.const 1)) (i32.const 4)))
-      (if (i32.gt_u (local.get $n) (local.get $nc)) (then (local.set $n (local.get $nc))))
+      (local.set $u (i16x8.splat (select (i32.const 32767) (local.tee $b (i32.load (i32.shl (local.get $f) (i32.const 2)))) (i32.gt_s (local.get $b) (i32.const 32767)))))
+      (local.set $w (i16x8.splat (select (i32.const 32767) (local.tee $b (i32.load (i32.shl (i32.add (local.get $f) (global.get $nf)) (i32.const 2)))) (i32.gt_s (local.get $b) (i32.const 32767)))))
+      (local.set $n (i32.add (local.get $g) (i32.shl (local.get $nc) (i32.const 4))))
       (local.set $j (i32.const 0))
-      (block $full0 (loop $fl0
-        (br_if $full0 (i32.ge_u (local.get $j) (local.get $n)))
-        (v128.store (i32.add (local.get $g) (i32.shl (local.get $j) (i32.const 4))) (v128.const i8x16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16))
-        (local.set $j (i32.add (local.get $j) (i32.const 1)))
-        (br $fl0)))
-      (if (i32.lt_u (local.get $j) (local.get $nc))
-        (then
-          (v128.store (i32.add (local.get $g) (i32.shl (local.get $j) (i32.const 4)))
-            (v128.and
-              (i8x16.le_s (v128.const i8x16 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15)
-                (i8x16.splat (i32.sub (local.get $b) (i32.shl (local.get $j) (i32.const 4)))))
-              (v128.const i8x16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16)))
-          (local.set $j (i32.add (local.get $j) (i32.const 1)))))
-      (block $zero0 (loop $zl0
-        (br_if $zero0 (i32.ge_u (local.get $j) (local.get $nc)))
-        (v128.store (i32.add (local.get $g) (i32.shl (local.get $j) (i32.const 4))) (v128.const i64x2 0 0))
-        (local.set $j (i32.add (local.get $j) (i32.const 1)))
-        (br $zl0)))
-      (local.set $g (i32.add (local.get $g) (i32.shl (local.get $nc) (i32.const 4))))
-      (local.set $b (i32.load (i32.shl (i32.add (local.get $f) (global.get $nf)) (i32.const 2))))
-      (local.set $n (i32.shr_u (i32.add (local.get $b) (i32.const 1)) (i32.const 4)))
-      (if (i32.gt_u (local.get $n) (local.get $nc)) (then (local.set $n (local.get $nc))))
-      (local.set $j (i32.const 0))
-      (block $full1 (loop $fl1
-        (br_if $full1 (i32.ge_u (local.get $j) (local.get $n)))
-        (v128.store (i32.add (local.get $g) (i32.shl (local.get $j) (i32.const 4))) (v128.const i8x16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16))
-        (local.set $j (i32.add (local.get $j) (i32.const 1)))
-        (br $fl1)))
-      (if (i32.lt_u (local.get $j) (local.get $nc))
-        (then
-          (v128.store (i32.add (local.get $g) (i32.shl (local.get $j) (i32.const 4)))
-            (v128.and
-              (i8x16.le_s (v128.const i8x16 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15)
-                (i8x16.splat (i32.sub (local.get $b) (i32.shl (local.get $j) (i32.const 4)))))
-              (v128.const i8x16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16)))
-          (local.set $j (i32.add (local.get $j) (i32.const 1)))))
-      (block $zero1 (loop $zl1
-        (br_if $zero1 (i32.ge_u (local.get $j) (local.get $nc)))
-        (v128.store (i32.add (local.get $g) (i32.shl (local.get $j) (i32.const 4))) (v128.const i64x2 0 0))
-        (local.set $j (i32.add (local.get $j) (i32.const 1)))
-        (br $zl1)))
-      (local.set $g (i32.add (local.get $g) (i32.shl (local.get $nc) (i32.const 4))))
+      (loop $fl
+        (v128.store (i32.add (local.get $g) (i32.shl (local.get $j) (i32.const 4)))
+          (v128.and (i8x16.le_s (v128.const i8x16 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15) (i8x16.narrow_i16x8_s (local.get $u) (local.get $u)))
+            (v128.const i8x16 8 8 8 8 8 8 8 8 8 8 8 8 8 8 8 8)))
+        (v128.store (i32.add (local.get $n) (i32.shl (local.get $j) (i32.const 4)))
+          (v128.and (i8x16.le_s (v128.const i8x16 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15) (i8x16.narrow_i16x8_s (local.get $w) (local.get $w)))
+            (v128.const i8x16 8 8 8 8 8 8 8 8 8 8 8 8 8 8 8 8)))
+        (local.set $u (i16x8.sub_sat_s (local.get $u) (v128.const i16x8 16 16 16 16 16 16 16 16)))
+        (local.set $w (i16x8.sub_sat_s (local.get $w) (v128.const i16x8 16 16 16 16 16 16 16 16)))
+        (br_if $fl (i32.lt_u (local.tee $j (i32.add (local.get $j) (i32.const 1))) (local.get $nc))))
       (local.set $f (i32.add (local.get $f) (i32.const 1)))
       (br $feat))))
 
@@ -203,45 +174,62 @@
 
   ;; out[group of t] += leaf of t (f32), for trees [$t0, $t1), for the row whose bins are at 0
   (func $treesN (param $t0 i32) (param $t1 i32) (param $out i32)
-    (local $t i32) (local $row i32) (local $p i32) (local $s i32) (local $D i32) (local $d i32) (local $v i32) (local $o i32) (local $k i32) (local $c i32) (local $m i32) (local $acc f32)
+    (local $t i32) (local $row i32) (local $p i32) (local $s i32) (local $D i32) (local $d i32) (local $v i32) (local $o i32) (local $k i32) (local $c i32) (local $m i32) (local $w i64) (local $acc f32)
     (local $z0 i32) (local $z1 i32) (local $z2 i32) (local $z3 i32) (local $z4 i32) (local $z5 i32) (local $z6 i32) (local $z7 i32)
     (local $n0 i32) (local $n1 i32) (local $n2 i32) (local $n3 i32) (local $n4 i32) (local $n5 i32) (local $n6 i32) (local $n7 i32) (local $n8 i32) (local $n9 i32) (local $n10 i32) (local $n11 i32) (local $n12 i32) (local $n13 i32) (local $n14 i32) (local $n15 i32)
     
     (if (i32.and (i32.ne (global.get $ch) (i32.const 0))
           (i32.and (i32.eqz (local.get $t0)) (i32.eq (local.get $t1) (global.get $nt))))
       (then
-        ;; the whole forest as 8 chains: chain k walks trees k, k + 8, k + 16, ... (16-byte nodes: the
-        ;; address of the split's go-right byte, the left child's address, a slot address, the leaf value; a leaf
-        ;; reads a zero byte and goes on to the next root of its chain, the last one to the sink). Each step stores
-        ;; the node's address at its slot (a dummy word for internal nodes, tree t's slot for its leaves); when every
-        ;; chain is in the sink, leaves are added in tree order.
+        ;; the whole forest as 8 chains: chain k walks trees k, k + 8, k + 16, ... (8-byte nodes: the
+        ;; 16-bit addresses of the split's go-right byte and of a slot, then the left child's address; a leaf reads a
+        ;; zero byte and goes on to the next root of its chain, the last one to the sink). Each step stores the
+        ;; node's address at its slot (a dummy word for internal nodes, tree t's slot for its leaves); when every
+        ;; chain is in the sink, leaves are added in tree order (a leaf's value sits a fixed distance after it).
         (call $gofill)
         (local.set $c (i32.load offset=36 (global.get $ch)))
         (local.set $z0 (i32.load offset=0 (global.get $ch))) (local.set $z1 (i32.load offset=4 (global.get $ch))) (local.set $z2 (i32.load offset=8 (global.get $ch))) (local.set $z3 (i32.load offset=12 (global.get $ch))) (local.set $z4 (i32.load offset=16 (global.get $ch))) (local.set $z5 (i32.load offset=20 (global.get $ch))) (local.set $z6 (i32.load offset=24 (global.get $ch))) (local.set $z7 (i32.load offset=28 (global.get $ch)))
         (loop $chain
-          (i32.store (i32.load offset=8 (local.get $z0)) (local.get $z0))
-          (local.set $z0 (i32.add (i32.load offset=4 (local.get $z0)) (i32.load8_u (i32.load (local.get $z0)))))
-          (i32.store (i32.load offset=8 (local.get $z1)) (local.get $z1))
-          (local.set $z1 (i32.add (i32.load offset=4 (local.get $z1)) (i32.load8_u (i32.load (local.get $z1)))))
-          (i32.store (i32.load offset=8 (local.get $z2)) (local.get $z2))
-          (local.set $z2 (i32.add (i32.load offset=4 (local.get $z2)) (i32.load8_u (i32.load (local.get $z2)))))
-          (i32.store (i32.load offset=8 (local.get $z3)) (local.get $z3))
-          (local.set $z3 (i32.add (i32.load offset=4 (local.get $z3)) (i32.load8_u (i32.load (local.get $z3)))))
-          (i32.store (i32.load offset=8 (local.get $z4)) (local.get $z4))
-          (local.set $z4 (i32.add (i32.load offset=4 (local.get $z4)) (i32.load8_u (i32.load (local.get $z4)))))
-          (i32.store (i32.load offset=8 (local.get $z5)) (local.get $z5))
-          (local.set $z5 (i32.add (i32.load offset=4 (local.get $z5)) (i32.load8_u (i32.load (local.get $z5)))))
-          (i32.store (i32.load offset=8 (local.get $z6)) (local.get $z6))
-          (local.set $z6 (i32.add (i32.load offset=4 (local.get $z6)) (i32.load8_u (i32.load (local.get $z6)))))
-          (i32.store (i32.load offset=8 (local.get $z7)) (local.get $z7))
-          (local.set $z7 (i32.add (i32.load offset=4 (local.get $z7)) (i32.load8_u (i32.load (local.get $z7)))))
+          (local.set $w (i64.load (local.get $z0)))
+          (i32.store (i32.and (i32.wrap_i64 (local.get $w)) (i32.const 0xffff)) (local.get $z0))
+          (local.set $z0 (i32.add (i32.wrap_i64 (i64.shr_u (local.get $w) (i64.const 32)))
+            (i32.load8_u (i32.shr_u (i32.wrap_i64 (local.get $w)) (i32.const 16)))))
+          (local.set $w (i64.load (local.get $z1)))
+          (i32.store (i32.and (i32.wrap_i64 (local.get $w)) (i32.const 0xffff)) (local.get $z1))
+          (local.set $z1 (i32.add (i32.wrap_i64 (i64.shr_u (local.get $w) (i64.const 32)))
+            (i32.load8_u (i32.shr_u (i32.wrap_i64 (local.get $w)) (i32.const 16)))))
+          (local.set $w (i64.load (local.get $z2)))
+          (i32.store (i32.and (i32.wrap_i64 (local.get $w)) (i32.const 0xffff)) (local.get $z2))
+          (local.set $z2 (i32.add (i32.wrap_i64 (i64.shr_u (local.get $w) (i64.const 32)))
+            (i32.load8_u (i32.shr_u (i32.wrap_i64 (local.get $w)) (i32.const 16)))))
+          (local.set $w (i64.load (local.get $z3)))
+          (i32.store (i32.and (i32.wrap_i64 (local.get $w)) (i32.const 0xffff)) (local.get $z3))
+          (local.set $z3 (i32.add (i32.wrap_i64 (i64.shr_u (local.get $w) (i64.const 32)))
+            (i32.load8_u (i32.shr_u (i32.wrap_i64 (local.get $w)) (i32.const 16)))))
+          (local.set $w (i64.load (local.get $z4)))
+          (i32.store (i32.and (i32.wrap_i64 (local.get $w)) (i32.const 0xffff)) (local.get $z4))
+          (local.set $z4 (i32.add (i32.wrap_i64 (i64.shr_u (local.get $w) (i64.const 32)))
+            (i32.load8_u (i32.shr_u (i32.wrap_i64 (local.get $w)) (i32.const 16)))))
+          (local.set $w (i64.load (local.get $z5)))
+          (i32.store (i32.and (i32.wrap_i64 (local.get $w)) (i32.const 0xffff)) (local.get $z5))
+          (local.set $z5 (i32.add (i32.wrap_i64 (i64.shr_u (local.get $w) (i64.const 32)))
+            (i32.load8_u (i32.shr_u (i32.wrap_i64 (local.get $w)) (i32.const 16)))))
+          (local.set $w (i64.load (local.get $z6)))
+          (i32.store (i32.and (i32.wrap_i64 (local.get $w)) (i32.const 0xffff)) (local.get $z6))
+          (local.set $z6 (i32.add (i32.wrap_i64 (i64.shr_u (local.get $w) (i64.const 32)))
+            (i32.load8_u (i32.shr_u (i32.wrap_i64 (local.get $w)) (i32.const 16)))))
+          (local.set $w (i64.load (local.get $z7)))
+          (i32.store (i32.and (i32.wrap_i64 (local.get $w)) (i32.const 0xffff)) (local.get $z7))
+          (local.set $z7 (i32.add (i32.wrap_i64 (i64.shr_u (local.get $w) (i64.const 32)))
+            (i32.load8_u (i32.shr_u (i32.wrap_i64 (local.get $w)) (i32.const 16)))))
           (br_if $chain (i32.ne (i32.and (i32.and (i32.and (i32.and (i32.and (i32.and (i32.and (local.get $z0) (local.get $z1)) (local.get $z2)) (local.get $z3)) (local.get $z4)) (local.get $z5)) (local.get $z6)) (local.get $z7)) (local.get $c))))
         (local.set $s (i32.load offset=32 (global.get $ch)))
+        (local.set $d (i32.load offset=44 (global.get $ch)))
         (local.set $t (i32.const 0))
         (block $sumd (loop $sum
           (br_if $sumd (i32.ge_u (local.get $t) (local.get $t1)))
           (local.set $o (i32.add (local.get $out) (i32.load offset=12 (i32.add (global.get $tt) (i32.shl (local.get $t) (i32.const 4))))))
-          (f32.store (local.get $o) (f32.add (f32.load (local.get $o)) (f32.load offset=12 (i32.load (i32.add (local.get $s) (i32.shl (local.get $t) (i32.const 2)))))))
+          (f32.store (local.get $o) (f32.add (f32.load (local.get $o)) (f32.load (i32.add (local.get $d) (i32.load (i32.add (local.get $s) (i32.shl (local.get $t) (i32.const 2))))))))
           (local.set $t (i32.add (local.get $t) (i32.const 1)))
           (br $sum))))
       (else
@@ -497,45 +485,62 @@
 
   ;; single-output models: out[0] += leaf of t (f32), for trees [$t0, $t1), for the row whose bins are at 0
   (func $trees1 (param $t0 i32) (param $t1 i32) (param $out i32)
-    (local $t i32) (local $row i32) (local $p i32) (local $s i32) (local $D i32) (local $d i32) (local $v i32) (local $o i32) (local $k i32) (local $c i32) (local $m i32) (local $acc f32)
+    (local $t i32) (local $row i32) (local $p i32) (local $s i32) (local $D i32) (local $d i32) (local $v i32) (local $o i32) (local $k i32) (local $c i32) (local $m i32) (local $w i64) (local $acc f32)
     (local $z0 i32) (local $z1 i32) (local $z2 i32) (local $z3 i32) (local $z4 i32) (local $z5 i32) (local $z6 i32) (local $z7 i32)
     (local $n0 i32) (local $n1 i32) (local $n2 i32) (local $n3 i32) (local $n4 i32) (local $n5 i32) (local $n6 i32) (local $n7 i32) (local $n8 i32) (local $n9 i32) (local $n10 i32) (local $n11 i32) (local $n12 i32) (local $n13 i32) (local $n14 i32) (local $n15 i32)
     (local.set $acc (f32.load (local.get $out)))
     (if (i32.and (i32.ne (global.get $ch) (i32.const 0))
           (i32.and (i32.eqz (local.get $t0)) (i32.eq (local.get $t1) (global.get $nt))))
       (then
-        ;; the whole forest as 8 chains: chain k walks trees k, k + 8, k + 16, ... (16-byte nodes: the
-        ;; address of the split's go-right byte, the left child's address, a slot address, the leaf value; a leaf
-        ;; reads a zero byte and goes on to the next root of its chain, the last one to the sink). Each step stores
-        ;; the node's address at its slot (a dummy word for internal nodes, tree t's slot for its leaves); when every
-        ;; chain is in the sink, leaves are added in tree order.
+        ;; the whole forest as 8 chains: chain k walks trees k, k + 8, k + 16, ... (8-byte nodes: the
+        ;; 16-bit addresses of the split's go-right byte and of a slot, then the left child's address; a leaf reads a
+        ;; zero byte and goes on to the next root of its chain, the last one to the sink). Each step stores the
+        ;; node's address at its slot (a dummy word for internal nodes, tree t's slot for its leaves); when every
+        ;; chain is in the sink, leaves are added in tree order (a leaf's value sits a fixed distance after it).
         (call $gofill)
         (local.set $c (i32.load offset=36 (global.get $ch)))
         (local.set $z0 (i32.load offset=0 (global.get $ch))) (local.set $z1 (i32.load offset=4 (global.get $ch))) (local.set $z2 (i32.load offset=8 (global.get $ch))) (local.set $z3 (i32.load offset=12 (global.get $ch))) (local.set $z4 (i32.load offset=16 (global.get $ch))) (local.set $z5 (i32.load offset=20 (global.get $ch))) (local.set $z6 (i32.load offset=24 (global.get $ch))) (local.set $z7 (i32.load offset=28 (global.get $ch)))
         (loop $chain
-          (i32.store (i32.load offset=8 (local.get $z0)) (local.get $z0))
-          (local.set $z0 (i32.add (i32.load offset=4 (local.get $z0)) (i32.load8_u (i32.load (local.get $z0)))))
-          (i32.store (i32.load offset=8 (local.get $z1)) (local.get $z1))
-          (local.set $z1 (i32.add (i32.load offset=4 (local.get $z1)) (i32.load8_u (i32.load (local.get $z1)))))
-          (i32.store (i32.load offset=8 (local.get $z2)) (local.get $z2))
-          (local.set $z2 (i32.add (i32.load offset=4 (local.get $z2)) (i32.load8_u (i32.load (local.get $z2)))))
-          (i32.store (i32.load offset=8 (local.get $z3)) (local.get $z3))
-          (local.set $z3 (i32.add (i32.load offset=4 (local.get $z3)) (i32.load8_u (i32.load (local.get $z3)))))
-          (i32.store (i32.load offset=8 (local.get $z4)) (local.get $z4))
-          (local.set $z4 (i32.add (i32.load offset=4 (local.get $z4)) (i32.load8_u (i32.load (local.get $z4)))))
-          (i32.store (i32.load offset=8 (local.get $z5)) (local.get $z5))
-          (local.set $z5 (i32.add (i32.load offset=4 (local.get $z5)) (i32.load8_u (i32.load (local.get $z5)))))
-          (i32.store (i32.load offset=8 (local.get $z6)) (local.get $z6))
-          (local.set $z6 (i32.add (i32.load offset=4 (local.get $z6)) (i32.load8_u (i32.load (local.get $z6)))))
-          (i32.store (i32.load offset=8 (local.get $z7)) (local.get $z7))
-          (local.set $z7 (i32.add (i32.load offset=4 (local.get $z7)) (i32.load8_u (i32.load (local.get $z7)))))
+          (local.set $w (i64.load (local.get $z0)))
+          (i32.store (i32.and (i32.wrap_i64 (local.get $w)) (i32.const 0xffff)) (local.get $z0))
+          (local.set $z0 (i32.add (i32.wrap_i64 (i64.shr_u (local.get $w) (i64.const 32)))
+            (i32.load8_u (i32.shr_u (i32.wrap_i64 (local.get $w)) (i32.const 16)))))
+          (local.set $w (i64.load (local.get $z1)))
+          (i32.store (i32.and (i32.wrap_i64 (local.get $w)) (i32.const 0xffff)) (local.get $z1))
+          (local.set $z1 (i32.add (i32.wrap_i64 (i64.shr_u (local.get $w) (i64.const 32)))
+            (i32.load8_u (i32.shr_u (i32.wrap_i64 (local.get $w)) (i32.const 16)))))
+          (local.set $w (i64.load (local.get $z2)))
+          (i32.store (i32.and (i32.wrap_i64 (local.get $w)) (i32.const 0xffff)) (local.get $z2))
+          (local.set $z2 (i32.add (i32.wrap_i64 (i64.shr_u (local.get $w) (i64.const 32)))
+            (i32.load8_u (i32.shr_u (i32.wrap_i64 (local.get $w)) (i32.const 16)))))
+          (local.set $w (i64.load (local.get $z3)))
+          (i32.store (i32.and (i32.wrap_i64 (local.get $w)) (i32.const 0xffff)) (local.get $z3))
+          (local.set $z3 (i32.add (i32.wrap_i64 (i64.shr_u (local.get $w) (i64.const 32)))
+            (i32.load8_u (i32.shr_u (i32.wrap_i64 (local.get $w)) (i32.const 16)))))
+          (local.set $w (i64.load (local.get $z4)))
+          (i32.store (i32.and (i32.wrap_i64 (local.get $w)) (i32.const 0xffff)) (local.get $z4))
+          (local.set $z4 (i32.add (i32.wrap_i64 (i64.shr_u (local.get $w) (i64.const 32)))
+            (i32.load8_u (i32.shr_u (i32.wrap_i64 (local.get $w)) (i32.const 16)))))
+          (local.set $w (i64.load (local.get $z5)))
+          (i32.store (i32.and (i32.wrap_i64 (local.get $w)) (i32.const 0xffff)) (local.get $z5))
+          (local.set $z5 (i32.add (i32.wrap_i64 (i64.shr_u (local.get $w) (i64.const 32)))
+            (i32.load8_u (i32.shr_u (i32.wrap_i64 (local.get $w)) (i32.const 16)))))
+          (local.set $w (i64.load (local.get $z6)))
+          (i32.store (i32.and (i32.wrap_i64 (local.get $w)) (i32.const 0xffff)) (local.get $z6))
+          (local.set $z6 (i32.add (i32.wrap_i64 (i64.shr_u (local.get $w) (i64.const 32)))
+            (i32.load8_u (i32.shr_u (i32.wrap_i64 (local.get $w)) (i32.const 16)))))
+          (local.set $w (i64.load (local.get $z7)))
+          (i32.store (i32.and (i32.wrap_i64 (local.get $w)) (i32.const 0xffff)) (local.get $z7))
+          (local.set $z7 (i32.add (i32.wrap_i64 (i64.shr_u (local.get $w) (i64.const 32)))
+            (i32.load8_u (i32.shr_u (i32.wrap_i64 (local.get $w)) (i32.const 16)))))
           (br_if $chain (i32.ne (i32.and (i32.and (i32.and (i32.and (i32.and (i32.and (i32.and (local.get $z0) (local.get $z1)) (local.get $z2)) (local.get $z3)) (local.get $z4)) (local.get $z5)) (local.get $z6)) (local.get $z7)) (local.get $c))))
         (local.set $s (i32.load offset=32 (global.get $ch)))
+        (local.set $d (i32.load offset=44 (global.get $ch)))
         (local.set $t (i32.const 0))
         (block $sumd (loop $sum
           (br_if $sumd (i32.ge_u (local.get $t) (local.get $t1)))
           
-          (local.set $acc (f32.add (local.get $acc) (f32.load offset=12 (i32.load (i32.add (local.get $s) (i32.shl (local.get $t) (i32.const 2)))))))
+          (local.set $acc (f32.add (local.get $acc) (f32.load (i32.add (local.get $d) (i32.load (i32.add (local.get $s) (i32.shl (local.get $t) (i32.const 2))))))))
           (local.set $t (i32.add (local.get $t) (i32.const 1)))
           (br $sum))))
       (else
@@ -762,45 +767,62 @@
 
   ;; out[group of t] += leaf of t (f64), for trees [$t0, $t1), for the row whose bins are at 0
   (func $treesNd (param $t0 i32) (param $t1 i32) (param $out i32)
-    (local $t i32) (local $row i32) (local $p i32) (local $s i32) (local $D i32) (local $d i32) (local $v i32) (local $o i32) (local $k i32) (local $c i32) (local $m i32) (local $acc f64)
+    (local $t i32) (local $row i32) (local $p i32) (local $s i32) (local $D i32) (local $d i32) (local $v i32) (local $o i32) (local $k i32) (local $c i32) (local $m i32) (local $w i64) (local $acc f64)
     (local $z0 i32) (local $z1 i32) (local $z2 i32) (local $z3 i32) (local $z4 i32) (local $z5 i32) (local $z6 i32) (local $z7 i32)
     (local $n0 i32) (local $n1 i32) (local $n2 i32) (local $n3 i32) (local $n4 i32) (local $n5 i32) (local $n6 i32) (local $n7 i32) (local $n8 i32) (local $n9 i32) (local $n10 i32) (local $n11 i32) (local $n12 i32) (local $n13 i32) (local $n14 i32) (local $n15 i32)
     
     (if (i32.and (i32.ne (global.get $ch) (i32.const 0))
           (i32.and (i32.eqz (local.get $t0)) (i32.eq (local.get $t1) (global.get $nt))))
       (then
-        ;; the whole forest as 8 chains: chain k walks trees k, k + 8, k + 16, ... (16-byte nodes: the
-        ;; address of the split's go-right byte, the left child's address, a slot address, the leaf value; a leaf
-        ;; reads a zero byte and goes on to the next root of its chain, the last one to the sink). Each step stores
-        ;; the node's address at its slot (a dummy word for internal nodes, tree t's slot for its leaves); when every
-        ;; chain is in the sink, leaves are added in tree order.
+        ;; the whole forest as 8 chains: chain k walks trees k, k + 8, k + 16, ... (8-byte nodes: the
+        ;; 16-bit addresses of the split's go-right byte and of a slot, then the left child's address; a leaf reads a
+        ;; zero byte and goes on to the next root of its chain, the last one to the sink). Each step stores the
+        ;; node's address at its slot (a dummy word for internal nodes, tree t's slot for its leaves); when every
+        ;; chain is in the sink, leaves are added in tree order (a leaf's value sits a fixed distance after it).
         (call $gofill)
         (local.set $c (i32.load offset=36 (global.get $ch)))
         (local.set $z0 (i32.load offset=0 (global.get $ch))) (local.set $z1 (i32.load offset=4 (global.get $ch))) (local.set $z2 (i32.load offset=8 (global.get $ch))) (local.set $z3 (i32.load offset=12 (global.get $ch))) (local.set $z4 (i32.load offset=16 (global.get $ch))) (local.set $z5 (i32.load offset=20 (global.get $ch))) (local.set $z6 (i32.load offset=24 (global.get $ch))) (local.set $z7 (i32.load offset=28 (global.get $ch)))
         (loop $chain
-          (i32.store (i32.load offset=8 (local.get $z0)) (local.get $z0))
-          (local.set $z0 (i32.add (i32.load offset=4 (local.get $z0)) (i32.load8_u (i32.load (local.get $z0)))))
-          (i32.store (i32.load offset=8 (local.get $z1)) (local.get $z1))
-          (local.set $z1 (i32.add (i32.load offset=4 (local.get $z1)) (i32.load8_u (i32.load (local.get $z1)))))
-          (i32.store (i32.load offset=8 (local.get $z2)) (local.get $z2))
-          (local.set $z2 (i32.add (i32.load offset=4 (local.get $z2)) (i32.load8_u (i32.load (local.get $z2)))))
-          (i32.store (i32.load offset=8 (local.get $z3)) (local.get $z3))
-          (local.set $z3 (i32.add (i32.load offset=4 (local.get $z3)) (i32.load8_u (i32.load (local.get $z3)))))
-          (i32.store (i32.load offset=8 (local.get $z4)) (local.get $z4))
-          (local.set $z4 (i32.add (i32.load offset=4 (local.get $z4)) (i32.load8_u (i32.load (local.get $z4)))))
-          (i32.store (i32.load offset=8 (local.get $z5)) (local.get $z5))
-          (local.set $z5 (i32.add (i32.load offset=4 (local.get $z5)) (i32.load8_u (i32.load (local.get $z5)))))
-          (i32.store (i32.load offset=8 (local.get $z6)) (local.get $z6))
-          (local.set $z6 (i32.add (i32.load offset=4 (local.get $z6)) (i32.load8_u (i32.load (local.get $z6)))))
-          (i32.store (i32.load offset=8 (local.get $z7)) (local.get $z7))
-          (local.set $z7 (i32.add (i32.load offset=4 (local.get $z7)) (i32.load8_u (i32.load (local.get $z7)))))
+          (local.set $w (i64.load (local.get $z0)))
+          (i32.store (i32.and (i32.wrap_i64 (local.get $w)) (i32.const 0xffff)) (local.get $z0))
+          (local.set $z0 (i32.add (i32.wrap_i64 (i64.shr_u (local.get $w) (i64.const 32)))
+            (i32.load8_u (i32.shr_u (i32.wrap_i64 (local.get $w)) (i32.const 16)))))
+          (local.set $w (i64.load (local.get $z1)))
+          (i32.store (i32.and (i32.wrap_i64 (local.get $w)) (i32.const 0xffff)) (local.get $z1))
+          (local.set $z1 (i32.add (i32.wrap_i64 (i64.shr_u (local.get $w) (i64.const 32)))
+            (i32.load8_u (i32.shr_u (i32.wrap_i64 (local.get $w)) (i32.const 16)))))
+          (local.set $w (i64.load (local.get $z2)))
+          (i32.store (i32.and (i32.wrap_i64 (local.get $w)) (i32.const 0xffff)) (local.get $z2))
+          (local.set $z2 (i32.add (i32.wrap_i64 (i64.shr_u (local.get $w) (i64.const 32)))
+            (i32.load8_u (i32.shr_u (i32.wrap_i64 (local.get $w)) (i32.const 16)))))
+          (local.set $w (i64.load (local.get $z3)))
+          (i32.store (i32.and (i32.wrap_i64 (local.get $w)) (i32.const 0xffff)) (local.get $z3))
+          (local.set $z3 (i32.add (i32.wrap_i64 (i64.shr_u (local.get $w) (i64.const 32)))
+            (i32.load8_u (i32.shr_u (i32.wrap_i64 (local.get $w)) (i32.const 16)))))
+          (local.set $w (i64.load (local.get $z4)))
+          (i32.store (i32.and (i32.wrap_i64 (local.get $w)) (i32.const 0xffff)) (local.get $z4))
+          (local.set $z4 (i32.add (i32.wrap_i64 (i64.shr_u (local.get $w) (i64.const 32)))
+            (i32.load8_u (i32.shr_u (i32.wrap_i64 (local.get $w)) (i32.const 16)))))
+          (local.set $w (i64.load (local.get $z5)))
+          (i32.store (i32.and (i32.wrap_i64 (local.get $w)) (i32.const 0xffff)) (local.get $z5))
+          (local.set $z5 (i32.add (i32.wrap_i64 (i64.shr_u (local.get $w) (i64.const 32)))
+            (i32.load8_u (i32.shr_u (i32.wrap_i64 (local.get $w)) (i32.const 16)))))
+          (local.set $w (i64.load (local.get $z6)))
+          (i32.store (i32.and (i32.wrap_i64 (local.get $w)) (i32.const 0xffff)) (local.get $z6))
+          (local.set $z6 (i32.add (i32.wrap_i64 (i64.shr_u (local.get $w) (i64.const 32)))
+            (i32.load8_u (i32.shr_u (i32.wrap_i64 (local.get $w)) (i32.const 16)))))
+          (local.set $w (i64.load (local.get $z7)))
+          (i32.store (i32.and (i32.wrap_i64 (local.get $w)) (i32.const 0xffff)) (local.get $z7))
+          (local.set $z7 (i32.add (i32.wrap_i64 (i64.shr_u (local.get $w) (i64.const 32)))
+            (i32.load8_u (i32.shr_u (i32.wrap_i64 (local.get $w)) (i32.const 16)))))
           (br_if $chain (i32.ne (i32.and (i32.and (i32.and (i32.and (i32.and (i32.and (i32.and (local.get $z0) (local.get $z1)) (local.get $z2)) (local.get $z3)) (local.get $z4)) (local.get $z5)) (local.get $z6)) (local.get $z7)) (local.get $c))))
         (local.set $s (i32.load offset=32 (global.get $ch)))
+        (local.set $d (i32.load offset=44 (global.get $ch)))
         (local.set $t (i32.const 0))
         (block $sumd (loop $sum
           (br_if $sumd (i32.ge_u (local.get $t) (local.get $t1)))
           (local.set $o (i32.add (local.get $out) (i32.load offset=12 (i32.add (global.get $tt) (i32.shl (local.get $t) (i32.const 4))))))
-          (f64.store (local.get $o) (f64.add (f64.load (local.get $o)) (f64.load (i32.load offset=12 (i32.load (i32.add (local.get $s) (i32.shl (local.get $t) (i32.const 2))))))))
+          (f64.store (local.get $o) (f64.add (f64.load (local.get $o)) (f64.load (i32.add (local.get $d) (i32.load (i32.add (local.get $s) (i32.shl (local.get $t) (i32.const 2))))))))
           (local.set $t (i32.add (local.get $t) (i32.const 1)))
           (br $sum))))
       (else
@@ -1056,45 +1078,62 @@
 
   ;; single-output models: out[0] += leaf of t (f64), for trees [$t0, $t1), for the row whose bins are at 0
   (func $trees1d (param $t0 i32) (param $t1 i32) (param $out i32)
-    (local $t i32) (local $row i32) (local $p i32) (local $s i32) (local $D i32) (local $d i32) (local $v i32) (local $o i32) (local $k i32) (local $c i32) (local $m i32) (local $acc f64)
+    (local $t i32) (local $row i32) (local $p i32) (local $s i32) (local $D i32) (local $d i32) (local $v i32) (local $o i32) (local $k i32) (local $c i32) (local $m i32) (local $w i64) (local $acc f64)
     (local $z0 i32) (local $z1 i32) (local $z2 i32) (local $z3 i32) (local $z4 i32) (local $z5 i32) (local $z6 i32) (local $z7 i32)
     (local $n0 i32) (local $n1 i32) (local $n2 i32) (local $n3 i32) (local $n4 i32) (local $n5 i32) (local $n6 i32) (local $n7 i32) (local $n8 i32) (local $n9 i32) (local $n10 i32) (local $n11 i32) (local $n12 i32) (local $n13 i32) (local $n14 i32) (local $n15 i32)
     (local.set $acc (f64.load (local.get $out)))
     (if (i32.and (i32.ne (global.get $ch) (i32.const 0))
           (i32.and (i32.eqz (local.get $t0)) (i32.eq (local.get $t1) (global.get $nt))))
       (then
-        ;; the whole forest as 8 chains: chain k walks trees k, k + 8, k + 16, ... (16-byte nodes: the
-        ;; address of the split's go-right byte, the left child's address, a slot address, the leaf value; a leaf
-        ;; reads a zero byte and goes on to the next root of its chain, the last one to the sink). Each step stores
-        ;; the node's address at its slot (a dummy word for internal nodes, tree t's slot for its leaves); when every
-        ;; chain is in the sink, leaves are added in tree order.
+        ;; the whole forest as 8 chains: chain k walks trees k, k + 8, k + 16, ... (8-byte nodes: the
+        ;; 16-bit addresses of the split's go-right byte and of a slot, then the left child's address; a leaf reads a
+        ;; zero byte and goes on to the next root of its chain, the last one to the sink). Each step stores the
+        ;; node's address at its slot (a dummy word for internal nodes, tree t's slot for its leaves); when every
+        ;; chain is in the sink, leaves are added in tree order (a leaf's value sits a fixed distance after it).
         (call $gofill)
         (local.set $c (i32.load offset=36 (global.get $ch)))
         (local.set $z0 (i32.load offset=0 (global.get $ch))) (local.set $z1 (i32.load offset=4 (global.get $ch))) (local.set $z2 (i32.load offset=8 (global.get $ch))) (local.set $z3 (i32.load offset=12 (global.get $ch))) (local.set $z4 (i32.load offset=16 (global.get $ch))) (local.set $z5 (i32.load offset=20 (global.get $ch))) (local.set $z6 (i32.load offset=24 (global.get $ch))) (local.set $z7 (i32.load offset=28 (global.get $ch)))
         (loop $chain
-          (i32.store (i32.load offset=8 (local.get $z0)) (local.get $z0))
-          (local.set $z0 (i32.add (i32.load offset=4 (local.get $z0)) (i32.load8_u (i32.load (local.get $z0)))))
-          (i32.store (i32.load offset=8 (local.get $z1)) (local.get $z1))
-          (local.set $z1 (i32.add (i32.load offset=4 (local.get $z1)) (i32.load8_u (i32.load (local.get $z1)))))
-          (i32.store (i32.load offset=8 (local.get $z2)) (local.get $z2))
-          (local.set $z2 (i32.add (i32.load offset=4 (local.get $z2)) (i32.load8_u (i32.load (local.get $z2)))))
-          (i32.store (i32.load offset=8 (local.get $z3)) (local.get $z3))
-          (local.set $z3 (i32.add (i32.load offset=4 (local.get $z3)) (i32.load8_u (i32.load (local.get $z3)))))
-          (i32.store (i32.load offset=8 (local.get $z4)) (local.get $z4))
-          (local.set $z4 (i32.add (i32.load offset=4 (local.get $z4)) (i32.load8_u (i32.load (local.get $z4)))))
-          (i32.store (i32.load offset=8 (local.get $z5)) (local.get $z5))
-          (local.set $z5 (i32.add (i32.load offset=4 (local.get $z5)) (i32.load8_u (i32.load (local.get $z5)))))
-          (i32.store (i32.load offset=8 (local.get $z6)) (local.get $z6))
-          (local.set $z6 (i32.add (i32.load offset=4 (local.get $z6)) (i32.load8_u (i32.load (local.get $z6)))))
-          (i32.store (i32.load offset=8 (local.get $z7)) (local.get $z7))
-          (local.set $z7 (i32.add (i32.load offset=4 (local.get $z7)) (i32.load8_u (i32.load (local.get $z7)))))
+          (local.set $w (i64.load (local.get $z0)))
+          (i32.store (i32.and (i32.wrap_i64 (local.get $w)) (i32.const 0xffff)) (local.get $z0))
+          (local.set $z0 (i32.add (i32.wrap_i64 (i64.shr_u (local.get $w) (i64.const 32)))
+            (i32.load8_u (i32.shr_u (i32.wrap_i64 (local.get $w)) (i32.const 16)))))
+          (local.set $w (i64.load (local.get $z1)))
+          (i32.store (i32.and (i32.wrap_i64 (local.get $w)) (i32.const 0xffff)) (local.get $z1))
+          (local.set $z1 (i32.add (i32.wrap_i64 (i64.shr_u (local.get $w) (i64.const 32)))
+            (i32.load8_u (i32.shr_u (i32.wrap_i64 (local.get $w)) (i32.const 16)))))
+          (local.set $w (i64.load (local.get $z2)))
+          (i32.store (i32.and (i32.wrap_i64 (local.get $w)) (i32.const 0xffff)) (local.get $z2))
+          (local.set $z2 (i32.add (i32.wrap_i64 (i64.shr_u (local.get $w) (i64.const 32)))
+            (i32.load8_u (i32.shr_u (i32.wrap_i64 (local.get $w)) (i32.const 16)))))
+          (local.set $w (i64.load (local.get $z3)))
+          (i32.store (i32.and (i32.wrap_i64 (local.get $w)) (i32.const 0xffff)) (local.get $z3))
+          (local.set $z3 (i32.add (i32.wrap_i64 (i64.shr_u (local.get $w) (i64.const 32)))
+            (i32.load8_u (i32.shr_u (i32.wrap_i64 (local.get $w)) (i32.const 16)))))
+          (local.set $w (i64.load (local.get $z4)))
+          (i32.store (i32.and (i32.wrap_i64 (local.get $w)) (i32.const 0xffff)) (local.get $z4))
+          (local.set $z4 (i32.add (i32.wrap_i64 (i64.shr_u (local.get $w) (i64.const 32)))
+            (i32.load8_u (i32.shr_u (i32.wrap_i64 (local.get $w)) (i32.const 16)))))
+          (local.set $w (i64.load (local.get $z5)))
+          (i32.store (i32.and (i32.wrap_i64 (local.get $w)) (i32.const 0xffff)) (local.get $z5))
+          (local.set $z5 (i32.add (i32.wrap_i64 (i64.shr_u (local.get $w) (i64.const 32)))
+            (i32.load8_u (i32.shr_u (i32.wrap_i64 (local.get $w)) (i32.const 16)))))
+          (local.set $w (i64.load (local.get $z6)))
+          (i32.store (i32.and (i32.wrap_i64 (local.get $w)) (i32.const 0xffff)) (local.get $z6))
+          (local.set $z6 (i32.add (i32.wrap_i64 (i64.shr_u (local.get $w) (i64.const 32)))
+            (i32.load8_u (i32.shr_u (i32.wrap_i64 (local.get $w)) (i32.const 16)))))
+          (local.set $w (i64.load (local.get $z7)))
+          (i32.store (i32.and (i32.wrap_i64 (local.get $w)) (i32.const 0xffff)) (local.get $z7))
+          (local.set $z7 (i32.add (i32.wrap_i64 (i64.shr_u (local.get $w) (i64.const 32)))
+            (i32.load8_u (i32.shr_u (i32.wrap_i64 (local.get $w)) (i32.const 16)))))
           (br_if $chain (i32.ne (i32.and (i32.and (i32.and (i32.and (i32.and (i32.and (i32.and (local.get $z0) (local.get $z1)) (local.get $z2)) (local.get $z3)) (local.get $z4)) (local.get $z5)) (local.get $z6)) (local.get $z7)) (local.get $c))))
         (local.set $s (i32.load offset=32 (global.get $ch)))
+        (local.set $d (i32.load offset=44 (global.get $ch)))
         (local.set $t (i32.const 0))
         (block $sumd (loop $sum
           (br_if $sumd (i32.ge_u (local.get $t) (local.get $t1)))
           
-          (local.set $acc (f64.add (local.get $acc) (f64.load (i32.load offset=12 (i32.load (i32.add (local.get $s) (i32.shl (local.get $t) (i32.const 2))))))))
+          (local.set $acc (f64.add (local.get $acc) (f64.load (i32.add (local.get $d) (i32.load (i32.add (local.get $s) (i32.shl (local.get $t) (i32.const 2))))))))
           (local.set $t (i32.add (local.get $t) (i32.const 1)))
           (br $sum))))
       (else
