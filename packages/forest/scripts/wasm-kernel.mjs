@@ -12,6 +12,8 @@ export const GROUP = 16;
 /** Lockstep widths of the deep-tree (pointer node) walk, widest first. */
 const PW = [8, 4, 1];
 const SHIFT = Math.log2(GROUP * 4);
+/** Features whose threshold searches run interleaved in the bins functions. */
+const BW = 4;
 /** Chains of the whole-forest walk (also CHAINS in wasm-forest.ts). */
 export const CW = 8;
 const CK = [...Array(CW).keys()];
@@ -170,45 +172,58 @@ ${P.map(pleaf).join("\n")}
     const T = f64 ? "f64" : "f32";
     const sh = f64 ? 3 : 2;
     const cmp = `${T}.${strict ? "lt" : "le"}`;
-    const rules = `
-      (local.set $rule (i32.load (i32.add (global.get $rt) (i32.shl (local.get $f) (i32.const 2)))))
-      (local.set $nan (f64.ne (local.get $v) (local.get $v)))
-      (if (i32.and (local.get $nan) (i32.ne (local.get $rule) (i32.const 0)))
-        (then (local.set $v (f64.const 0)) (local.set $nan (i32.const 0))))
-      (if (i32.eq (local.get $rule) (i32.const 1))
-        (then (local.set $nan (i32.and
-          (f64.ge (local.get $v) (f64.const -0x1.a95a5cp-117))
-          (f64.le (local.get $v) (f64.const 0x1.a95a5cp-117))))))`;
-    return `  ;; bins for the row of ${T} at $x${f64 ? `, ${strict ? "x <= t" : "x < t"} splits` : ""}
+    const L = [...Array(BW).keys()];
+    const rules = (k) => `
+(local.set $rule${k} (i32.load (i32.add (global.get $rt) (i32.shl (local.get $g${k}) (i32.const 2)))))
+(local.set $nan${k} (f64.ne (local.get $v${k}) (local.get $v${k})))
+(if (i32.and (local.get $nan${k}) (i32.ne (local.get $rule${k}) (i32.const 0)))
+  (then (local.set $v${k} (f64.const 0)) (local.set $nan${k} (i32.const 0))))
+(if (i32.eq (local.get $rule${k}) (i32.const 1))
+  (then (local.set $nan${k} (i32.and
+    (f64.ge (local.get $v${k}) (f64.const -0x1.a95a5cp-117))
+    (f64.le (local.get $v${k}) (f64.const 0x1.a95a5cp-117))))))`;
+    // lane k takes feature f + k (the last feature again past the end: the same bins written twice)
+    const start = (
+      k,
+    ) => `(local.set $g${k} (select (i32.add (local.get $f) (i32.const ${k})) (i32.sub (global.get $nf) (i32.const 1))
+  (i32.lt_u (i32.add (local.get $f) (i32.const ${k})) (global.get $nf))))
+(local.set $v${k} (${T}.load (i32.add (local.get $x) (i32.shl (local.get $g${k}) (i32.const ${sh})))))${
+      f64
+        ? rules(k)
+        : `
+(local.set $nan${k} (${T}.ne (local.get $v${k}) (local.get $v${k})))`
+    }
+(local.set $a (i32.add (global.get $ft) (i32.shl (local.get $g${k}) (i32.const 3))))
+(local.set $th${k} (i32.load (local.get $a)))
+(local.set $step${k} (i32.load offset=4 (local.get $a)))
+(local.set $pos${k} (i32.const 0))`;
+    // a lane whose search is over (step 0) keeps its position
+    const probe = (k) => `(local.set $pos${k} (select
+  (i32.add (local.get $pos${k}) (local.get $step${k}))
+  (local.get $pos${k})
+  (${cmp} (${T}.load (i32.add (local.get $th${k}) (i32.shl (i32.sub (i32.add (local.get $pos${k}) (local.get $step${k})) (i32.const 1)) (i32.const ${sh}))))
+          (local.get $v${k}))))
+(local.set $step${k} (i32.shr_u (local.get $step${k}) (i32.const 1)))`;
+    const finish = (k) => `(local.set $pos${k} (i32.add (local.get $pos${k})
+  (${cmp} (${T}.load (i32.add (local.get $th${k}) (i32.shl (local.get $pos${k}) (i32.const ${sh})))) (local.get $v${k}))))
+(i32.store (i32.shl (local.get $g${k}) (i32.const 2)) (select (i32.const -1) (local.get $pos${k}) (local.get $nan${k})))
+(i32.store (i32.shl (i32.add (local.get $g${k}) (global.get $nf)) (i32.const 2))
+  (select (i32.const 0x7fffffff) (local.get $pos${k}) (local.get $nan${k})))`;
+    const any = L.slice(1).reduce((acc, k) => `(i32.or ${acc} (local.get $step${k}))`, "(local.get $step0)");
+    return `  ;; bins for the row of ${T} at $x${f64 ? `, ${strict ? "x <= t" : "x < t"} splits` : ""}: ${BW} features at a time, their binary
+  ;; searches interleaved (independent loads in flight)
   (func $bins${f64 ? `64${strict ? "le" : "lt"}` : ""} (param $x i32)
-    (local $f i32) (local $v ${T}) (local $th i32) (local $step i32) (local $pos i32) (local $nan i32) (local $a i32)${f64 ? " (local $rule i32)" : ""}
+    (local $f i32) (local $a i32)
+    ${L.map((k) => `(local $g${k} i32) (local $v${k} ${T}) (local $th${k} i32) (local $step${k} i32) (local $pos${k} i32) (local $nan${k} i32)${f64 ? ` (local $rule${k} i32)` : ""}`).join("\n    ")}
     (block $done (loop $feat
       (br_if $done (i32.ge_u (local.get $f) (global.get $nf)))
-      (local.set $v (${T}.load (i32.add (local.get $x) (i32.shl (local.get $f) (i32.const ${sh})))))${f64 ? rules : ""}
-      (local.set $a (i32.add (global.get $ft) (i32.shl (local.get $f) (i32.const 3))))
-      (local.set $th (i32.load (local.get $a)))
-      (local.set $step (i32.load offset=4 (local.get $a)))
-      (local.set $pos (i32.const 0))
+      ${ind(L.map(start).join("\n"), 6)}
       (block $found (loop $search
-        (br_if $found (i32.eqz (local.get $step)))
-        (local.set $pos (select
-          (i32.add (local.get $pos) (local.get $step))
-          (local.get $pos)
-          (${cmp} (${T}.load (i32.add (local.get $th) (i32.shl (i32.sub (i32.add (local.get $pos) (local.get $step)) (i32.const 1)) (i32.const ${sh}))))
-                  (local.get $v))))
-        (local.set $step (i32.shr_u (local.get $step) (i32.const 1)))
+        (br_if $found (i32.eqz ${any}))
+        ${ind(L.map(probe).join("\n"), 8)}
         (br $search)))
-      (local.set $pos (i32.add (local.get $pos)
-        (${cmp} (${T}.load (i32.add (local.get $th) (i32.shl (local.get $pos) (i32.const ${sh})))) (local.get $v))))${
-          f64
-            ? ""
-            : `
-      (local.set $nan (f32.ne (local.get $v) (local.get $v)))`
-        }
-      (i32.store (i32.shl (local.get $f) (i32.const 2)) (select (i32.const -1) (local.get $pos) (local.get $nan)))
-      (i32.store (i32.shl (i32.add (local.get $f) (global.get $nf)) (i32.const 2))
-        (select (i32.const 0x7fffffff) (local.get $pos) (local.get $nan)))
-      (local.set $f (i32.add (local.get $f) (i32.const 1)))
+      ${ind(L.map(finish).join("\n"), 6)}
+      (local.set $f (i32.add (local.get $f) (i32.const ${BW})))
       (br $feat))))`;
   };
   // feature $f's two go-right tables at $g ($nc chunks each), branch-free: a lane of $u / $w holds what is left of

@@ -115,17 +115,22 @@ const flavorCases = {
   "PyFuncModel.predictEager": (r) => pyfunc.predictEager(frames[r]),
   "PyFuncModel.predict (awaited)": (r) => pyfunc.predict(frames[r]),
 };
+// per round: the median per-call time of each case over its blocks' calls
 const flavorRounds = [];
 for (let round = 0; round < 4; round++) {
-  const acc = Object.fromEntries(Object.keys(flavorCases).map((k) => [k, 0]));
+  const per = Object.fromEntries(Object.keys(flavorCases).map((k) => [k, []]));
   for (let b = 0; b < 8; b++) {
     for (const [k, f] of Object.entries(flavorCases)) {
-      const t = process.hrtime.bigint();
-      for (let i = 0; i < BLOCK; i++) await f((b * BLOCK + i) % frames.length);
-      acc[k] += Number(process.hrtime.bigint() - t) / 1e3 / (8 * BLOCK);
+      for (let i = 0; i < BLOCK; i++) {
+        const t = process.hrtime.bigint();
+        const v = f((b * BLOCK + i) % frames.length);
+        if (v instanceof Promise) await v;
+        per[k].push(Number(process.hrtime.bigint() - t) / 1e3);
+      }
     }
   }
-  if (round > 0) flavorRounds.push(acc); // round 0 warms up
+  // round 0 warms up
+  if (round > 0) flavorRounds.push(Object.fromEntries(Object.entries(per).map(([k, v]) => [k, median(v)])));
 }
 await pyfunc.close();
 
@@ -203,7 +208,7 @@ const over = (k) => {
   return `${Math.min(...v).toFixed(2)}-${Math.max(...v).toFixed(2)} µs`;
 };
 console.log(
-  `one-row DataFrame, mean per call over ${flavorRounds.length} rounds: Booster.predict ${span("Booster.predict(DataFrame)")}; loadModel(dir).predictEager ${span("PyFuncModel.predictEager")} (+${over("PyFuncModel.predictEager")}); awaited predict ${span("PyFuncModel.predict (awaited)")} (+${over("PyFuncModel.predict (awaited)")})`,
+  `one-row DataFrame, median per call, range over ${flavorRounds.length} rounds: Booster.predict ${span("Booster.predict(DataFrame)")}; loadModel(dir).predictEager ${span("PyFuncModel.predictEager")} (+${over("PyFuncModel.predictEager")}); awaited predict ${span("PyFuncModel.predict (awaited)")} (+${over("PyFuncModel.predict (awaited)")})`,
 );
 console.log(
   `workers: 2 threads ${fmt(ours2)} vs 1 thread ${fmt(median(single))} (same run, matrix prebuilt) => ${(median(single) / ours2).toFixed(2)}x (target >= 1.7x)`,
