@@ -1,6 +1,7 @@
 // Generates the WebAssembly forest kernel: src/wasm/forest.wat (readable text, committed) and
 // src/wasm/forest-wasm.ts (the same module assembled by wabt, base64, committed).
-// The eight-tree group walk is unrolled, which is why the text is generated rather than written by hand.
+// The lockstep walks (16 complete trees, 8 pointer trees, 8 chains) and the 4-feature bins searches are unrolled,
+// which is why the text is generated rather than written by hand.
 // Usage: node scripts/wasm-kernel.mjs          (rewrite both files)
 //        node scripts/wasm-kernel.mjs --check  (exit 1 if either file is stale)
 import { readFileSync, writeFileSync } from "node:fs";

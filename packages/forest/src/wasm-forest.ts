@@ -11,6 +11,8 @@ import { FOREST_WASM_BASE64 } from "./wasm/forest-wasm.js";
  * branch-free binary search) instead of floats, reads one word per node instead of three, and walks 16 trees
  * in lockstep: 4.1 µs instead of 10.8 µs per row on that model (bench/run.mjs). Results are identical:
  * "x >= threshold" is exactly "rank(x) >= rank(threshold)", and leaves are added in tree order in float32.
+ * Models of mostly deep, unbalanced trees (LightGBM's leaf-wise trees) add the chained walk for whole-forest calls
+ * (the `ch` part of the image; README "The kernels").
  */
 
 /** Trees per lockstep group (16 measured faster than 8 or 32); must equal GROUP in scripts/wasm-kernel.mjs. */
@@ -139,7 +141,8 @@ export function float32Source(fo: Forest): WasmSource {
 /**
  * Lays the trees out for the wasm kernel, or returns null when they do not fit the layout (categorical splits, too
  * many features or distinct thresholds, too big). Trees up to 12 deep are complete binary trees (walked 16 at a
- * time where a whole aligned group of 16 is); every other tree is 8-byte pointer nodes, walked up to eight at a time.
+ * time where a whole aligned group of 16 is); every other tree is 16-byte pointer nodes, walked up to eight at a time.
+ * Models of mostly such trees also get the whole forest as eight chains of 8-byte nodes, for whole-forest calls.
  */
 export function buildWasmForest(
   src: WasmSource,
@@ -150,7 +153,7 @@ export function buildWasmForest(
   const T = src.numTrees;
   const I = src.I;
   const f64Rows = src.binsKind !== 0;
-  // depth per tree; -1: deeper than the complete layout allows, laid out as 8-byte pointer nodes instead
+  // depth per tree; -1: deeper than the complete layout allows, laid out as 16-byte pointer nodes instead
   const depth = new Int32Array(T);
   for (let t = 0; t < T; t++) depth[t] = treeDepth(I, src.root(t), MAX_HEAP_DEPTH);
   // an aligned group of 16 complete trees walks in lockstep, so it shares the depth of its deepest tree
