@@ -77,4 +77,25 @@ describe("the chained wasm walk", () => {
     const part = p.predict(X, rows, { start: 1, end: 20 });
     expect(Array.from(part)).toEqual(Array.from(predictReference(model, X, rows, { start: 1, end: 20 })));
   });
+
+  it("leaves models whose slots and go-right tables do not fit below 64 KiB to the per-tree walk, same numbers", () => {
+    // every group of 16 has a tree deeper than 12 levels (no complete groups); 16,384 trees need 64 KiB of slots
+    const big = (T: number): ForestModel => ({
+      ...model,
+      trees: Array.from({ length: T }, (_, t) => spine(t % 16 === 5 ? 13 : 1 + (t % 3), t)),
+      treeOutput: new Int32Array(T),
+    });
+    const rows = 3;
+    const X = Float64Array.of(-0.4, 0.1, 0.3, 0.2, Number.NaN, -0.1, 0.45, 0.0, -0.3);
+    for (const [T, chained] of [
+      [2048, true],
+      [16384, false],
+    ] as const) {
+      const m = big(T);
+      const p = ForestPredictor.compile(m);
+      expect(p.layout).toBe("wasm");
+      expect(p.chained).toBe(chained);
+      expect(Array.from(p.predict(X, rows))).toEqual(Array.from(predictReference(m, X, rows)));
+    }
+  });
 });
