@@ -1,6 +1,7 @@
 // Generates the WebAssembly forest kernel: src/wasm/forest.wat (readable text, committed) and
 // src/wasm/forest-wasm.ts (the same module assembled by wabt, base64, committed).
-// The eight-tree group walk is unrolled, which is why the text is generated rather than written by hand.
+// The lockstep walks (16 complete trees, 8 pointer trees, 8 chains) and the 4-feature bins searches are unrolled,
+// which is why the text is generated rather than written by hand.
 // Usage: node scripts/wasm-kernel.mjs          (rewrite both files)
 //        node scripts/wasm-kernel.mjs --check  (exit 1 if either file is stale)
 import { readFileSync, writeFileSync } from "node:fs";
@@ -12,6 +13,8 @@ export const GROUP = 16;
 /** Lockstep widths of the deep-tree (pointer node) walk, widest first. */
 const PW = [8, 4, 1];
 const SHIFT = Math.log2(GROUP * 4);
+/** Features whose threshold searches run interleaved in the bins functions. */
+const BW = 4;
 /** Chains of the whole-forest walk (also CHAINS in wasm-forest.ts). */
 export const CW = 8;
 const CK = [...Array(CW).keys()];
@@ -50,10 +53,12 @@ export function forestWat() {
       `${single ? "" : `(local.set $o (i32.add (local.get $out) (i32.load offset=${16 * k + 12} (local.get $row))))\n`}${add(
         f64 ? `(f64.load offset=8 (local.get $z${k}))` : `(f32.load offset=8 (local.get $z${k}))`,
       )}`;
-    // one step of chain k: record the node at its slot, then add the go-right byte (0 or 16) of its split to the
-    // left child's address
-    const cstep = (k) => `(i32.store (i32.load offset=8 (local.get $z${k})) (local.get $z${k}))
-(local.set $z${k} (i32.add (i32.load offset=4 (local.get $z${k})) (i32.load8_u (i32.load (local.get $z${k})))))`;
+    // one step of chain k, one 8-byte load: record the node at its slot (low half of the first word), then add the
+    // go-right byte (0 or 8; its address is the high half) to the left child's address (the second word)
+    const cstep = (k) => `(local.set $w (i64.load (local.get $z${k})))
+(i32.store (i32.and (i32.wrap_i64 (local.get $w)) (i32.const 0xffff)) (local.get $z${k}))
+(local.set $z${k} (i32.add (i32.wrap_i64 (i64.shr_u (local.get $w) (i64.const 32)))
+  (i32.load8_u (i32.shr_u (i32.wrap_i64 (local.get $w)) (i32.const 16)))))`;
     // deep trees in lockstep: the widest width w in `widths` such that trees t .. t + w - 1 are all deep and in range
     // walks those w trees until all stand on leaves; leaves are then added in tree order; $k is set to w
     const deepWalk = (widths, n) => {
@@ -84,18 +89,18 @@ ${P.map(pleaf).join("\n")}
     };
     return `  ;; ${single ? "single-output models: out[0]" : "out[group of t]"} += leaf of t (${T}), for trees [$t0, $t1), for the row whose bins are at 0
   (func $trees${single ? "1" : "N"}${f64 ? "d" : ""} (param $t0 i32) (param $t1 i32) (param $out i32)
-    (local $t i32) (local $row i32) (local $p i32) (local $s i32) (local $D i32) (local $d i32) (local $v i32) (local $o i32) (local $k i32) (local $c i32) (local $m i32) (local $acc ${T})
+    (local $t i32) (local $row i32) (local $p i32) (local $s i32) (local $D i32) (local $d i32) (local $v i32) (local $o i32) (local $k i32) (local $c i32) (local $m i32) (local $w i64) (local $acc ${T})
     ${[...Array(Math.max(PW[0], CW)).keys()].map((k) => `(local $z${k} i32)`).join(" ")}
     ${K.map((k) => `(local $n${k} i32)`).join(" ")}
     ${single ? `(local.set $acc (${T}.load (local.get $out)))` : ""}
     (if (i32.and (i32.ne (global.get $ch) (i32.const 0))
           (i32.and (i32.eqz (local.get $t0)) (i32.eq (local.get $t1) (global.get $nt))))
       (then
-        ;; the whole forest as ${CW} chains: chain k walks trees k, k + ${CW}, k + ${2 * CW}, ... (16-byte nodes: the
-        ;; address of the split's go-right byte, the left child's address, a slot address, the leaf value; a leaf
-        ;; reads a zero byte and goes on to the next root of its chain, the last one to the sink). Each step stores
-        ;; the node's address at its slot (a dummy word for internal nodes, tree t's slot for its leaves); when every
-        ;; chain is in the sink, leaves are added in tree order.
+        ;; the whole forest as ${CW} chains: chain k walks trees k, k + ${CW}, k + ${2 * CW}, ... (8-byte nodes: the
+        ;; 16-bit addresses of the split's go-right byte and of a slot, then the left child's address; a leaf reads a
+        ;; zero byte and goes on to the next root of its chain, the last one to the sink). Each step stores the
+        ;; node's address at its slot (a dummy word for internal nodes, tree t's slot for its leaves); when every
+        ;; chain is in the sink, leaves are added in tree order (a leaf's value sits a fixed distance after it).
         (call $gofill)
         (local.set $c (i32.load offset=${4 * CW + 4} (global.get $ch)))
         ${CK.map((k) => `(local.set $z${k} (i32.load offset=${4 * k} (global.get $ch)))`).join(" ")}
@@ -103,11 +108,12 @@ ${P.map(pleaf).join("\n")}
           ${ind(CK.map(cstep).join("\n"), 10)}
           (br_if $chain (i32.ne ${CK.slice(1).reduce((acc, k) => `(i32.and ${acc} (local.get $z${k}))`, "(local.get $z0)")} (local.get $c))))
         (local.set $s (i32.load offset=${4 * CW} (global.get $ch)))
+        (local.set $d (i32.load offset=${4 * CW + 12} (global.get $ch)))
         (local.set $t (i32.const 0))
         (block $sumd (loop $sum
           (br_if $sumd (i32.ge_u (local.get $t) (local.get $t1)))
           ${single ? "" : "(local.set $o (i32.add (local.get $out) (i32.load offset=12 (i32.add (global.get $tt) (i32.shl (local.get $t) (i32.const 4))))))"}
-          ${add(f64 ? "(f64.load (i32.load offset=12 (i32.load (i32.add (local.get $s) (i32.shl (local.get $t) (i32.const 2))))))" : "(f32.load offset=12 (i32.load (i32.add (local.get $s) (i32.shl (local.get $t) (i32.const 2)))))")}
+          ${add(`(${T}.load (i32.add (local.get $d) (i32.load (i32.add (local.get $s) (i32.shl (local.get $t) (i32.const 2))))))`)}
           (local.set $t (i32.add (local.get $t) (i32.const 1)))
           (br $sum))))
       (else
@@ -167,74 +173,79 @@ ${P.map(pleaf).join("\n")}
     const T = f64 ? "f64" : "f32";
     const sh = f64 ? 3 : 2;
     const cmp = `${T}.${strict ? "lt" : "le"}`;
-    const rules = `
-      (local.set $rule (i32.load (i32.add (global.get $rt) (i32.shl (local.get $f) (i32.const 2)))))
-      (local.set $nan (f64.ne (local.get $v) (local.get $v)))
-      (if (i32.and (local.get $nan) (i32.ne (local.get $rule) (i32.const 0)))
-        (then (local.set $v (f64.const 0)) (local.set $nan (i32.const 0))))
-      (if (i32.eq (local.get $rule) (i32.const 1))
-        (then (local.set $nan (i32.and
-          (f64.ge (local.get $v) (f64.const -0x1.a95a5cp-117))
-          (f64.le (local.get $v) (f64.const 0x1.a95a5cp-117))))))`;
-    return `  ;; bins for the row of ${T} at $x${f64 ? `, ${strict ? "x <= t" : "x < t"} splits` : ""}
+    const L = [...Array(BW).keys()];
+    const rules = (k) => `
+(local.set $rule${k} (i32.load (i32.add (global.get $rt) (i32.shl (local.get $g${k}) (i32.const 2)))))
+(local.set $nan${k} (f64.ne (local.get $v${k}) (local.get $v${k})))
+(if (i32.and (local.get $nan${k}) (i32.ne (local.get $rule${k}) (i32.const 0)))
+  (then (local.set $v${k} (f64.const 0)) (local.set $nan${k} (i32.const 0))))
+(if (i32.eq (local.get $rule${k}) (i32.const 1))
+  (then (local.set $nan${k} (i32.and
+    (f64.ge (local.get $v${k}) (f64.const -0x1.a95a5cp-117))
+    (f64.le (local.get $v${k}) (f64.const 0x1.a95a5cp-117))))))`;
+    // lane k takes feature f + k (the last feature again past the end: the same bins written twice)
+    const start = (
+      k,
+    ) => `(local.set $g${k} (select (i32.add (local.get $f) (i32.const ${k})) (i32.sub (global.get $nf) (i32.const 1))
+  (i32.lt_u (i32.add (local.get $f) (i32.const ${k})) (global.get $nf))))
+(local.set $v${k} (${T}.load (i32.add (local.get $x) (i32.shl (local.get $g${k}) (i32.const ${sh})))))${
+      f64
+        ? rules(k)
+        : `
+(local.set $nan${k} (${T}.ne (local.get $v${k}) (local.get $v${k})))`
+    }
+(local.set $a (i32.add (global.get $ft) (i32.shl (local.get $g${k}) (i32.const 3))))
+(local.set $th${k} (i32.load (local.get $a)))
+(local.set $step${k} (i32.load offset=4 (local.get $a)))
+(local.set $pos${k} (i32.const 0))`;
+    // a lane whose search is over (step 0) keeps its position
+    const probe = (k) => `(local.set $pos${k} (select
+  (i32.add (local.get $pos${k}) (local.get $step${k}))
+  (local.get $pos${k})
+  (${cmp} (${T}.load (i32.add (local.get $th${k}) (i32.shl (i32.sub (i32.add (local.get $pos${k}) (local.get $step${k})) (i32.const 1)) (i32.const ${sh}))))
+          (local.get $v${k}))))
+(local.set $step${k} (i32.shr_u (local.get $step${k}) (i32.const 1)))`;
+    const finish = (k) => `(local.set $pos${k} (i32.add (local.get $pos${k})
+  (${cmp} (${T}.load (i32.add (local.get $th${k}) (i32.shl (local.get $pos${k}) (i32.const ${sh})))) (local.get $v${k}))))
+(i32.store (i32.shl (local.get $g${k}) (i32.const 2)) (select (i32.const -1) (local.get $pos${k}) (local.get $nan${k})))
+(i32.store (i32.shl (i32.add (local.get $g${k}) (global.get $nf)) (i32.const 2))
+  (select (i32.const 0x7fffffff) (local.get $pos${k}) (local.get $nan${k})))`;
+    const any = L.slice(1).reduce((acc, k) => `(i32.or ${acc} (local.get $step${k}))`, "(local.get $step0)");
+    return `  ;; bins for the row of ${T} at $x${f64 ? `, ${strict ? "x <= t" : "x < t"} splits` : ""}: ${BW} features at a time, their binary
+  ;; searches interleaved (independent loads in flight)
   (func $bins${f64 ? `64${strict ? "le" : "lt"}` : ""} (param $x i32)
-    (local $f i32) (local $v ${T}) (local $th i32) (local $step i32) (local $pos i32) (local $nan i32) (local $a i32)${f64 ? " (local $rule i32)" : ""}
+    (local $f i32) (local $a i32)
+    ${L.map((k) => `(local $g${k} i32) (local $v${k} ${T}) (local $th${k} i32) (local $step${k} i32) (local $pos${k} i32) (local $nan${k} i32)${f64 ? ` (local $rule${k} i32)` : ""}`).join("\n    ")}
     (block $done (loop $feat
       (br_if $done (i32.ge_u (local.get $f) (global.get $nf)))
-      (local.set $v (${T}.load (i32.add (local.get $x) (i32.shl (local.get $f) (i32.const ${sh})))))${f64 ? rules : ""}
-      (local.set $a (i32.add (global.get $ft) (i32.shl (local.get $f) (i32.const 3))))
-      (local.set $th (i32.load (local.get $a)))
-      (local.set $step (i32.load offset=4 (local.get $a)))
-      (local.set $pos (i32.const 0))
+      ${ind(L.map(start).join("\n"), 6)}
       (block $found (loop $search
-        (br_if $found (i32.eqz (local.get $step)))
-        (local.set $pos (select
-          (i32.add (local.get $pos) (local.get $step))
-          (local.get $pos)
-          (${cmp} (${T}.load (i32.add (local.get $th) (i32.shl (i32.sub (i32.add (local.get $pos) (local.get $step)) (i32.const 1)) (i32.const ${sh}))))
-                  (local.get $v))))
-        (local.set $step (i32.shr_u (local.get $step) (i32.const 1)))
+        (br_if $found (i32.eqz ${any}))
+        ${ind(L.map(probe).join("\n"), 8)}
         (br $search)))
-      (local.set $pos (i32.add (local.get $pos)
-        (${cmp} (${T}.load (i32.add (local.get $th) (i32.shl (local.get $pos) (i32.const ${sh})))) (local.get $v))))${
-          f64
-            ? ""
-            : `
-      (local.set $nan (f32.ne (local.get $v) (local.get $v)))`
-        }
-      (i32.store (i32.shl (local.get $f) (i32.const 2)) (select (i32.const -1) (local.get $pos) (local.get $nan)))
-      (i32.store (i32.shl (i32.add (local.get $f) (global.get $nf)) (i32.const 2))
-        (select (i32.const 0x7fffffff) (local.get $pos) (local.get $nan)))
-      (local.set $f (i32.add (local.get $f) (i32.const 1)))
+      ${ind(L.map(finish).join("\n"), 6)}
+      (local.set $f (i32.add (local.get $f) (i32.const ${BW})))
       (br $feat))))`;
   };
-  // one go-right table at $g ($nc chunks) for bins entry `side` of feature $f: chunks wholly <= bin, the chunk
-  // holding the bound, chunks above it
-  const fill = (
-    side,
-  ) => `(local.set $b (i32.load ${side ? "(i32.shl (i32.add (local.get $f) (global.get $nf)) (i32.const 2))" : "(i32.shl (local.get $f) (i32.const 2))"}))
-(local.set $n (i32.shr_u (i32.add (local.get $b) (i32.const 1)) (i32.const 4)))
-(if (i32.gt_u (local.get $n) (local.get $nc)) (then (local.set $n (local.get $nc))))
+  // feature $f's two go-right tables at $g ($nc chunks each), branch-free: a lane of $u / $w holds what is left of
+  // the bins entry (clamped to 16 bits) for the chunk, narrowed with saturation to the chunk's bytes, so byte r is 8
+  // when r <= entry - 16 * chunk
+  const i8 = (v) => `(v128.const i8x16 ${Array(16).fill(v).join(" ")})`;
+  const clamp = (addr) =>
+    `(i16x8.splat (select (i32.const 32767) (local.tee $b (i32.load ${addr})) (i32.gt_s (local.get $b) (i32.const 32767))))`;
+  const chunk = (v, base) => `(v128.store (i32.add ${base} (i32.shl (local.get $j) (i32.const 4)))
+    (v128.and (i8x16.le_s (v128.const i8x16 ${[...Array(16).keys()].join(" ")}) (i8x16.narrow_i16x8_s (local.get ${v}) (local.get ${v})))
+      ${i8(8)}))`;
+  const fill = `(local.set $u ${clamp("(i32.shl (local.get $f) (i32.const 2))")})
+(local.set $w ${clamp("(i32.shl (i32.add (local.get $f) (global.get $nf)) (i32.const 2))")})
+(local.set $n (i32.add (local.get $g) (i32.shl (local.get $nc) (i32.const 4))))
 (local.set $j (i32.const 0))
-(block $full${side} (loop $fl${side}
-  (br_if $full${side} (i32.ge_u (local.get $j) (local.get $n)))
-  (v128.store (i32.add (local.get $g) (i32.shl (local.get $j) (i32.const 4))) (v128.const i8x16 ${Array(16).fill(16).join(" ")}))
-  (local.set $j (i32.add (local.get $j) (i32.const 1)))
-  (br $fl${side})))
-(if (i32.lt_u (local.get $j) (local.get $nc))
-  (then
-    (v128.store (i32.add (local.get $g) (i32.shl (local.get $j) (i32.const 4)))
-      (v128.and
-        (i8x16.le_s (v128.const i8x16 ${[...Array(16).keys()].join(" ")})
-          (i8x16.splat (i32.sub (local.get $b) (i32.shl (local.get $j) (i32.const 4)))))
-        (v128.const i8x16 ${Array(16).fill(16).join(" ")})))
-    (local.set $j (i32.add (local.get $j) (i32.const 1)))))
-(block $zero${side} (loop $zl${side}
-  (br_if $zero${side} (i32.ge_u (local.get $j) (local.get $nc)))
-  (v128.store (i32.add (local.get $g) (i32.shl (local.get $j) (i32.const 4))) (v128.const i64x2 0 0))
-  (local.set $j (i32.add (local.get $j) (i32.const 1)))
-  (br $zl${side})))
-(local.set $g (i32.add (local.get $g) (i32.shl (local.get $nc) (i32.const 4))))`;
+(loop $fl
+  ${chunk("$u", "(local.get $g)")}
+  ${chunk("$w", "(local.get $n)")}
+  (local.set $u (i16x8.sub_sat_s (local.get $u) (v128.const i16x8 16 16 16 16 16 16 16 16)))
+  (local.set $w (i16x8.sub_sat_s (local.get $w) (v128.const i16x8 16 16 16 16 16 16 16 16)))
+  (br_if $fl (i32.lt_u (local.tee $j (i32.add (local.get $j) (i32.const 1))) (local.get $nc))))`;
   return `;; GENERATED by scripts/wasm-kernel.mjs: edit the generator, not this file.
 ;;
 ;; Tree-ensemble kernel over the layout built by src/wasm-forest.ts. Memory:
@@ -245,7 +256,9 @@ ${P.map(pleaf).join("\n")}
 ;;                        +Inf to a power of two; half of that padded length)
 ;;   $rt                  f64 rows only: per feature its missing rule (i32)
 ;;   $ch                  0, or the whole-forest chains: ${CW} root addresses, the address of the slots (i32 per tree), the
-;;                        sink's address, the address of the go-right tables' index (per feature: address, 16-byte chunks)
+;;                        sink's address, the address of the go-right tables' index (per feature: address, 16-byte
+;;                        chunks), the byte distance from a chain node to its leaf value; the slots and the go-right
+;;                        tables themselves sit below 64 KiB (a node holds their addresses in 16 bits)
 ;;   $tt                  per tree, 16 bytes: byte address of heap slot 0, log2 of the slot stride in bytes (${SHIFT}
 ;;                        for a tree in a group), depth (-1 for a deep tree in the pointer form), byte offset of its
 ;;                        output group
@@ -285,15 +298,16 @@ ${P.map(pleaf).join("\n")}
 ${binsFunc(false, false)}
 
   ;; chains: the go-right bytes of this row (bins at 0): per feature two tables (a missing value goes left in the
-  ;; first, right in the second), byte r = 16 when "bins >= r" (r <= bin), else 0; 16-byte chunks
+  ;; first, right in the second), byte r = 8 when "bins >= r" (r <= bin), else 0; 16-byte chunks
   (func $gofill
     (local $f i32) (local $a i32) (local $g i32) (local $nc i32) (local $b i32) (local $j i32) (local $n i32)
+    (local $u v128) (local $w v128)
     (local.set $a (i32.load offset=${4 * CW + 8} (global.get $ch)))
     (block $done (loop $feat
       (br_if $done (i32.ge_u (local.get $f) (global.get $nf)))
       (local.set $g (i32.load (i32.add (local.get $a) (i32.shl (local.get $f) (i32.const 3)))))
       (local.set $nc (i32.load offset=4 (i32.add (local.get $a) (i32.shl (local.get $f) (i32.const 3)))))
-      ${ind([0, 1].map((side) => fill(side)).join("\n"), 6)}
+      ${ind(fill, 6)}
       (local.set $f (i32.add (local.get $f) (i32.const 1)))
       (br $feat))))
 

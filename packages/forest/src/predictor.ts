@@ -49,6 +49,8 @@ export interface AsyncPredictOptions {
 }
 
 const fr = Math.fround;
+/** Row-range tasks per worker thread in predictAsync (threads take the next one as they finish). */
+const TASKS_PER_WORKER = 4;
 const f32buf = new Float32Array(1);
 const u32buf = new Uint32Array(f32buf.buffer);
 
@@ -386,8 +388,14 @@ export class ForestPredictor {
     const out = this.#initOutputs(numRows, true);
     const jobs: Job[] = [];
     const kt = this.#kernelTree;
-    const step = Math.ceil(numRows / parts);
-    for (let p = 0; p < parts; p++) {
+    // a few large tasks per thread (each at least minRows rows): a thread that another process slows down on its
+    // core takes fewer of them instead of holding up the whole batch
+    const tasks = Math.max(
+      parts,
+      Math.min(parts * TASKS_PER_WORKER, Math.floor(numRows / Math.max(1, minRows))),
+    );
+    const step = Math.ceil(numRows / tasks);
+    for (let p = 0; p < tasks; p++) {
       const rowStart = p * step;
       const rowEnd = Math.min(numRows, rowStart + step);
       if (rowStart >= rowEnd) break;

@@ -11,6 +11,8 @@ import { FOREST_WASM_BASE64 } from "./wasm/forest-wasm.js";
  * branch-free binary search) instead of floats, reads one word per node instead of three, and walks 16 trees
  * in lockstep: 4.1 µs instead of 10.8 µs per row on that model (bench/run.mjs). Results are identical:
  * "x >= threshold" is exactly "rank(x) >= rank(threshold)", and leaves are added in tree order in float32.
+ * Models of mostly deep, unbalanced trees (LightGBM's leaf-wise trees) add the chained walk for whole-forest calls
+ * (the `ch` part of the image; README "The kernels").
  */
 
 /** Trees per lockstep group (16 measured faster than 8 or 32); must equal GROUP in scripts/wasm-kernel.mjs. */
@@ -24,6 +26,11 @@ const MAX_THRESHOLDS_PER_FEATURE = 32767;
 const CHAINS = 8;
 /** Largest go-right tables (bytes, all features) the chain walk rewrites per row. */
 const MAX_GO_BYTES = 32768;
+/**
+ * The chain walk's 8-byte nodes hold 16-bit byte addresses of a go-right byte and of a slot: the bins, slots and
+ * go-right tables sit below this address.
+ */
+const LOW_BYTES = 65536;
 /** Bins entries are addressed by a 16-bit byte offset: 2 * numFeature * 4 < 65536. */
 const MAX_FEATURES = 8191;
 
@@ -134,7 +141,8 @@ export function float32Source(fo: Forest): WasmSource {
 /**
  * Lays the trees out for the wasm kernel, or returns null when they do not fit the layout (categorical splits, too
  * many features or distinct thresholds, too big). Trees up to 12 deep are complete binary trees (walked 16 at a
- * time where a whole aligned group of 16 is); every other tree is 8-byte pointer nodes, walked up to eight at a time.
+ * time where a whole aligned group of 16 is); every other tree is 16-byte pointer nodes, walked up to eight at a time.
+ * Models of mostly such trees also get the whole forest as eight chains of 8-byte nodes, for whole-forest calls.
  */
 export function buildWasmForest(
   src: WasmSource,
@@ -145,7 +153,7 @@ export function buildWasmForest(
   const T = src.numTrees;
   const I = src.I;
   const f64Rows = src.binsKind !== 0;
-  // depth per tree; -1: deeper than the complete layout allows, laid out as 8-byte pointer nodes instead
+  // depth per tree; -1: deeper than the complete layout allows, laid out as 16-byte pointer nodes instead
   const depth = new Int32Array(T);
   for (let t = 0; t < T; t++) depth[t] = treeDepth(I, src.root(t), MAX_HEAP_DEPTH);
   // an aligned group of 16 complete trees walks in lockstep, so it shares the depth of its deepest tree
@@ -206,9 +214,17 @@ export function buildWasmForest(
   let goBytes = 0;
   for (const a of sorted) goBytes += 32 * Math.ceil((a.length + 1) / 16);
   if (goBytes > MAX_GO_BYTES) chained = false;
+  // the chains' low area, right after the bins: the slots (one i32 per tree, then the dummy word), the go-right
+  // tables (two per feature, 16-byte chunks), then a zero chunk
+  const binsEnd = align64(8 * numFeature);
+  const slots = binsEnd;
+  const dummy = slots + 4 * T;
+  const goStart = align64(dummy + 4);
+  const zeroChunk = goStart + goBytes;
+  if (zeroChunk + 16 > LOW_BYTES) chained = false;
   const tb = f64Rows ? 8 : 4;
   // addresses
-  let size = align64(8 * numFeature); // bins
+  let size = chained ? align64(zeroChunk + 16) : binsEnd;
   const ft = size;
   size = align64(size + 8 * numFeature);
   const rt = size;
@@ -249,39 +265,38 @@ export function buildWasmForest(
     if (size > MAX_IMAGE_BYTES) return null;
   }
   size = align64(size);
-  // chains: CHAINS root addresses, the slots, sink and go-right index addresses; the slots (one i32 per tree, then the
-  // dummy word); the go-right index and tables (two per feature, 16-byte chunks, then a zero chunk); every tree in
-  // 16-byte nodes; the sink
+  // chains: the header (CHAINS root addresses; the addresses of the slots, the sink and the go-right tables'
+  // index; the byte distance from a node to its leaf value), the index (per feature: table address, 16-byte
+  // chunks), every tree in 8-byte nodes, the sink, then a leaf value (f32 or f64) per node at that distance
   const ch = chained ? size : 0;
   const chainAddr = new Array<number>(chained ? T : 0);
-  let slots = 0;
   let gIndex = 0;
-  let zeroChunk = 0;
   let sink = 0;
+  let voff = 0;
   const gAddr: number[] = [];
   const gChunks: number[] = [];
   if (chained) {
-    size = align64(size + 4 * (CHAINS + 3));
-    slots = size;
-    size = align64(size + 4 * (T + 1));
+    size = align64(size + 4 * (CHAINS + 4));
     gIndex = size;
     size = align64(size + 8 * numFeature);
+    let g = goStart;
     for (let f = 0; f < numFeature; f++) {
-      gAddr.push(size);
+      gAddr.push(g);
       gChunks.push(Math.ceil((sorted[f]!.length + 1) / 16));
-      size += 32 * gChunks[f]!;
+      g += 32 * gChunks[f]!;
     }
-    zeroChunk = size;
-    size = align64(size + 16);
+    const nodeStart = size;
     for (let t = 0; t < T; t++) {
       chainAddr[t] = size;
-      size += 16 * nodes[t]!;
-      leafSlots += nodes[t]!;
+      size += 8 * nodes[t]!;
       if (size > MAX_IMAGE_BYTES) return null;
     }
     // above every node, so "all chains in the sink" is "the AND of their addresses is the sink's"
     sink = size;
-    size += 16;
+    size += 8;
+    voff = align64(size) - nodeStart;
+    size = nodeStart + voff + (size - nodeStart);
+    if (size > MAX_IMAGE_BYTES) return null;
   }
   size = align64(size);
   // f64 sums: each bottom slot holds the byte address of its value in this table
@@ -370,14 +385,15 @@ export function buildWasmForest(
     i32[(ch >> 2) + CHAINS] = slots;
     i32[(ch >> 2) + CHAINS + 1] = sink;
     i32[(ch >> 2) + CHAINS + 2] = gIndex;
+    i32[(ch >> 2) + CHAINS + 3] = voff;
     for (let f = 0; f < numFeature; f++) {
       i32[(gIndex >> 2) + 2 * f] = gAddr[f]!;
       i32[(gIndex >> 2) + 2 * f + 1] = gChunks[f]!;
     }
-    i32[sink >> 2] = zeroChunk;
+    // a node: (go-right byte address << 16 | slot address), then the left child's address (the right one 8 bytes
+    // after it); the sink reads a zero byte and stays
+    i32[sink >> 2] = (zeroChunk << 16) | dummy;
     i32[(sink >> 2) + 1] = sink;
-    const dummy = slots + 4 * T;
-    i32[(sink >> 2) + 2] = dummy;
     // the go-right byte of a split: its feature's table for the side a missing value takes, at the threshold's rank
     const goRight = (n: number): number => {
       const f = I[n]!;
@@ -390,21 +406,26 @@ export function buildWasmForest(
       const base = chainAddr[t]!;
       for (let i = 0; i < nodes[t]!; i++) {
         const n = root + 4 * i;
-        const at = (base + 16 * i) >> 2;
+        const addr = base + 8 * i;
+        const at = addr >> 2;
         if (I[n]! < 0) {
-          // reads a zero byte: on to the chain's next root, or the sink at the chain's end
-          i32[at] = zeroChunk;
-          i32[at + 1] = t + CHAINS < T ? chainAddr[t + CHAINS]! : sink;
-          i32[at + 2] = slots + 4 * t;
-          if (src.sum64) {
-            f64[leafAddr >> 3] = src.leaf(t, n);
-            i32[at + 3] = leafAddr;
-            leafAddr += 8;
-          } else f32[at + 3] = src.leaf(t, n);
+          // records itself at tree t's slot and, in the same step, takes the root split of the chain's next tree
+          // (a copy of it, so no step is spent on the leaf); when that root is a leaf too, or at the chain's end,
+          // reads a zero byte: on to the next tree's root node, or the sink
+          const next = t + CHAINS;
+          const nr = next < T ? src.root(next) : -1;
+          if (nr >= 0 && I[nr]! >= 0) {
+            i32[at] = (goRight(nr) << 16) | (slots + 4 * t);
+            i32[at + 1] = chainAddr[next]! + 8 * ((I[nr + 1]! - nr) >> 2);
+          } else {
+            i32[at] = (zeroChunk << 16) | (slots + 4 * t);
+            i32[at + 1] = next < T ? chainAddr[next]! : sink;
+          }
+          if (src.sum64) f64[(addr + voff) >> 3] = src.leaf(t, n);
+          else f32[(addr + voff) >> 2] = src.leaf(t, n);
         } else {
-          i32[at] = goRight(n);
-          i32[at + 1] = base + 16 * ((I[n + 1]! - root) >> 2);
-          i32[at + 2] = dummy;
+          i32[at] = (goRight(n) << 16) | dummy;
+          i32[at + 1] = base + 8 * ((I[n + 1]! - root) >> 2);
         }
       }
     }

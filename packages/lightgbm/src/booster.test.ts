@@ -32,3 +32,32 @@ describe.each(caseDirs.map((d) => [d.split("/").pop()!, d]))("Booster on the %s 
     else expect(worstExcess(got.data, numbers(want.data), 1e-12, 1e-12)).toBe(0);
   });
 });
+
+describe("Booster.predict on one row at a time", () => {
+  it("gives each row the numbers of the whole batch, though the rows share one input buffer", () => {
+    const c = readCase(caseDirs[0]!);
+    const booster = Booster.fromString(c.modelText);
+    const frame = caseFrame(c.input);
+    const m = booster.toMatrix(frame);
+    const batch = booster.predict(frame, { rawScore: true });
+    const K = batch.data.length / m.numRows;
+    for (let r = 0; r < m.numRows; r++) {
+      const row = m.X.subarray(r * m.numCols, (r + 1) * m.numCols);
+      const one = booster.predict({ dtype: "float64", shape: [1, m.numCols], data: row }, { rawScore: true });
+      expect(Array.from(one.data)).toEqual(Array.from(batch.data.subarray(r * K, (r + 1) * K)));
+    }
+    // a matrix toMatrix returned without reuseRow is its own
+    const kept = booster.toMatrix({
+      dtype: "float64",
+      shape: [1, m.numCols],
+      data: m.X.subarray(0, m.numCols),
+    });
+    const before = Array.from(kept.X);
+    booster.predict({
+      dtype: "float64",
+      shape: [1, m.numCols],
+      data: m.X.subarray(m.numCols, 2 * m.numCols),
+    });
+    expect(Array.from(kept.X)).toEqual(before);
+  });
+});

@@ -45,6 +45,8 @@ export class Booster {
   /** the compiled trees (kernel layout chosen by @pyfunc/forest; worker pool on first parallel batch) */
   readonly predictor: ForestPredictor;
   readonly #leafBase: Int32Array;
+  /** the one-row matrix buffer `predict` reuses (a single-row call then allocates no input matrix) */
+  readonly #row: Float64Array;
 
   constructor(model: LgbModel, options: BoosterOptions = {}) {
     this.objective = parseObjective(model.objective, model.numTreePerIteration);
@@ -56,6 +58,7 @@ export class Booster {
     this.forest = toForest(this.model);
     this.predictor = ForestPredictor.compile(this.forest);
     this.#leafBase = leafBase(this.model);
+    this.#row = new Float64Array(this.model.numFeatures);
     const best = options.bestIteration ?? 0;
     this.bestIteration = Number.isSafeInteger(best) && best > 0 ? best : 0;
   }
@@ -104,14 +107,18 @@ export class Booster {
     return { start, num: num > 0 ? Math.min(num, total - start) : total - start };
   }
 
-  /** The matrix `predict` would build from a pyfunc input (columns by position, pandas categories recoded). */
-  toMatrix(input: PyFuncInput): FeatureMatrix {
-    return toFeatureMatrix(input, this.numFeatures, this.categories);
+  /**
+   * The matrix `predict` would build from a pyfunc input (columns by position, pandas categories recoded).
+   * `reuseRow`: a one-row input goes into a buffer this Booster keeps, which the next such call overwrites (so
+   * use the matrix before then; `predict` does).
+   */
+  toMatrix(input: PyFuncInput, reuseRow = false): FeatureMatrix {
+    return toFeatureMatrix(input, this.numFeatures, this.categories, reuseRow ? this.#row : undefined);
   }
 
   /** `Booster.predict(data, raw_score, pred_leaf, num_iteration, start_iteration)`. */
   predict(input: PyFuncInput, options: PredictOptions = {}): Prediction {
-    return this.predictMatrix(this.toMatrix(input), options);
+    return this.predictMatrix(this.toMatrix(input, true), options);
   }
 
   predictMatrix(m: FeatureMatrix, options: PredictOptions = {}): Prediction {

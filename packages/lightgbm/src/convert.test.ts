@@ -97,4 +97,32 @@ describe("pyfunc input → the matrix Booster.predict builds", () => {
     expect(() => X(df, 2, mixed)).toThrow(/pass numeric category codes/);
     expect(X([[1, 2]], 2, mixed)).toEqual([1, 2]);
   });
+
+  it("writes a one-row input into the caller's row buffer (every value), other inputs into a new matrix", () => {
+    const row = new Float64Array(2).fill(99);
+    const a = toFeatureMatrix(
+      { dtype: "float32", shape: [1, 2], data: Float32Array.of(1.5, Number.NaN) },
+      2,
+      null,
+      row,
+    );
+    expect(a.X).toBe(row);
+    expect(Array.from(row)).toEqual([1.5, Number.NaN]);
+    const b = toFeatureMatrix(DataFrame.fromColumns({ p: [null], q: [1e-36] }), 2, null, row);
+    expect(b.X).toBe(row);
+    expect(Array.from(row)).toEqual([Number.NaN, 0]);
+    const two = toFeatureMatrix(
+      { dtype: "float64", shape: [2, 2], data: Float64Array.of(1, 2, 3, 4) },
+      2,
+      null,
+      row,
+    );
+    expect(two.X).not.toBe(row);
+    expect(Array.from(row)).toEqual([Number.NaN, 0]);
+    // a sparse row has implicit zeros, so it never reuses the buffer
+    const sparse = { format: "csr", shape: [1, 2], indptr: [0, 1], indices: [1], values: [5] };
+    const s = toFeatureMatrix(sparse as never, 2, null, row);
+    expect(s.X).not.toBe(row);
+    expect(Array.from(s.X)).toEqual([0, 5]);
+  });
 });

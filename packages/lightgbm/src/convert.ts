@@ -49,12 +49,22 @@ function allocate(rows: number, cols: number): Float64Array {
   return new Float64Array(rows * cols);
 }
 
-function fromFrame(df: DataFrame, numFeatures: number, cats: PandasCategories | null): FeatureMatrix {
+/** The caller's one-row buffer when the input is one row that fills it, else a new matrix. */
+function rowsBuffer(rows: number, cols: number, row: Float64Array | undefined): Float64Array {
+  return row !== undefined && rows === 1 && row.length === cols ? row : allocate(rows, cols);
+}
+
+function fromFrame(
+  df: DataFrame,
+  numFeatures: number,
+  cats: PandasCategories | null,
+  row: Float64Array | undefined,
+): FeatureMatrix {
   const cols = df.columnList;
   if (cols.length !== numFeatures) shapeError(cols.length, numFeatures);
   if (cats?.problem) throw inputError(cats.problem);
   const n = df.numRows;
-  const X = allocate(n, numFeatures);
+  const X = rowsBuffer(n, numFeatures, row);
   for (let c = 0; c < numFeatures; c++) {
     const col = cols[c]!;
     const v = col.values;
@@ -71,9 +81,15 @@ function fromFrame(df: DataFrame, numFeatures: number, cats: PandasCategories | 
   return { X, numRows: n, numCols: numFeatures };
 }
 
-function fromDense(data: ArrayLike<unknown>, rows: number, cols: number, numFeatures: number): FeatureMatrix {
+function fromDense(
+  data: ArrayLike<unknown>,
+  rows: number,
+  cols: number,
+  numFeatures: number,
+  row: Float64Array | undefined,
+): FeatureMatrix {
   if (cols !== numFeatures) shapeError(cols, numFeatures);
-  const X = allocate(rows, cols);
+  const X = rowsBuffer(rows, cols, row);
   const typed =
     ArrayBuffer.isView(data) && !(data instanceof BigInt64Array) && !(data instanceof BigUint64Array);
   const n = rows * cols;
@@ -123,14 +139,16 @@ function fromSparse(s: SparseMatrix, numFeatures: number): FeatureMatrix {
  * Any pyfunc input as the matrix `Booster.predict` builds: a DataFrame (also records or a dict of columns;
  * columns by position; pandas category columns recoded when the model has `pandas_categorical`), a 2-D
  * tensor or list of rows (numpy: values used as they are, category codes included), or a scipy-style sparse
- * matrix.
+ * matrix. `row` (numFeatures values), when given, receives a one-row dense input or DataFrame instead of a new
+ * array (every value is written, so nothing of an earlier row remains): the returned matrix then shares it.
  */
 export function toFeatureMatrix(
   input: PyFuncInput,
   numFeatures: number,
   cats: PandasCategories | null,
+  row?: Float64Array,
 ): FeatureMatrix {
-  if (input instanceof DataFrame) return fromFrame(input, numFeatures, cats);
+  if (input instanceof DataFrame) return fromFrame(input, numFeatures, cats, row);
   if (isTensor(input)) {
     if (input.shape.length !== 2) throw inputError("Input numpy.ndarray or list must be 2 dimensional");
     const [rows, cols] = input.shape as [number, number];
@@ -141,7 +159,7 @@ export function toFeatureMatrix(
     if (input.dtype === "str" || input.dtype === "bytes" || input.dtype === "object") {
       throw inputError(`Cannot predict on a ${input.dtype} tensor: LightGBM needs numbers`);
     }
-    return fromDense(input.data, rows, cols, numFeatures);
+    return fromDense(input.data, rows, cols, numFeatures, row);
   }
   if (isSparseMatrix(input)) return fromSparse(input, numFeatures);
   if (Array.isArray(input)) {
@@ -149,7 +167,7 @@ export function toFeatureMatrix(
     if (
       input.every((r) => typeof r === "object" && r !== null && !Array.isArray(r) && !ArrayBuffer.isView(r))
     ) {
-      return fromFrame(DataFrame.fromRecords(input as Record<string, unknown>[]), numFeatures, cats);
+      return fromFrame(DataFrame.fromRecords(input as Record<string, unknown>[]), numFeatures, cats, row);
     }
     if (input.every((r) => Array.isArray(r) || ArrayBuffer.isView(r))) {
       const rows = input as ArrayLike<unknown>[];
@@ -159,7 +177,7 @@ export function toFeatureMatrix(
         if (row.length !== cols) throw inputError("All rows must have the same number of values");
         for (let c = 0; c < cols; c++) flat[i * cols + c] = row[c];
       });
-      return fromDense(flat, rows.length, cols, numFeatures);
+      return fromDense(flat, rows.length, cols, numFeatures, row);
     }
     throw inputError("Input numpy.ndarray or list must be 2 dimensional");
   }
@@ -170,9 +188,10 @@ export function toFeatureMatrix(
         DataFrame.fromColumns(input as Parameters<typeof DataFrame.fromColumns>[0]),
         numFeatures,
         cats,
+        row,
       );
     }
-    return fromFrame(DataFrame.fromRecords([input as Record<string, unknown>]), numFeatures, cats);
+    return fromFrame(DataFrame.fromRecords([input as Record<string, unknown>]), numFeatures, cats, row);
   }
   throw inputError(`Cannot predict on ${input === null ? "null" : typeof input} input with a LightGBM model`);
 }

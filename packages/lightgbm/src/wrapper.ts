@@ -78,7 +78,8 @@ export class LightGBMPyFuncModel implements PyFuncImplementation {
     const opts = predictOptionsOf(params, this.#warn);
     const est = this.model instanceof LGBMEstimator ? this.model : null;
     const booster = est === null ? (this.model as Booster) : est.booster;
-    const m = booster.toMatrix(input);
+    // a one-row input reuses the booster's row buffer: such a batch is always predicted synchronously below
+    const m = booster.toMatrix(input, true);
     const finish = (p: Prediction): Tensor => (est === null ? p : est.finishPredict(p, opts));
     if (this.workers > 1 && m.numRows >= 2 * MIN_ROWS_PER_WORKER && opts.predLeaf !== true) {
       return booster.predictMatrixAsync(m, { ...opts, workers: this.workers }).then(finish);
