@@ -163,6 +163,29 @@ function coerceForColumnSchema(input: unknown, schema: Schema): DataFrame {
   throw new MlflowException(`Expected input to be DataFrame. Found: ${inputTypeName(input)}`);
 }
 
+interface InputNameSets {
+  readonly required: readonly string[];
+  readonly requiredSet: ReadonlySet<string>;
+  readonly optional: ReadonlySet<string>;
+}
+
+// A Schema's inputs never change: its name lists are built once per schema, not on every predict call.
+const nameSetsCache = new WeakMap<Schema, InputNameSets>();
+
+function inputNameSets(schema: Schema): InputNameSets {
+  let sets = nameSetsCache.get(schema);
+  if (sets === undefined) {
+    const required = schema.requiredInputNames() as string[];
+    sets = {
+      required,
+      requiredSet: new Set(required),
+      optional: new Set(schema.optionalInputNames() as string[]),
+    };
+    nameSetsCache.set(schema, sets);
+  }
+  return sets;
+}
+
 function enforceSchemaRaw(input: PyFuncInput, schema: Schema, warn: (m: string) => void): PyFuncInput {
   let data: unknown = input;
   const tensorSchema = schema.isTensorSpec();
@@ -170,9 +193,7 @@ function enforceSchemaRaw(input: PyFuncInput, schema: Schema, warn: (m: string) 
   else if (isArrowTable(data)) data = dataFrameFromArrow(data);
 
   if (schema.hasInputNames()) {
-    const required = schema.requiredInputNames() as string[];
-    const optional = new Set(schema.optionalInputNames() as string[]);
-    const requiredSet = new Set(required);
+    const { required, requiredSet, optional } = inputNameSets(schema);
     let actual: string[] = [];
     if (requiredSet.size === 1 && (isTensor(data) || isSparseMatrix(data))) {
       data = { [required[0]!]: data };
