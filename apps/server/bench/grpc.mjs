@@ -2,7 +2,7 @@
 // grpcPort, bench/profile-grpc-server.mjs), 1-row and 1,000-row requests of the XGBoost example model as
 // FP32 columns (content_type pd), a fixed number of calls in flight. Contenders, back to back in each round
 // (order rotated per round): gRPC with raw_input_contents, gRPC with typed contents (both from a grpc-js client
-// in its own process, bench/grpc-load.mjs), REST v2 JSON from the same Node client loop, and REST v2 JSON from
+// in its own process, bench/grpc-load.mjs: request serialized once, as ghz does), REST v2 JSON from the same Node client loop, and REST v2 JSON from
 // Debian's wrk (one C thread, the cheapest client). Reports per contender the range over rounds of req/s,
 // p50/p99 latency and the server process's CPU time per request, and the ratio of summed req/s to REST (wrk)
 // and REST (Node client).

@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import { bounded } from "../bounded.js";
+import type { InvocationResponse } from "../invocation.js";
 import { v2MetadataTensors } from "../v2.js";
 import type { ModelResolver, OipModel } from "./models.js";
 import {
@@ -177,6 +178,8 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
   const { resolveModel, serverReady, timeoutMs, log } = options;
   const server = new grpc.Server({
     "grpc.max_receive_message_length": options.maxMessageBytes,
+    // no channelz service is served: its per-call bookkeeping (call counts, timestamps per stream) is skipped
+    "grpc.enable_channelz": 0,
   });
   let closing = false;
   const authorized = <T>(call: Call<unknown>, callback: Callback<T>): boolean => {
@@ -282,14 +285,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
         clearTimeout(timer);
         controller?.abort();
       });
-      const answer = (result: {
-        status: number;
-        /** (always JSON text: the gRPC path never asks for a binary tensor answer) */
-        body: string | Uint8Array;
-        warnings?: string[];
-        workerDied?: boolean;
-        failure?: string;
-      }) => {
+      const answer = (result: InvocationResponse) => {
         clearTimeout(timer);
         if (settled) return;
         settled = true;
@@ -304,7 +300,8 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
         }
         let response: GrpcInferResponse;
         try {
-          const json = JSON.parse(text) as { id?: string; outputs: V2JsonOutput[] };
+          // the engines answer values (`v2`); a JSON body is read for any other PredictionEngine
+          const json = result.v2 ?? (JSON.parse(text) as { id?: string; outputs: V2JsonOutput[] });
           response = {
             model_name: model.name,
             model_version: request.model_version ?? "",
