@@ -243,4 +243,18 @@ describe("gRPC over the model registry: a repository of two models plus a config
     expect([...http.keys()].some((k) => k.includes("ModelInfer"))).toBe(false);
     await post(`${running.url}/v2/repository/models/slow/load`, "");
   });
+
+  it("counts a call past the client's deadline once, and leaves nothing in flight", async () => {
+    const before = await samples(running.url, "pyfunc_grpc_requests_total");
+    const late = await client.failure("ModelInfer", sleepRequest, { deadlineMs: 150 });
+    expect(late.code).toBe(grpc.status.DEADLINE_EXCEEDED);
+    // the model's sleep (500 ms) ends; the call was counted when its deadline passed
+    await new Promise((r) => setTimeout(r, 600));
+    const after = await samples(running.url, "pyfunc_grpc_requests_total");
+    const changed = [...after].filter(([k, v]) => k.includes('model="slow"') && v !== (before.get(k) ?? 0));
+    expect(changed).toHaveLength(1);
+    expect(changed[0]![1] - (before.get(changed[0]![0]) ?? 0)).toBe(1);
+    expect(changed[0]![0]).toMatch(/code="(DEADLINE_EXCEEDED|CANCELLED)"/);
+    expect((await samples(running.url, "pyfunc_grpc_requests_in_flight")).get("")).toBe(0);
+  });
 });
