@@ -2,21 +2,25 @@
 // grpcPort, bench/profile-grpc-server.mjs), 1-row and 1,000-row requests of the XGBoost example model as
 // FP32 columns (content_type pd), a fixed number of calls in flight. Contenders, back to back in each round
 // (order rotated per round): gRPC with raw_input_contents, gRPC with typed contents (both from a grpc-js client
-// in its own process, bench/grpc-load.mjs), REST v2 JSON from the same Node client loop, and REST v2 JSON from
-// Debian's wrk (one C thread, the cheapest client). Reports per contender the range over rounds of req/s,
+// in its own process, bench/grpc-load.mjs: request serialized once, as ghz does), REST v2 JSON from the same Node client loop, and REST v2 JSON from
+// Debian's wrk (one C thread, the cheapest client), and gRPC raw/typed from nghttp2's h2load (C, one HTTP/2
+// connection; Debian nghttp2-client, skipped if absent), the fair counterpart of wrk. Reports per contender the range over rounds of req/s,
 // p50/p99 latency and the server process's CPU time per request, and the ratio of summed req/s to REST (wrk)
 // and REST (Node client).
 //   node bench/grpc.mjs   (after `pnpm -F @pyfunc/server build`; env BENCH_SECONDS=4 BENCH_INFLIGHT=16
 //                          BENCH_ROUNDS=3 BENCH_ROWS=1,1000 BENCH_WORKERS=2 BENCH_MODELS=xgboost|onnx, WRK)
 import { fork, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { inferenceServiceClient } from "../dist/grpc/index.js";
 import { MODELS } from "./models.mjs";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const WRK = process.env.WRK ?? "/usr/bin/wrk";
+// nghttp2's HTTP/2 load generator (Debian nghttp2-client), the C client for gRPC as wrk is for REST; skipped if absent
+const H2LOAD = process.env.H2LOAD ?? "/usr/bin/h2load";
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 const INFLIGHT = Number(process.env.BENCH_INFLIGHT ?? 16);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -75,7 +79,25 @@ function requestFile(m, rows) {
   writeFileSync(specFile, JSON.stringify(spec));
   const restFile = path.join(TMP, `${rows}-rest.json`);
   writeFileSync(restFile, JSON.stringify(spec.rest));
-  return { specFile, restFile };
+  // the gRPC requests as h2load posts them: one length-prefixed message (flag byte, 4-byte big-endian length)
+  const definition = inferenceServiceClient().service.ModelInfer;
+  const framed = (request) => {
+    const bytes = definition.requestSerialize(request);
+    const head = Buffer.alloc(5);
+    head.writeUInt32BE(bytes.length, 1);
+    return Buffer.concat([head, bytes]);
+  };
+  const rawFile = path.join(TMP, `${rows}-raw.bin`);
+  writeFileSync(
+    rawFile,
+    framed({
+      ...spec.grpcRaw,
+      raw_input_contents: spec.grpcRaw.raw_input_contents.map((b) => Buffer.from(b, "base64")),
+    }),
+  );
+  const typedFile = path.join(TMP, `${rows}-typed.bin`);
+  writeFileSync(typedFile, framed(spec.grpcTyped));
+  return { specFile, restFile, rawFile, typedFile };
 }
 
 function startServer(kind) {
@@ -156,6 +178,7 @@ async function load(contender, server, files, seconds) {
     );
     return { ...r, errors: r.errors + r.non2xx, cpuUs: undefined };
   }
+  if (contender.endsWith("(h2load)")) return h2load(contender, server, files, seconds);
   const mode = { "gRPC raw": "grpc-raw", "gRPC typed": "grpc-typed", "REST v2 (Node client)": "rest" }[
     contender
   ];
@@ -171,8 +194,65 @@ async function load(contender, server, files, seconds) {
   return JSON.parse(out.trim().split("\n").at(-1));
 }
 
-const CONTENDERS = ["gRPC raw", "gRPC typed", "REST v2 (Node client)", "REST v2 (wrk)"];
+/**
+ * h2load posting the framed ModelInfer request over one HTTP/2 connection with INFLIGHT streams. It sees HTTP
+ * statuses only (a gRPC error is a 200 with a grpc-status trailer), so the calls' codes are read from the
+ * server's own /metrics (pyfunc_grpc_requests_total) before and after: any code but OK is an error. h2load
+ * reports the mean latency, not percentiles: p50 and p99 are left out for it.
+ */
+async function h2load(contender, server, files, seconds) {
+  const codes = async () => {
+    const text = await (await fetch(`${server.url}/metrics`)).text();
+    const out = { ok: 0, other: 0 };
+    for (const m of text.matchAll(
+      /^pyfunc_grpc_requests_total\{method="ModelInfer",[^}]*code="(\w+)"\} (\d+)/gm,
+    ))
+      out[m[1] === "OK" ? "ok" : "other"] += Number(m[2]);
+    return out;
+  };
+  const before = await codes();
+  const out = await runProcess(H2LOAD, [
+    "-c1",
+    `-m${INFLIGHT}`,
+    `-D${seconds}`,
+    "-d",
+    contender.startsWith("gRPC raw") ? files.rawFile : files.typedFile,
+    "-H",
+    "content-type: application/grpc",
+    "-H",
+    "te: trailers",
+    `http://${server.grpc}/inference.GRPCInferenceService/ModelInfer`,
+  ]);
+  const after = await codes();
+  const done = Number(out.match(/requests: \d+ total, \d+ started, (\d+) done/)?.[1] ?? 0);
+  const finished = out.match(/finished in ([\d.]+)(m?s)/);
+  const duration = finished === null ? seconds : Number(finished[1]) / (finished[2] === "ms" ? 1000 : 1);
+  const mean = out.match(/time for request:\s+\S+\s+\S+\s+([\d.]+)(us|ms|s)/);
+  const meanUs = mean === null ? 0 : Number(mean[1]) * { us: 1, ms: 1000, s: 1e6 }[mean[2]];
+  const errors =
+    after.other - before.other + Math.max(0, done - (after.ok - before.ok) - (after.other - before.other));
+  return {
+    requests: done,
+    duration_us: duration * 1e6,
+    p50_us: Number.NaN,
+    p99_us: Number.NaN,
+    mean_us: meanUs,
+    errors,
+    firstError: errors > 0 ? out.slice(-400) : undefined,
+    cpuUs: undefined,
+  };
+}
+
+const HAVE_H2LOAD = existsSync(H2LOAD);
+const CONTENDERS = [
+  "gRPC raw",
+  "gRPC typed",
+  ...(HAVE_H2LOAD ? ["gRPC raw (h2load)", "gRPC typed (h2load)"] : []),
+  "REST v2 (Node client)",
+  "REST v2 (wrk)",
+];
 const range = (xs, digits = 0) => {
+  if (xs.some((x) => x === undefined || Number.isNaN(x))) return "-";
   const lo = Math.min(...xs);
   const hi = Math.max(...xs);
   const f = (x) => x.toFixed(digits);
@@ -198,6 +278,7 @@ for (const [kind, m] of Object.entries(MODELS).filter(([k]) => ONLY.includes(k))
           rps: r.requests / (r.duration_us / 1e6),
           p50: r.p50_us / 1000,
           p99: r.p99_us / 1000,
+          mean: r.mean_us === undefined ? undefined : r.mean_us / 1000,
           serverCpu: cpuUs / r.requests,
           clientCpu: r.cpuUs === undefined ? undefined : r.cpuUs / r.requests,
         });
@@ -221,6 +302,10 @@ for (const [kind, m] of Object.entries(MODELS).filter(([k]) => ONLY.includes(k))
         ),
         "p99 ms": range(
           s.map((x) => x.p99),
+          2,
+        ),
+        "mean ms (h2load)": range(
+          s.map((x) => x.mean),
           2,
         ),
         "server cpu µs/req": range(s.map((x) => x.serverCpu)),

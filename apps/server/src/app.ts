@@ -4,7 +4,7 @@ import rateLimit from "@fastify/rate-limit";
 import Fastify, { type FastifyInstance, LogController } from "fastify";
 import type { Logger, LoggerOptions } from "pino";
 import { createEngine, InProcessEngine, type PredictionEngine } from "./engine.js";
-import { createMetrics } from "./metrics.js";
+import { createMetrics, type ServerMetrics } from "./metrics.js";
 import type { ServableModel } from "./model-types.js";
 import { registerDocs } from "./openapi.js";
 import { authPlugin } from "./plugins/auth.js";
@@ -146,6 +146,8 @@ export interface PyfuncServer {
   readonly engine: PredictionEngine;
   /** Every model of the server: state, load, unload, the repository index. */
   readonly registry: ModelRegistry;
+  /** The server's Prometheus metrics (`/metrics`); the gRPC service counts its calls here too. */
+  readonly metrics: ServerMetrics;
   /** Listen on host:port (port 0 = any free port); resolves to the base URL. */
   listen(options?: { host?: string; port?: number }): Promise<string>;
   /**
@@ -301,8 +303,9 @@ export async function createServer(options: CreateServerOptions): Promise<Pyfunc
       { model: name },
       `model '${name}' failed to load: ${error instanceof Error ? error.message : String(error)}`,
     );
+  let metrics: ServerMetrics;
   try {
-    const metrics = createMetrics(
+    metrics = createMetrics(
       () => registry.queued,
       () => registry.restarts,
       () => registry.models(),
@@ -364,6 +367,7 @@ export async function createServer(options: CreateServerOptions): Promise<Pyfunc
   return {
     app,
     registry,
+    metrics,
     get engine(): PredictionEngine {
       const engine = registry.defaultModel?.engine;
       if (engine === undefined)

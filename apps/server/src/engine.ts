@@ -38,7 +38,8 @@ export interface PredictionEngine {
   ): InvocationResponse | Promise<InvocationResponse>;
   /**
    * A v2 inference request already read from its wire format (the gRPC service's: the REST body's shape, with
-   * flat typed arrays as tensor data), answered as `v2Infer` answers; `size` is its payload in bytes (routing).
+   * flat typed arrays as tensor data), answered as `v2Infer` answers but a 200 answer's outputs as values
+   * (`v2`), not JSON; `size` is its payload in bytes (routing).
    */
   v2InferRequest(
     request: unknown,
@@ -103,7 +104,7 @@ export class InProcessEngine implements PredictionEngine {
   }
 
   v2InferRequest(request: unknown): Promise<InvocationResponse> {
-    return this.#track(handleV2InferRequest(this.model, this.modelName, request));
+    return this.#track(handleV2InferRequest(this.model, this.modelName, request, false, true));
   }
 
   /** Wait for predictions still running (their clients may be gone), then release the model. */

@@ -3,12 +3,11 @@ import {
   type CreateServerOptions,
   createServer,
   DEFAULT_BODY_LIMIT,
-  DEFAULT_MODEL_NAME,
   defaultTimeoutMs,
   type PyfuncServer,
   SERVER_VERSION,
 } from "./app.js";
-import { type RunningGrpcServer, singleModelResolver, startGrpcServer } from "./grpc/index.js";
+import { type RunningGrpcServer, registryResolver, startGrpcServer } from "./grpc/index.js";
 import { bearerChecker } from "./plugins/auth.js";
 
 export {
@@ -29,6 +28,7 @@ export {
 export type { PredictionEngine } from "./engine.js";
 export {
   inferenceServiceClient,
+  type LoadedOipModel,
   loadInferenceProto,
   type ModelResolver,
   type OipModel,
@@ -62,7 +62,7 @@ export interface StartServerOptions extends Omit<CreateServerOptions, "timeoutMs
   drainTimeoutMs?: number;
   /**
    * Also serve the Open Inference Protocol's gRPC service (`inference.GRPCInferenceService`) on this port of
-   * the same host (0: any free port); default: no gRPC. Same model, limits, timeout, token and TLS as HTTP.
+   * the same host (0: any free port); default: no gRPC. Same models, limits, timeout, token and TLS as HTTP.
    */
   grpcPort?: number;
 }
@@ -110,11 +110,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   if (grpcPort !== undefined) {
     try {
       grpc = await startGrpcServer({
-        resolveModel: singleModelResolver(
-          server.engine,
-          rest.modelName ?? process.env.MLSERVER_MODEL_NAME ?? DEFAULT_MODEL_NAME,
-          () => !server.app.draining,
-        ),
+        resolveModel: registryResolver(server.registry, () => !server.app.draining),
+        metrics: server.metrics,
         serverReady: () => !server.app.draining,
         host: bindHost,
         port: grpcPort,

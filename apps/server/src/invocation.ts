@@ -27,6 +27,11 @@ export interface InvocationResponse {
   streamed?: boolean;
   /** Time spent parsing, predicting and serializing (set by worker threads, for the fast-path policy). */
   computeMs?: number;
+  /**
+   * A v2 answer asked for as values rather than JSON (the gRPC service's, which encodes it as protobuf):
+   * the outputs of a 200 answer, `body` then empty.
+   */
+  v2?: { id?: string; outputs: { name: string; shape: number[]; datatype: string; data: unknown[] }[] };
   /** The worker thread running the request died (crash, exit, out of memory): logged as an error. */
   workerDied?: boolean;
   /** What ended it (for the log only). */

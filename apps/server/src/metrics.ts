@@ -8,6 +8,10 @@ export interface ServerMetrics {
   finish(method: string, route: string, status: number, seconds: number): void;
   /** A request routed to a model ended: recorded under the model's name too. */
   finishModel(model: string, route: string, status: number, seconds: number): void;
+  /** A gRPC call started. */
+  startGrpc(): void;
+  /** A gRPC call ended: its method, the model it named (per-model calls), its status code name (OK, ...). */
+  finishGrpc(method: string, model: string | undefined, code: string, seconds: number): void;
 }
 
 /** What the per-model gauges read from each model of the server. */
@@ -44,6 +48,14 @@ class RequestSeries {
 
   addModel(model: string, route: string, status: number, seconds: number): void {
     this.#add(`${model} ${status} ${route}`, () => ({ model, route, status: String(status) }), seconds);
+  }
+
+  addGrpc(method: string, model: string | undefined, code: string, seconds: number): void {
+    this.#add(
+      `${method} ${code} ${model ?? ""}`,
+      (): Labels => (model !== undefined ? { method, model, code } : { method, code }),
+      seconds,
+    );
   }
 
   #add(key: string, labels: () => Labels, seconds: number): void {
@@ -202,8 +214,38 @@ export function createMetrics(
       for (const m of models()) this.set({ model: m.name, state: m.state }, m.state === "READY" ? 1 : 0);
     },
   });
+  // the gRPC service's calls (labels as go-grpc-prometheus's grpc_server_handled_total: method and code name)
+  const grpcCalls = new RequestSeries();
+  registry.registerMetric(
+    grpcCalls.counter(
+      "pyfunc_grpc_requests_total",
+      "gRPC calls answered, by method, model (ModelReady, ModelMetadata, ModelInfer) and status code",
+    ),
+  );
+  registry.registerMetric(
+    grpcCalls.histogram(
+      "pyfunc_grpc_request_duration_seconds",
+      "gRPC call latency in seconds, by method, model and status code",
+    ),
+  );
+  let grpcInFlight = 0;
+  new Gauge({
+    name: "pyfunc_grpc_requests_in_flight",
+    help: "gRPC calls being processed",
+    registers: [registry],
+    collect() {
+      this.set(grpcInFlight);
+    },
+  });
   return {
     registry,
+    startGrpc() {
+      grpcInFlight++;
+    },
+    finishGrpc(method, model, code, seconds) {
+      grpcInFlight--;
+      grpcCalls.addGrpc(method, model, code, seconds);
+    },
     start() {
       inFlight++;
     },

@@ -118,6 +118,16 @@ export class ServedModel {
     return g.track(g.engine.v2Infer(body, signal, headerLength));
   }
 
+  /** A v2 request already read from its wire format (the gRPC service's) on the loaded copy, counted likewise. */
+  v2InferRequest(
+    request: unknown,
+    size: number,
+    signal: () => AbortSignal,
+  ): InvocationResponse | Promise<InvocationResponse> {
+    const g = this.#current!;
+    return g.track(g.engine.v2InferRequest(request, size, signal));
+  }
+
   /** Run `op` after every operation already asked for on this model (loads and unloads never interleave). */
   serialize<T>(op: () => Promise<T>): Promise<T> {
     const next = this.#op.then(op, op);

@@ -337,6 +337,8 @@ const finiteOrNull = (_k: string, v: unknown) => (typeof v === "number" && !Numb
 /**
  * Answer a v2 inference request already read from its wire format: the JSON body's value (REST), or the same
  * shape built from a gRPC ModelInferRequest, whose tensors' `data` may be flat typed arrays (never throws).
+ * `values`: a 200 answer's outputs come back as values in `v2` instead of a JSON body (the gRPC service
+ * encodes them as protobuf: no JSON text made and parsed again per request); errors are JSON as ever.
  */
 export async function handleV2InferRequest(
   model: ServableModel,
@@ -344,6 +346,8 @@ export async function handleV2InferRequest(
   request: unknown,
   /** The answer may be a binary tensor body when the request asks (REST only: gRPC has raw contents). */
   allowBinary = false,
+  /** A 200 answer's outputs as values in `v2`, no body (the gRPC service's; errors stay JSON). */
+  values = false,
 ): Promise<InvocationResponse> {
   let decoded: ReturnType<typeof decodeV2Request>;
   try {
@@ -365,6 +369,13 @@ export async function handleV2InferRequest(
     const wanted = new Set(decoded.outputs);
     outputs = outputs.filter((o) => wanted.has(o.name));
   }
+  if (values)
+    return {
+      status: 200,
+      contentType: "application/json",
+      body: "",
+      v2: decoded.id !== undefined ? { id: decoded.id, outputs } : { outputs },
+    };
   const response: Record<string, unknown> = { model_name: modelName, outputs };
   if (decoded.id !== undefined) response.id = decoded.id;
   if (allowBinary) {

@@ -44,7 +44,7 @@ export function createHandler(model: PyFuncModel, data: unknown): ScoringHandler
     async handle(task: unknown): Promise<InvocationResponse> {
       const t = task as WorkerTask;
       if (t.kind === "v2") return handleV2Infer(servable, modelName, t.body, t.headerLength);
-      if (t.kind === "v2-request") return handleV2InferRequest(servable, modelName, t.request);
+      if (t.kind === "v2-request") return handleV2InferRequest(servable, modelName, t.request, false, true);
       const sink = t.port === undefined ? undefined : portSink(t.port);
       try {
         return await handleInvocation(servable, t.body, t.contentType, sink, {

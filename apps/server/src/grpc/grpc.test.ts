@@ -428,3 +428,33 @@ describe("gRPC limits: bearer token, message size, timeouts, drain", () => {
     }
   });
 });
+
+describe("gRPC answers are encoded from the prediction's values, not from the REST JSON", () => {
+  it("keeps non-finite floats (JSON's null) in raw and typed answers", async () => {
+    const modelUri = await saveTestModel({ behavior: "echo", signature: null });
+    const { running, client } = await start(modelUri, { imports: [TEST_FLAVOR_MODULE] });
+    const values = [Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, Number.NaN, 1.5];
+    try {
+      const raw = await client.call<InferResponse>("ModelInfer", {
+        model_name: "mlflow-model",
+        parameters: { content_type: { string_param: "np" } },
+        inputs: [{ name: "x", datatype: "FP64", shape: [4] }],
+        raw_input_contents: [Buffer.from(Float64Array.from(values).buffer)],
+      });
+      expect(raw.outputs[0]).toMatchObject({ datatype: "FP64", shape: ["4"] });
+      const bytes = raw.raw_output_contents[0]!;
+      expect(
+        Array.from(new Float64Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + 32))),
+      ).toEqual(values);
+      const typed = await client.call<InferResponse>("ModelInfer", {
+        model_name: "mlflow-model",
+        parameters: { content_type: { string_param: "np" } },
+        inputs: [{ name: "x", datatype: "FP64", shape: [4], contents: { fp64_contents: values } }],
+      });
+      expect(typed.outputs[0]!.contents!.fp64_contents).toEqual(values);
+    } finally {
+      client.close();
+      await running.close();
+    }
+  });
+});

@@ -1,6 +1,7 @@
-export { type ModelResolver, type OipModel, singleModelResolver } from "./models.js";
+export { type LoadedOipModel, type ModelResolver, type OipModel, registryResolver } from "./models.js";
 export {
   type GrpcLog,
+  type GrpcMetrics,
   type GrpcServerOptions,
   grpcCodeOfHttpStatus,
   inferenceServiceClient,

@@ -9,8 +9,9 @@ import { fileURLToPath } from "node:url";
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import { bounded } from "../bounded.js";
+import type { InvocationResponse } from "../invocation.js";
 import { v2MetadataTensors } from "../v2.js";
-import type { ModelResolver } from "./models.js";
+import type { ModelResolver, OipModel } from "./models.js";
 import {
   type GrpcInferRequest,
   type GrpcInferResponse,
@@ -52,8 +53,17 @@ export interface GrpcLog {
   error(obj: object, msg: string): void;
 }
 
+/** Where the service counts its calls (the server's Prometheus registry: `pyfunc_grpc_*`). */
+export interface GrpcMetrics {
+  /** A call started (the in-flight gauge goes up). */
+  startGrpc(): void;
+  /** A call ended with `code` (a gRPC status name: OK, NOT_FOUND, ...); `model` for the per-model calls. */
+  finishGrpc(method: string, model: string | undefined, code: string, seconds: number): void;
+}
+
 export interface GrpcServerOptions {
   resolveModel: ModelResolver;
+  metrics?: GrpcMetrics;
   /** Whether the server as a whole is ready (false while the HTTP server drains). */
   serverReady: () => boolean;
   host: string;
@@ -97,6 +107,50 @@ export function grpcCodeOfHttpStatus(status: number): grpc.status {
 
 type Callback<T> = grpc.sendUnaryData<T>;
 type Call<T> = grpc.ServerUnaryCall<T, unknown>;
+/** A call as the handlers see it: the model it was routed to is noted on it (the metrics' `model` label). */
+type Tracked = { model?: string };
+
+/** gRPC status code → its name (the `code` label). */
+const CODE_NAMES: readonly string[] = Object.entries(grpc.status)
+  .filter(([, v]) => typeof v === "number")
+  .sort((a, b) => (a[1] as number) - (b[1] as number))
+  .map(([k]) => k);
+
+/**
+ * The handlers, each call counted once it ends: answered (its status code), or cancelled by the client or
+ * past its deadline (CANCELLED; grpc-js then drops the answer).
+ */
+function instrumented(
+  handlers: grpc.UntypedServiceImplementation,
+  metrics: GrpcMetrics | undefined,
+): grpc.UntypedServiceImplementation {
+  if (metrics === undefined) return handlers;
+  const out: grpc.UntypedServiceImplementation = {};
+  for (const [method, handler] of Object.entries(handlers)) {
+    const unary = handler as (call: Call<unknown>, callback: Callback<unknown>) => void;
+    out[method] = (call: Call<unknown> & Tracked, callback: Callback<unknown>) => {
+      const start = performance.now();
+      let done = false;
+      const finish = (code: number) => {
+        if (done) return;
+        done = true;
+        metrics.finishGrpc(
+          method,
+          call.model,
+          CODE_NAMES[code] ?? String(code),
+          (performance.now() - start) / 1000,
+        );
+      };
+      metrics.startGrpc();
+      call.once("cancelled", () => finish(grpc.status.CANCELLED));
+      unary(call, (error, value) => {
+        finish(error == null ? grpc.status.OK : (error.code ?? grpc.status.UNKNOWN));
+        callback(error, value);
+      });
+    };
+  }
+  return out;
+}
 
 const fail = <T>(callback: Callback<T>, code: grpc.status, message: string): void =>
   callback({ code, details: bounded(message, MAX_DETAILS_CHARS) }, null);
@@ -124,6 +178,8 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
   const { resolveModel, serverReady, timeoutMs, log } = options;
   const server = new grpc.Server({
     "grpc.max_receive_message_length": options.maxMessageBytes,
+    // no channelz service is served: its per-call bookkeeping (call counts, timestamps per stream) is skipped
+    "grpc.enable_channelz": 0,
   });
   let closing = false;
   const authorized = <T>(call: Call<unknown>, callback: Callback<T>): boolean => {
@@ -137,10 +193,23 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
     );
     return false;
   };
-  const lookUp = <T>(name: string, version: string, callback: Callback<T>) => {
+  const lookUp = <T>(name: string, version: string, callback: Callback<T>, call: Call<unknown>) => {
     const model = resolveModel(name, version);
-    if (model === undefined) fail(callback, grpc.status.NOT_FOUND, `Model ${name.slice(0, 200)} not found`);
+    if (model === undefined) {
+      const what =
+        version === "" ? name.slice(0, 200) : `${name.slice(0, 200)} version ${version.slice(0, 200)}`;
+      fail(callback, grpc.status.NOT_FOUND, `Model ${what} not found`);
+    } else (call as Call<unknown> & Tracked).model = model.name;
     return model;
+  };
+  /** The loaded copy of `model`, or undefined after answering UNAVAILABLE. */
+  const loadedCopy = <T>(model: OipModel, callback: Callback<T>) => {
+    const copy = model.loaded();
+    if ("unavailable" in copy) {
+      fail(callback, grpc.status.UNAVAILABLE, copy.unavailable);
+      return undefined;
+    }
+    return copy;
   };
 
   const handlers: grpc.UntypedServiceImplementation = {
@@ -154,28 +223,33 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
       if (!authorized(call, callback)) return;
       callback(null, { name: "pyfunc-server", version: options.version, extensions: [] });
     },
+    // a known model that is not loaded is not ready (as REST's 400 {ready: false}), not an error
     ModelReady(call: Call<{ name: string; version: string }>, callback: Callback<{ ready: boolean }>) {
       if (!authorized(call, callback)) return;
-      const model = lookUp(call.request.name, call.request.version, callback);
+      const model = lookUp(call.request.name, call.request.version, callback, call);
       if (model !== undefined) callback(null, { ready: !closing && model.ready() });
     },
     ModelMetadata(call: Call<{ name: string; version: string }>, callback: Callback<object>) {
       if (!authorized(call, callback)) return;
-      const model = lookUp(call.request.name, call.request.version, callback);
+      const model = lookUp(call.request.name, call.request.version, callback, call);
       if (model === undefined) return;
+      const copy = loadedCopy(model, callback);
+      if (copy === undefined) return;
       callback(null, {
         name: model.name,
         versions: [...model.versions],
-        platform: model.platform,
-        inputs: v2MetadataTensors(model.signature?.inputs, "input"),
-        outputs: v2MetadataTensors(model.signature?.outputs, "output"),
+        platform: copy.platform,
+        inputs: v2MetadataTensors(copy.signature?.inputs, "input"),
+        outputs: v2MetadataTensors(copy.signature?.outputs, "output"),
       });
     },
     ModelInfer(call: Call<GrpcInferRequest>, callback: Callback<GrpcInferResponse>) {
       if (!authorized(call, callback)) return;
       const request = call.request;
-      const model = lookUp(request.model_name ?? "", request.model_version ?? "", callback);
+      const model = lookUp(request.model_name ?? "", request.model_version ?? "", callback, call);
       if (model === undefined) return;
+      const copy = loadedCopy(model, callback);
+      if (copy === undefined) return;
       let converted: ReturnType<typeof v2RequestOf>;
       try {
         converted = v2RequestOf(request);
@@ -211,14 +285,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
         clearTimeout(timer);
         controller?.abort();
       });
-      const answer = (result: {
-        status: number;
-        /** (always JSON text: the gRPC path never asks for a binary tensor answer) */
-        body: string | Uint8Array;
-        warnings?: string[];
-        workerDied?: boolean;
-        failure?: string;
-      }) => {
+      const answer = (result: InvocationResponse) => {
         clearTimeout(timer);
         if (settled) return;
         settled = true;
@@ -233,7 +300,8 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
         }
         let response: GrpcInferResponse;
         try {
-          const json = JSON.parse(text) as { id?: string; outputs: V2JsonOutput[] };
+          // the engines answer values (`v2`); a JSON body is read for any other PredictionEngine
+          const json = result.v2 ?? (JSON.parse(text) as { id?: string; outputs: V2JsonOutput[] });
           response = {
             model_name: model.name,
             model_version: request.model_version ?? "",
@@ -255,7 +323,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
         fail(callback, grpc.status.INTERNAL, "Prediction failed (see the server log).");
       };
       try {
-        const running = model.infer(converted.request, converted.size, signal);
+        const running = copy.infer(converted.request, converted.size, signal);
         if (running instanceof Promise) running.then(answer, failed);
         else answer(running);
       } catch (error) {
@@ -263,7 +331,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
       }
     },
   };
-  server.addService(inferenceServiceClient().service, handlers);
+  server.addService(inferenceServiceClient().service, instrumented(handlers, options.metrics));
 
   const credentials =
     options.tls !== undefined

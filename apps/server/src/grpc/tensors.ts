@@ -107,20 +107,24 @@ export function decodeTypedContents(
       return contents.bool_contents ?? [];
     case "INT8":
     case "INT16":
-    case "INT32":
       return contents.int_contents ?? [];
+    // 32- and 64-bit numbers as the typed arrays raw contents give (exact: the wire types are these widths):
+    // cheap to hand to a worker thread, and counted at their width by the fast path's size limit
+    case "INT32":
+      return Int32Array.from(contents.int_contents ?? []);
     case "UINT8":
     case "UINT16":
-    case "UINT32":
       return contents.uint_contents ?? [];
+    case "UINT32":
+      return Uint32Array.from(contents.uint_contents ?? []);
     case "INT64":
       return BigInt64Array.from(contents.int64_contents ?? [], (v) => BigInt.asIntN(64, BigInt(v)));
     case "UINT64":
       return BigUint64Array.from(contents.uint64_contents ?? [], (v) => BigInt.asUintN(64, BigInt(v)));
     case "FP32":
-      return contents.fp32_contents ?? [];
+      return Float32Array.from(contents.fp32_contents ?? []);
     case "FP64":
-      return contents.fp64_contents ?? [];
+      return Float64Array.from(contents.fp64_contents ?? []);
     case "BYTES":
       return (contents.bytes_contents ?? []).map((b) => text(name, b));
     case "FP16":
