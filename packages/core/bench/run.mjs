@@ -1,6 +1,6 @@
 // Benchmark: a 100,000 x 20 float `dataframe_split` body -> DataFrame -> float32 tensor, against
 // Debian's pandas doing pd.read_json(path, orient="split").to_numpy(dtype="float32") on the same data.
-// Run: pnpm -F @pyfunc/core bench   (uses dist/: build first)
+// Run: pnpm -F @pyfunc/core bench   (uses dist/: build first). Prints wall-time and CPU-time ratios.
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -207,5 +207,62 @@ print(best, a.shape[0], a.shape[1], float(a.reshape(-1)[::997].astype(np.float64
         `(per round: ${ratios.map((r) => r.toFixed(2)).join(", ")}); identical frames: ${same ? "yes" : "NO"}`,
     );
     if (!same) process.exitCode = 1;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The scoring path (parseScoringRequest, what /invocations runs) on JSON bodies of the same kind of numbers:
+// dataframe_split with a `float` signature (float32 columns) and v2-style `inputs` (a [ROWS, 20] float32
+// tensor signature), against the general path (decodeUtf8 + JSON.parse + the serving casts), same run.
+{
+  const { decodeUtf8, parseJsonScoringBody, parseScoringRequest } = await import("../dist/protocol/index.js");
+  const W = 20;
+  const rand = rng(11);
+  const rows = [];
+  for (let r = 0; r < ROWS; r++) {
+    const row = new Array(W);
+    for (let c = 0; c < W; c++) row[c] = ((rand() - 0.5) * 200).toString();
+    rows.push(`[${row.join(", ")}]`);
+  }
+  const names = Array.from({ length: W }, (_v, i) => `f${i}`);
+  const cases = [
+    [
+      "dataframe_split, float signature",
+      Buffer.from(`{"dataframe_split": {"columns": ${JSON.stringify(names)}, "data": [${rows.join(", ")}]}}`),
+      { inputs: JSON.stringify(names.map((name) => ({ type: "float", name }))), params: null },
+    ],
+    [
+      "inputs, float32 tensor signature",
+      Buffer.from(`{"inputs": [${rows.join(", ")}]}`),
+      {
+        inputs: JSON.stringify([{ type: "tensor", "tensor-spec": { dtype: "float32", shape: [-1, W] } }]),
+        params: null,
+      },
+    ],
+  ];
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const cpuOf = (fn) => {
+    const c0 = process.cpuUsage();
+    fn();
+    const c = process.cpuUsage(c0);
+    return (c.user + c.system) / 1e6;
+  };
+  for (const [label, body, schemas] of cases) {
+    const fast = () => parseScoringRequest(body, "application/json", schemas);
+    const general = () => parseJsonScoringBody(decodeUtf8(body), schemas);
+    fast();
+    general();
+    const f = [];
+    const g = [];
+    for (let round = 0; round < REPS; round++) {
+      f.push(cpuOf(fast));
+      g.push(cpuOf(general));
+    }
+    const ratios = f.map((x, i) => g[i] / x);
+    console.log(
+      `scoring path ${ROWS} x ${W} (${(body.length / 1e6).toFixed(1)} MB, ${label}): fast ${median(f).toFixed(3)} s CPU ` +
+        `${Math.round(ROWS / median(f)).toLocaleString("en-US")} rows/s; general ${median(g).toFixed(3)} s CPU; ratio ${median(ratios).toFixed(2)}x ` +
+        `(range ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)})`,
+    );
   }
 }

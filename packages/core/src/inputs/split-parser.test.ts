@@ -613,6 +613,78 @@ describe("the fast scanner's row and digit loops", () => {
     }
   });
 
+  it("converts 17-digit decimals next to rounding boundaries exactly (midpoints, powers of two)", () => {
+    const bits = new Float64Array(1);
+    const word = new BigUint64Array(bits.buffer);
+    const step = (x: number, by: bigint) => {
+      bits[0] = x;
+      word[0]! += by;
+      return bits[0]!;
+    };
+    // (mantissa digits, decimal exponent) of x to 17 significant digits
+    const digitsOf = (x: number): [bigint, number] => {
+      const [m, e] = x.toExponential(16).split("e");
+      return [BigInt(m!.replace(".", "")), Number(e)];
+    };
+    // plain decimal text (no exponent: the form the fast loop reads itself) of D·10^(e-16), D of 17 digits
+    const plain = (d: bigint, e: number): string | undefined => {
+      const t = d.toString();
+      if (t.length !== 17) return undefined;
+      const q = e + 1; // digits before the point
+      if (q <= 0) return `0.${"0".repeat(-q)}${t}`;
+      if (q >= 17) return t + "0".repeat(q - 17);
+      return `${t.slice(0, q)}.${t.slice(q)}`;
+    };
+    const cellsNear = (x: number): string[] => {
+      const out: string[] = [];
+      for (const [a, b] of [
+        [x, step(x, 1n)],
+        [step(x, -1n), x],
+      ] as const) {
+        const [da, e] = digitsOf(a);
+        const [db, eb] = digitsOf(b);
+        if (eb !== e) continue;
+        const mid = (da + db) / 2n;
+        for (const d of [mid - 2n, mid - 1n, mid, mid + 1n, mid + 2n, da - 1n, da, da + 1n]) {
+          const t = plain(d, e);
+          if (t !== undefined && t.length <= 45) out.push(t);
+        }
+      }
+      return out;
+    };
+    const float64s = inputSchemaView(
+      JSON.stringify([{ type: "tensor", "tensor-spec": { dtype: "float64", shape: [-1] } }]),
+    );
+    const check = (xs: number[]) => {
+      const cells = xs.flatMap(cellsNear);
+      if (cells.length === 0) return;
+      const fast = parseJsonBodyFast(Buffer.from(`{"inputs": [${cells.join(", ")}]}`), float64s);
+      expect(fast).toBeDefined();
+      const data = (fast!.input as { data: Float64Array }).data;
+      expect(data).toBeInstanceOf(Float64Array);
+      for (const [i, c] of cells.entries()) expect([c, data[i]]).toEqual([c, JSON.parse(c)]);
+    };
+    check(Array.from({ length: 100 }, (_v, k) => 2 ** (k - 30))); // the gap below a power of two is half
+    // exact ties (round half to even): x + gap/2 for doubles x in [2^52, 10^17), written out in full
+    const ties = fc.bigInt({ min: 2n ** 52n, max: 10n ** 17n - 1n }).map((n) => {
+      const x = BigInt(Number(n)); // a double there: an integer
+      const gap = BigInt(step(Number(x), 1n)) - x; // 1, 2, 4, 8 or 16
+      return gap === 1n ? `${x}.5` : `${x + gap / 2n}`;
+    });
+    fc.assert(
+      fc.property(fc.array(ties, { minLength: 1, maxLength: 20 }), (cells) => {
+        const fast = parseJsonBodyFast(Buffer.from(`{"inputs": [${cells.join(", ")}]}`), float64s);
+        const data = (fast!.input as { data: Float64Array }).data;
+        for (const [i, c] of cells.entries()) expect([c, data[i]]).toEqual([c, JSON.parse(c)]);
+      }),
+      { numRuns: Number(process.env.FAST_JSON_RUNS ?? 3000) / 3 },
+    );
+    fc.assert(
+      fc.property(fc.array(fc.double({ min: 1e-6, max: 1e25, noNaN: true }), { minLength: 1 }), check),
+      { numRuns: Number(process.env.FAST_JSON_RUNS ?? 3000) / 3 },
+    );
+  });
+
   it("reads each body byte a bounded number of times (10× the rows: 10× the reads)", () => {
     // counts the scanner's byte reads through a Proxy of the body (its four-byte loads go to the same memory
     // through a DataView, which the Proxy does not see, so this bounds the one-byte reads): a second scan of a
