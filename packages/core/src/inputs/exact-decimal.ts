@@ -33,35 +33,50 @@ function halfUlp(x: number): number {
  */
 export function exactDecimal(hi: number, lo: number, loDigits: number, scale: number): number {
   if (loDigits === 0) return scale < 0 ? hi / POW10[-scale]! : hi * POW10[scale]!;
-  const m = POW10[loDigits]!;
-  let ph = hi * m;
   // D = hi * 10^loDigits + lo below 2^53 is exact, and so is 10^|scale|: one correctly rounded operation
   // (rounding is monotone, so a computed sum below 2^53 means the exact one is too, and then both are equal)
-  const d53 = ph + lo;
+  const d53 = hi * POW10[loDigits]! + lo;
   if (d53 < 9007199254740992) return scale < 0 ? d53 / POW10[-scale]! : d53 * POW10[scale]!;
-  // D = hi * 10^loDigits + lo as an exact double-double (nh + nl)
-  let pl = twoProdErr(hi, m, ph);
+  return scale < 0 ? exactQuotient(hi, lo, loDigits, -scale) : exactProduct(hi, lo, loDigits, scale);
+}
+
+/**
+ * {@link exactDecimal} for D = hi·10^loDigits + lo ≥ 2^53 divided by 10^k (0 < k ≤ 22): what a decimal
+ * fraction with 16 or 17 significant digits needs. Kept apart (and small) so that the JSON scanner's loop can
+ * inline it.
+ */
+export function exactQuotient(hi: number, lo: number, loDigits: number, k: number): number {
+  // D as an exact double-double (nh + nl)
+  const m = POW10[loDigits]!;
+  const ph = hi * m;
   const nh = ph + lo;
   const bb = nh - ph;
-  const nl = pl + (ph - (nh - bb) + (lo - bb));
-  const P = POW10[scale < 0 ? -scale : scale]!;
-  let res: number;
-  let tail: number;
-  if (scale < 0) {
-    const q1 = nh / P;
-    ph = q1 * P;
-    pl = twoProdErr(q1, P, ph);
-    const r = nh - ph - pl + nl;
-    const q2 = r / P;
-    res = q1 + q2;
-    tail = q2 - (res - q1);
-  } else {
-    ph = nh * P;
-    pl = twoProdErr(nh, P, ph);
-    const rest = pl + nl * P;
-    res = ph + rest;
-    tail = rest - (res - ph);
-  }
+  const nl = twoProdErr(hi, m, ph) + (ph - (nh - bb) + (lo - bb));
+  const P = POW10[k]!;
+  const q1 = nh / P;
+  const qp = q1 * P;
+  const r = nh - qp - twoProdErr(q1, P, qp) + nl;
+  const q2 = r / P;
+  const res = q1 + q2;
+  return decided(res, q2 - (res - q1));
+}
+
+/** {@link exactDecimal} for D = hi·10^loDigits + lo ≥ 2^53 times 10^k (0 ≤ k ≤ 22). */
+function exactProduct(hi: number, lo: number, loDigits: number, k: number): number {
+  const m = POW10[loDigits]!;
+  let ph = hi * m;
+  const nh = ph + lo;
+  const bb = nh - ph;
+  const nl = twoProdErr(hi, m, ph) + (ph - (nh - bb) + (lo - bb));
+  const P = POW10[k]!;
+  ph = nh * P;
+  const rest = twoProdErr(nh, P, ph) + nl * P;
+  const res = ph + rest;
+  return decided(res, rest - (res - ph));
+}
+
+/** `res` when res + tail (|tail| within an ulp) surely rounds to it, else NaN. */
+function decided(res: number, tail: number): number {
   const h = halfUlp(res);
   // near a power of two the ulp below is half as large: leave those to Number()
   if (h === 0 || (U32[0] === 0 && (U32[1]! & 0xfffff) === 0)) return Number.NaN;

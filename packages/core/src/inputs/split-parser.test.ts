@@ -479,3 +479,246 @@ describe("the fast JSON scanner on the scoring path gives the general path's res
     }
   });
 });
+
+/** The fast path's answer for these bytes against the general path's (JSON.parse of their text). */
+function checkBytesAgainstGeneral(payload: Uint8Array, inputs: string | undefined): boolean {
+  const schemas = inputs === undefined ? undefined : { inputs, params: null };
+  const fast = outcome(() => parseScoringRequest(payload, "application/json", schemas));
+  const general = outcome(() => parseJsonScoringBody(decodeUtf8(payload), schemas));
+  if (!fast.ok || !general.ok) expect(fast).toEqual(general);
+  else expect(sameInput(fast.value.input, general.value.input)).toBe(true);
+  return parseJsonBodyFast(payload, inputSchemaView(inputs)) !== undefined;
+}
+
+/** Decimal text of 1–20 significant digits, any spelling JSON allows (the forms the four-digit loads read). */
+const longDecimal = fc
+  .tuple(
+    fc.boolean(),
+    fc.stringMatching(/^(0|[1-9][0-9]{0,19})$/),
+    fc.option(fc.stringMatching(/^[0-9]{1,24}$/), { nil: undefined }),
+  )
+  .map(([neg, int, frac]) => `${neg ? "-" : ""}${int}${frac === undefined ? "" : `.${frac}`}`);
+
+describe("the fast scanner's row and digit loops", () => {
+  it("long tables: integer-ness settling late, rows past the first row's size estimate, each column type", () => {
+    let taken = 0;
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 4 }),
+        fc.integer({ min: 2, max: 120 }),
+        fc.array(fc.oneof(numberText, longDecimal, fc.integer().map(String)), {
+          minLength: 1,
+          maxLength: 40,
+        }),
+        fc.array(fc.constantFrom("int", "float", "any"), { minLength: 4, maxLength: 4 }),
+        fc.nat(),
+        fc.constantFrom(undefined, "double", "float", "long", "integer"),
+        fc.constantFrom("", " ", "\n  "),
+        (width, rows, pool, styles, seed, type, pad) => {
+          const names = Array.from({ length: width }, (_v, j) => `c${j}`);
+          const turn = seed % rows; // the row where an "int" column first gets a fraction
+          const data: string[] = [];
+          for (let r = 0; r < rows; r++) {
+            const cells: string[] = [];
+            for (let j = 0; j < width; j++) {
+              const text = pool[(r * 7 + j * 3 + seed) % pool.length]!;
+              const style = styles[j];
+              // a long first row, short later rows: the cell buffer is outgrown
+              if (r === 0 && j === 0) cells.push("1.00000000000000000000000000000000000001");
+              else if (style === "int") cells.push(r === turn ? "0.5" : String(r - 50));
+              else if (style === "float") cells.push(r === turn ? String(r) : `${r}.25`);
+              else cells.push(text);
+            }
+            data.push(`[${cells.join(`,${pad}`)}]`);
+          }
+          const schema =
+            type === undefined ? undefined : JSON.stringify(names.map((name) => ({ type, name })));
+          const body = `{"dataframe_split": {"columns": ${JSON.stringify(names)}, "data": [${data.join(`,${pad}`)}]}}`;
+          if (checkBytesAgainstGeneral(Buffer.from(body), schema)) taken++;
+          // the older standalone API: int64 only for columns written as integers throughout
+          const legacy = parseDataFrameSplitFast(Buffer.from(body));
+          if (legacy !== undefined) {
+            const cellValue = (t: string) =>
+              t === "NaN"
+                ? Number.NaN
+                : t === "Infinity"
+                  ? Infinity
+                  : t === "-Infinity"
+                    ? -Infinity
+                    : JSON.parse(t);
+            for (let j = 0; j < width; j++) {
+              const col = legacy.frame.column(names[j]!);
+              const written = data.map((row) => row.slice(1, -1).split(",")[j]!.trim());
+              expect(col.dtype).toBe(written.every((t) => /^-?[0-9]+$/.test(t)) ? "int64" : "float64");
+              if (col.dtype === "float64") {
+                const values = col.values as Float64Array;
+                expect(written.every((t, r) => sameBits(values[r]!, cellValue(t)))).toBe(true);
+              }
+            }
+          }
+        },
+      ),
+      { numRuns: Number(process.env.FAST_JSON_RUNS ?? 3000) / 6 },
+    );
+    expect(taken).toBeGreaterThan(50);
+  });
+
+  it("digit runs at every alignment, next to the end of the bytes, in a buffer with digits around it", () => {
+    fc.assert(
+      fc.property(
+        fc.array(longDecimal, { minLength: 1, maxLength: 12 }),
+        fc.integer({ min: 0, max: 7 }),
+        fc.constantFrom("split", "inputs"),
+        fc.constantFrom(undefined, "float32", "float64"),
+        (cells, offset, shape, dtype) => {
+          const body =
+            shape === "split"
+              ? `{"dataframe_split": {"data": [[${cells.join(",")}]]}}`
+              : `{"inputs": [[${cells.join(", ")}], [${cells.join(",")}]]}`;
+          const schema =
+            dtype === undefined
+              ? undefined
+              : shape === "split"
+                ? JSON.stringify(
+                    cells.map((_c, j) => ({
+                      type: dtype === "float32" ? "float" : "double",
+                      name: String(j),
+                    })),
+                  )
+                : JSON.stringify([{ type: "tensor", "tensor-spec": { dtype, shape: [-1, cells.length] } }]);
+          // the body inside a larger buffer, digits before and after it: nothing outside it may be read
+          const around = Buffer.from(`${"7".repeat(offset)}${body}99999999`);
+          const payload = around.subarray(offset, offset + Buffer.byteLength(body));
+          checkBytesAgainstGeneral(payload, schema);
+          // and every prefix (cut inside a number, at the last bytes): the general path's error or answer
+          for (let end = body.length - 12; end < body.length; end++) {
+            if (end > 0) checkBytesAgainstGeneral(around.subarray(offset, offset + end), schema);
+          }
+        },
+      ),
+      { numRuns: Number(process.env.FAST_JSON_RUNS ?? 3000) / 3 },
+    );
+  });
+
+  it("reads every four-digit group exactly, in the first and in the second half of the significant digits", () => {
+    const groups = Array.from({ length: 10_000 }, (_v, i) => String(i).padStart(4, "0"));
+    // "1.dddd5": the group read into the high digits; "-123456789.dddd5": into the low ones
+    for (const cells of [groups.map((g) => `1.${g}5`), groups.map((g) => `-123456789.${g}5`)]) {
+      const body = `{"inputs": [${cells.join(",")}]}`;
+      const fast = parseJsonBodyFast(Buffer.from(body), undefined);
+      expect(fast).toBeDefined();
+      expect((fast!.input as { data: Float64Array }).data).toEqual(
+        new Float64Array(cells.map((c) => JSON.parse(c) as number)),
+      );
+    }
+  });
+
+  it("converts 17-digit decimals next to rounding boundaries exactly (midpoints, powers of two)", () => {
+    const bits = new Float64Array(1);
+    const word = new BigUint64Array(bits.buffer);
+    const step = (x: number, by: bigint) => {
+      bits[0] = x;
+      word[0]! += by;
+      return bits[0]!;
+    };
+    // (mantissa digits, decimal exponent) of x to 17 significant digits
+    const digitsOf = (x: number): [bigint, number] => {
+      const [m, e] = x.toExponential(16).split("e");
+      return [BigInt(m!.replace(".", "")), Number(e)];
+    };
+    // plain decimal text (no exponent: the form the fast loop reads itself) of D·10^(e-16), D of 17 digits
+    const plain = (d: bigint, e: number): string | undefined => {
+      const t = d.toString();
+      if (t.length !== 17) return undefined;
+      const q = e + 1; // digits before the point
+      if (q <= 0) return `0.${"0".repeat(-q)}${t}`;
+      if (q >= 17) return t + "0".repeat(q - 17);
+      return `${t.slice(0, q)}.${t.slice(q)}`;
+    };
+    const cellsNear = (x: number): string[] => {
+      const out: string[] = [];
+      for (const [a, b] of [
+        [x, step(x, 1n)],
+        [step(x, -1n), x],
+      ] as const) {
+        const [da, e] = digitsOf(a);
+        const [db, eb] = digitsOf(b);
+        if (eb !== e) continue;
+        const mid = (da + db) / 2n;
+        for (const d of [mid - 2n, mid - 1n, mid, mid + 1n, mid + 2n, da - 1n, da, da + 1n]) {
+          const t = plain(d, e);
+          if (t !== undefined && t.length <= 45) out.push(t);
+        }
+      }
+      return out;
+    };
+    const float64s = inputSchemaView(
+      JSON.stringify([{ type: "tensor", "tensor-spec": { dtype: "float64", shape: [-1] } }]),
+    );
+    const check = (xs: number[]) => {
+      const cells = xs.flatMap(cellsNear);
+      if (cells.length === 0) return;
+      const fast = parseJsonBodyFast(Buffer.from(`{"inputs": [${cells.join(", ")}]}`), float64s);
+      expect(fast).toBeDefined();
+      const data = (fast!.input as { data: Float64Array }).data;
+      expect(data).toBeInstanceOf(Float64Array);
+      for (const [i, c] of cells.entries()) expect([c, data[i]]).toEqual([c, JSON.parse(c)]);
+    };
+    check(Array.from({ length: 100 }, (_v, k) => 2 ** (k - 30))); // the gap below a power of two is half
+    // exact ties (round half to even): x + gap/2 for doubles x in [2^52, 10^17), written out in full
+    const ties = fc.bigInt({ min: 2n ** 52n, max: 10n ** 17n - 1n }).map((n) => {
+      const x = BigInt(Number(n)); // a double there: an integer
+      const gap = BigInt(step(Number(x), 1n)) - x; // 1, 2, 4, 8 or 16
+      return gap === 1n ? `${x}.5` : `${x + gap / 2n}`;
+    });
+    fc.assert(
+      fc.property(fc.array(ties, { minLength: 1, maxLength: 20 }), (cells) => {
+        const fast = parseJsonBodyFast(Buffer.from(`{"inputs": [${cells.join(", ")}]}`), float64s);
+        const data = (fast!.input as { data: Float64Array }).data;
+        for (const [i, c] of cells.entries()) expect([c, data[i]]).toEqual([c, JSON.parse(c)]);
+      }),
+      { numRuns: Number(process.env.FAST_JSON_RUNS ?? 3000) / 3 },
+    );
+    fc.assert(
+      fc.property(fc.array(fc.double({ min: 1e-6, max: 1e25, noNaN: true }), { minLength: 1 }), check),
+      { numRuns: Number(process.env.FAST_JSON_RUNS ?? 3000) / 3 },
+    );
+  });
+
+  it("reads each body byte a bounded number of times (10× the rows: 10× the reads)", () => {
+    // counts the scanner's byte reads through a Proxy of the body (its four-byte loads go to the same memory
+    // through a DataView, which the Proxy does not see, so this bounds the one-byte reads): a second scan of a
+    // row or of the rows so far would show as more than 10× the reads for 10× the rows
+    function reads(body: string, schema: string | undefined): number {
+      const bytes = Buffer.from(body);
+      let count = 0;
+      const counted = new Proxy(bytes, {
+        get(target, key) {
+          if (typeof key === "string" && key.charCodeAt(0) >= 48 && key.charCodeAt(0) <= 57) count++;
+          const v = Reflect.get(target, key, target) as unknown;
+          return typeof v === "function" ? v.bind(target) : v;
+        },
+      });
+      const fast = parseJsonBodyFast(counted, inputSchemaView(schema));
+      expect(fast).toBeDefined();
+      expect(count).toBeLessThanOrEqual(2 * bytes.length); // about once each, plus the first row twice
+      return count;
+    }
+    const row = (r: number) => `[${r}.125, -${r}, 0.${r}7e-3, 12345.678901234567]`;
+    const split = (rows: number) =>
+      `{"dataframe_split": {"columns": ["a", "b", "c", "d"], "data": [${Array.from({ length: rows }, (_v, r) => row(r)).join(", ")}]}}`;
+    const inputs = (rows: number) =>
+      `{"inputs": [${Array.from({ length: rows }, (_v, r) => row(r)).join(", ")}]}`;
+    for (const [make, schema] of [
+      [split, undefined],
+      [split, JSON.stringify(["a", "b", "c", "d"].map((name) => ({ type: "float", name })))],
+      [inputs, undefined],
+    ] as const) {
+      const small = reads(make(1000), schema);
+      const large = reads(make(10_000), schema);
+      // the digits grow a little with r, so a bit more than 10×; a quadratic scan would be ~100×
+      expect(large / small).toBeGreaterThan(9);
+      expect(large / small).toBeLessThan(12.5);
+    }
+  });
+});

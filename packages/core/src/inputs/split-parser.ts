@@ -1,9 +1,11 @@
 /**
  * The fast path for numeric-heavy JSON scoring bodies: `{"dataframe_split": {"columns": [...], "data":
  * [[numbers]]}}` (optionally with `index`) and `{"instances" | "inputs": [[...numbers...]]}` (or a dict of such
- * arrays), each optionally with `params`. One pass over the body bytes: numbers go straight from the text into
- * one typed array per column (Float32Array when the signature says `float`, else Float64Array) or into one flat
- * array per tensor — no JS array per row, no boxed number per cell.
+ * arrays), each optionally with `params`. One pass over the body bytes (never decoded to a string): numbers go
+ * straight from the text into one column-major Float64Array of cells (or one flat array per tensor), each row
+ * in one call of the number loop ({@link readCells}, four digits per load where it can), then into the
+ * column's typed array (Float32Array when the signature says `float`) — no JS array per row, no boxed number
+ * per cell.
  *
  * {@link parseJsonBodyFast} gives exactly what the general path (`JSON.parse` + pandas-like typing and the
  * signature's serving casts, protocol/parse.ts) gives for the bodies it takes. It never throws: for anything
@@ -11,7 +13,7 @@
  * other keys, a byte sequence JSON.parse would reject…) it returns `undefined` and the caller runs the general
  * path, which answers or throws as before. Numbers are converted exactly as JSON.parse does (correctly
  * rounded: see exact-decimal.ts, else `Number()` of the literal). Linear time; memory bounded by the body size
- * (a cell takes at least two bytes of it, and at most 8 bytes of output).
+ * (a cell takes at least two bytes of it, 8 bytes of cell buffer and at most 8 bytes of output).
  */
 import {
   columnSpecsByName,
@@ -22,7 +24,7 @@ import {
 } from "../protocol/schema-view.js";
 import { toInt64 } from "./csv-fast-parser.js";
 import { type Column, DataFrame } from "./dataframe.js";
-import { exactDecimal } from "./exact-decimal.js";
+import { exactDecimal, exactQuotient } from "./exact-decimal.js";
 import type { Tensor } from "./tensor.js";
 
 export interface FastSplitResult {
@@ -48,81 +50,142 @@ let gPos = 0;
 let gInt = true;
 
 /**
- * Reads a JSON number at b[start] (no leading whitespace), with JSON's grammar (no leading zeros, no `+`, digits
- * after `.` and `e`); also Python's `NaN`, `Infinity`, `-Infinity` (not `-NaN`, which the general path refuses).
- * Sets {@link gPos} and {@link gInt}. Up to 17 significant digits with a decimal exponent within ±22 are
- * converted exactly (correctly rounded) by {@link exactDecimal}; anything else goes to `Number()`.
+ * Reads `count` comma-separated JSON numbers from b[p] (whitespace allowed around each) into out[at],
+ * out[at + stride], …, and returns the position just after the last. JSON's grammar (no leading zeros, no `+`,
+ * digits after `.` and `e`), plus Python's `NaN`, `Infinity`, `-Infinity` (not `-NaN`, which the general path
+ * refuses). Sets {@link gInt}: every one of them was written as an integer (no `.` or exponent).
+ *
+ * The common form (`-?digits(.digits)?`, at most 17 significant digits, at most 22 after the point) is read
+ * here: Clinger's fast path, else the double-double {@link exactDecimal}; anything else (exponents, more
+ * digits, NaN / Infinity, a value too close to a rounding midpoint) goes to {@link readNumberSlow}. The one
+ * digit loop of this file: {@link readNumber} is this with a count of one.
+ *
+ * Bytes are read without a bounds guard: past the end a Uint8Array gives `undefined`, which is no digit, sign,
+ * dot, separator or exponent, so every loop stops there and the caller sees no closing bracket.
  */
-function readNumber(s: Uint8Array, start: number): number {
-  const n = s.length;
-  let p = start;
-  let c = p < n ? s[p]! : -1;
-  let neg = false;
-  if (c === 45) {
-    neg = true;
-    p++;
-    c = p < n ? s[p]! : -1;
-  }
-  if (c < 48 || c > 57) return readNumberSlow(s, start); // NaN, Infinity or not a number
-  // the first 9 digits into `hi`, up to 8 more into `lo` (small integers: integer arithmetic, short latency)
-  let hi = 0;
-  let lo = 0;
-  let nh = 0;
-  let nl = 0;
-  if (c === 48) {
-    p++;
-    c = p < n ? s[p]! : -1;
-    if (c >= 48 && c <= 57) throw BAIL; // JSON: no leading zeros
-  } else {
-    while (nh < 9 && c >= 48 && c <= 57) {
-      hi = hi * 10 + (c - 48);
-      nh++;
-      p++;
-      c = p < n ? s[p]! : -1;
+function readCells(
+  b: Uint8Array,
+  dv: DataView,
+  p: number,
+  count: number,
+  out: Float64Array,
+  at: number,
+  stride: number,
+): number {
+  let allInt = true;
+  const lim = b.length - 4; // the last position a four-byte load may start at
+  for (let j = 0; j < count; j++, at += stride) {
+    let c = b[p]!;
+    while (c === 32 || c === 10 || c === 13 || c === 9) c = b[++p]!;
+    if (j > 0) {
+      if (c !== 44) throw BAIL;
+      c = b[++p]!;
+      while (c === 32 || c === 10 || c === 13 || c === 9) c = b[++p]!;
     }
-    while (nl < 9 && c >= 48 && c <= 57) {
-      lo = lo * 10 + (c - 48);
-      nl++;
-      p++;
-      c = p < n ? s[p]! : -1;
+    const start = p;
+    const neg = c === 45;
+    if (neg) c = b[++p]!;
+    // the first 9 significant digits into `hi`, up to 9 more into `lo` (18: the slow path)
+    let hi = 0;
+    let lo = 0;
+    let nh = 0;
+    let nl = 0;
+    if (c === 48) {
+      c = b[++p]!;
+      if (c >= 48 && c <= 57) throw BAIL; // JSON: no leading zeros
+    } else if (c >= 49 && c <= 57) {
+      do {
+        hi = hi * 10 + (c - 48);
+        nh++;
+        c = b[++p]!;
+      } while (nh < 9 && c >= 48 && c <= 57);
+      while (nl < 9 && c >= 48 && c <= 57) {
+        lo = lo * 10 + (c - 48);
+        nl++;
+        c = b[++p]!;
+      }
+    } else {
+      out[at] = readNumberSlow(b, start); // NaN, Infinity or not a number
+      p = gPos;
+      if (!gInt) allInt = false;
+      continue;
     }
-  }
-  let scale = 0;
-  let isInt = true;
-  if (c === 46) {
-    isInt = false;
-    p++;
-    c = p < n ? s[p]! : -1;
-    if (c < 48 || c > 57) throw BAIL;
-    const f0 = p;
-    while (nh < 9 && c >= 48 && c <= 57) {
-      hi = hi * 10 + (c - 48);
-      nh++;
-      p++;
-      c = p < n ? s[p]! : -1;
+    let f0 = -1;
+    if (c === 46) {
+      c = b[++p]!;
+      if (!(c >= 48 && c <= 57)) throw BAIL;
+      f0 = p;
+      if (nh === 0) while (c === 48) c = b[++p]!; // 0.00…: zeros before the first significant digit
+      // four digits at a time while they fit `hi` (9 digits) and then `lo` (8), then one at a time
+      while (nh <= 5 && p <= lim) {
+        const w = dv.getUint32(p, true);
+        if (!isFourDigits(w)) break;
+        hi = hi * 10000 + fourDigits(w);
+        nh += 4;
+        p += 4;
+      }
+      c = b[p]!;
+      while (nh < 9 && c >= 48 && c <= 57) {
+        hi = hi * 10 + (c - 48);
+        nh++;
+        c = b[++p]!;
+      }
+      while (nl <= 4 && p <= lim) {
+        const w = dv.getUint32(p, true);
+        if (!isFourDigits(w)) break;
+        lo = lo * 10000 + fourDigits(w);
+        nl += 4;
+        p += 4;
+      }
+      c = b[p]!;
+      while (nl < 9 && c >= 48 && c <= 57) {
+        lo = lo * 10 + (c - 48);
+        nl++;
+        c = b[++p]!;
+      }
     }
-    while (nl < 9 && c >= 48 && c <= 57) {
-      lo = lo * 10 + (c - 48);
-      nl++;
-      p++;
-      c = p < n ? s[p]! : -1;
+    const scale = f0 < 0 ? 0 : f0 - p;
+    let v = Number.NaN; // exponents, 18 digits or more, tiny scales: the general reader
+    if (!(c === 101 || c === 69 || nl > 8 || (c >= 48 && c <= 57) || scale < -22)) {
+      // hi·10^nl + lo below 2^53 is exact (rounding is monotone: a computed value below 2^53 means the exact
+      // one is too); then one correctly rounded division by an exact power of ten (Clinger's fast path)
+      const m = nl === 0 ? hi : hi * POW10[nl]! + lo;
+      if (m < 9007199254740992) v = scale === 0 ? m : m / POW10[-scale]!;
+      else v = scale < 0 ? exactQuotient(hi, lo, nl, -scale) : exactDecimal(hi, lo, nl, 0);
     }
-    scale = f0 - p;
+    if (Number.isNaN(v)) {
+      out[at] = readNumberSlow(b, start); // (or too close to a rounding midpoint for exactDecimal)
+      p = gPos;
+      if (!gInt) allInt = false;
+      continue;
+    }
+    if (f0 >= 0) allInt = false;
+    out[at] = neg ? -v : v;
   }
-  // exponents, 18 digits or more, tiny scales: the general reader
-  if (c === 101 || c === 69 || nl > 8 || (c >= 48 && c <= 57) || scale < -22) return readNumberSlow(s, start);
-  gPos = p;
-  gInt = isInt;
-  // hi·10^nl + lo below 2^53 is exact (rounding is monotone: a computed value below 2^53 means the exact one is
-  // too); then one correctly rounded division by an exact power of ten (Clinger's fast path)
-  const m = nl === 0 ? hi : hi * POW10[nl]! + lo;
-  let v: number;
-  if (m < 9007199254740992) v = scale === 0 ? m : m / POW10[-scale]!;
-  else {
-    v = exactDecimal(hi, lo, nl, scale);
-    if (Number.isNaN(v)) return readNumberSlow(s, start);
-  }
-  return neg ? -v : v;
+  gInt = allInt;
+  return p;
+}
+
+/** The four bytes of `w` (little-endian, as DataView reads them) are ASCII digits. */
+function isFourDigits(w: number): boolean {
+  // per byte: its high nibble, and the high nibble of byte + 6 (a digit's stays 3: 0x30–0x39 + 6 ≤ 0x3f); a
+  // carry out of a byte only comes from a byte ≥ 0xfa, which fails its own high-nibble test
+  return ((w & 0xf0f0f0f0) | (((w + 0x06060606) & 0xf0f0f0f0) >>> 4)) === 0x33333333;
+}
+
+/** The value of four ASCII digits (the first in the low byte of `w`). */
+function fourDigits(w: number): number {
+  let d = w - 0x30303030; // each byte 0–9 (no borrows)
+  d = (d * 10 + (d >>> 8)) & 0x00ff00ff; // byte 0: 10·d0 + d1, byte 2: 10·d2 + d3
+  return (d & 0xff) * 100 + (d >>> 16);
+}
+
+const ONE = new Float64Array(1);
+
+/** One number at b[start] ({@link readCells}); sets {@link gPos} and {@link gInt}. */
+function readNumber(s: Uint8Array, dv: DataView, start: number): number {
+  gPos = readCells(s, dv, start, 1, ONE, 0, 1);
+  return ONE[0]!;
 }
 
 const POW10 = [
@@ -253,7 +316,11 @@ function startsWithAscii(b: Uint8Array, p: number, word: string): boolean {
 
 class Scanner {
   pos = 0;
-  constructor(readonly s: Uint8Array) {}
+  /** The same bytes, for four-byte loads. */
+  readonly dv: DataView;
+  constructor(readonly s: Uint8Array) {
+    this.dv = new DataView(s.buffer, s.byteOffset, s.byteLength);
+  }
 
   ws(): void {
     const s = this.s;
@@ -399,15 +466,14 @@ function truncatedInt64s(values: Float64Array, n: number): Float64Array | undefi
 }
 
 /**
- * The typed values the general path builds from these numbers: `inferColumn` / `inferLeafDType` for INFER
- * (int64 when every value is an integer, else float64), `castValues` for a typed kind. `undefined` when the
+ * The typed values the general path builds from these numbers (`v`: exactly them, in an array of its own):
+ * `inferColumn` / `inferLeafDType` for INFER (int64 when every value is an integer, else float64), `castValues`
+ * for a typed kind (a double stored into a Float32Array rounds as `castValues` does). `undefined` when the
  * general path would fail (it then reports the error).
  */
 function finish(
   kind: number,
-  f64: Float64Array | undefined,
-  f32: Float32Array | undefined,
-  n: number,
+  v: Float64Array,
   allInt: boolean,
 ):
   | {
@@ -415,14 +481,13 @@ function finish(
       values: Float64Array | Float32Array | BigInt64Array | Int32Array;
     }
   | undefined {
+  const n = v.length;
   if (kind === F32) {
-    const v = f32!;
-    return { dtype: "float32", values: v.length === n ? v : v.slice(0, n) };
+    const out = new Float32Array(n);
+    out.set(v);
+    return { dtype: "float32", values: out };
   }
-  const v = f64!;
-  if (kind === F64 || (kind === INFER && !allInt)) {
-    return { dtype: "float64", values: v.length === n ? v : v.slice(0, n) };
-  }
+  if (kind === F64 || (kind === INFER && !allInt)) return { dtype: "float64", values: v };
   if (kind === INFER) return { dtype: "int64", values: toInt64(v, n) }; // BigInt64Array.from(values, BigInt)
   const t = truncatedInt64s(v, n);
   if (t === undefined) return undefined;
@@ -447,8 +512,9 @@ function parseSplitObject(sc: Scanner, options: SplitOptions): DataFrame {
   sc.expect(123);
   let columns: string[] | undefined;
   let kinds: number[] | undefined;
-  let f64: (Float64Array | undefined)[] | undefined;
-  let f32: (Float32Array | undefined)[] | undefined;
+  let cap = 0;
+  // the cells, column-major: column j at cells[j·cap, j·cap + rows)
+  let cells: Float64Array | undefined;
   let textInt: boolean[] | undefined;
   let valueInt: boolean[] | undefined;
   let width = -1;
@@ -486,7 +552,8 @@ function parseSplitObject(sc: Scanner, options: SplitOptions): DataFrame {
       const b = sc.s;
       const len = b.length;
       const dataStart = sc.pos;
-      let cap = 0;
+      // while some column's dtype still depends on whether its cells are integers, rows are read cell by cell
+      let tracking = true;
       for (;;) {
         sc.expect(91);
         const rowStart = sc.pos;
@@ -496,7 +563,7 @@ function parseSplitObject(sc: Scanner, options: SplitOptions): DataFrame {
           if (sc.peek() !== 93) {
             for (;;) {
               sc.ws();
-              readNumber(b, sc.pos);
+              readNumber(b, sc.dv, sc.pos);
               sc.pos = gPos;
               width++;
               if (sc.peek() === 44) sc.pos++;
@@ -512,40 +579,19 @@ function parseSplitObject(sc: Scanner, options: SplitOptions): DataFrame {
           const rowBytes = Math.max(sc.pos - dataStart, 2 * width + 1);
           const room = Math.floor((len - dataStart) / (2 * width + 1)) + 1;
           cap = Math.min(room, Math.ceil(((len - dataStart) / rowBytes) * 1.125) + 16);
-          f64 = new Array(width);
-          f32 = new Array(width);
-          for (let j = 0; j < width; j++) {
-            if (kinds[j] === F32) f32[j] = new Float32Array(cap);
-            else f64[j] = new Float64Array(cap);
-          }
+          cells = new Float64Array(cap * width);
           textInt = new Array(width).fill(true);
           valueInt = new Array(width).fill(true);
           sc.pos = rowStart;
         }
         if (rows === cap) {
+          cells = growCells(cells!, width, cap, cap * 2);
           cap *= 2;
-          growColumns(f64!, f32!, cap);
         }
-        let p = sc.pos;
-        for (let j = 0; j < width; j++) {
-          let c = p < len ? b[p]! : -1;
-          while (c === 32 || c === 10 || c === 13 || c === 9) c = ++p < len ? b[p]! : -1;
-          if (j > 0) {
-            if (c !== 44) throw BAIL;
-            c = ++p < len ? b[p]! : -1;
-            while (c === 32 || c === 10 || c === 13 || c === 9) c = ++p < len ? b[p]! : -1;
-          }
-          const v = readNumber(b, p);
-          p = gPos;
-          const d = f64![j];
-          if (d !== undefined) d[rows] = v;
-          else f32![j]![rows] = v;
-          if (!gInt) {
-            textInt![j] = false;
-            if (valueInt![j] && !Number.isInteger(v)) valueInt![j] = false;
-          }
-        }
-        sc.pos = p;
+        if (tracking) {
+          sc.pos = readRowTracked(b, sc.dv, sc.pos, width, cells!, rows, cap, textInt!, valueInt!);
+          tracking = needsTracking(kinds!, options.legacy, textInt!, valueInt!);
+        } else sc.pos = readCells(b, sc.dv, sc.pos, width, cells!, rows, cap); // one call per row
         sc.expect(93); // a longer row: the general path pads the others
         rows++;
         if (sc.peek() === 44) sc.pos++;
@@ -571,12 +617,54 @@ function parseSplitObject(sc: Scanner, options: SplitOptions): DataFrame {
   const names = columns ?? defaultNames(width);
   return new DataFrame(
     options.legacy
-      ? legacyColumns(names, f64!, rows, textInt!)
-      : finishColumns(names, kinds!, f64!, f32!, rows, valueInt!),
+      ? legacyColumns(names, cells!, cap, rows, textInt!)
+      : finishColumns(names, kinds!, cells!, cap, rows, valueInt!),
   );
 }
 
 // (helpers kept out of parseSplitObject: a closure there would move its hot locals into a context)
+
+/**
+ * One `data` row from b[p] (just after its '['), cell by cell: cell j at cells[j·cap + row], noting which
+ * columns are still written as (textInt) and valued as (valueInt) integers. Returns the position after the
+ * last cell.
+ */
+function readRowTracked(
+  b: Uint8Array,
+  dv: DataView,
+  p: number,
+  width: number,
+  cells: Float64Array,
+  row: number,
+  cap: number,
+  textInt: boolean[],
+  valueInt: boolean[],
+): number {
+  for (let j = 0; j < width; j++) {
+    if (j > 0) {
+      let c = b[p]!;
+      while (c === 32 || c === 10 || c === 13 || c === 9) c = b[++p]!;
+      if (c !== 44) throw BAIL;
+      p++;
+    }
+    const v = readNumber(b, dv, p); // (skips the whitespace before the number)
+    p = gPos;
+    cells[j * cap + row] = v;
+    if (!gInt) {
+      textInt[j] = false;
+      if (valueInt[j] && !Number.isInteger(v)) valueInt[j] = false;
+    }
+  }
+  return p;
+}
+
+/** Whether a column's dtype still depends on whether its cells are integers. */
+function needsTracking(kinds: number[], legacy: boolean, textInt: boolean[], valueInt: boolean[]): boolean {
+  for (let j = 0; j < kinds.length; j++) {
+    if (legacy ? textInt[j] : kinds[j] === INFER && valueInt[j]) return true;
+  }
+  return false;
+}
 
 function defaultNames(width: number): string[] {
   const names: string[] = new Array(width);
@@ -595,36 +683,23 @@ function columnKinds(names: readonly string[], options: SplitOptions): number[] 
   return kinds;
 }
 
-function growColumns(
-  f64: (Float64Array | undefined)[],
-  f32: (Float32Array | undefined)[],
-  cap: number,
-): void {
-  for (let j = 0; j < f64.length; j++) {
-    const d = f64[j];
-    if (d !== undefined) {
-      const grown = new Float64Array(cap);
-      grown.set(d);
-      f64[j] = grown;
-    }
-    const f = f32[j];
-    if (f !== undefined) {
-      const grown = new Float32Array(cap);
-      grown.set(f);
-      f32[j] = grown;
-    }
-  }
+/** The column-major cells with room for `next` rows per column (the first `cap` of each kept). */
+function growCells(cells: Float64Array, width: number, cap: number, next: number): Float64Array {
+  const grown = new Float64Array(next * width);
+  for (let j = 0; j < width; j++) grown.set(cells.subarray(j * cap, (j + 1) * cap), j * next);
+  return grown;
 }
 
 function legacyColumns(
   names: readonly string[],
-  f64: (Float64Array | undefined)[],
+  cells: Float64Array,
+  cap: number,
   rows: number,
   textInt: boolean[],
 ): Column[] {
   const out: Column[] = [];
   for (let j = 0; j < names.length; j++) {
-    const values = f64[j]!.subarray(0, rows);
+    const values = cells.subarray(j * cap, j * cap + rows);
     if (!textInt[j]) {
       out.push({ name: names[j]!, dtype: "float64", values: values.slice() });
       continue;
@@ -638,14 +713,14 @@ function legacyColumns(
 function finishColumns(
   names: readonly string[],
   kinds: number[],
-  f64: (Float64Array | undefined)[],
-  f32: (Float32Array | undefined)[],
+  cells: Float64Array,
+  cap: number,
   rows: number,
   valueInt: boolean[],
 ): Column[] {
   const out: Column[] = [];
   for (let j = 0; j < names.length; j++) {
-    const col = finish(kinds[j]!, f64[j], f32[j], rows, valueInt[j]!);
+    const col = finish(kinds[j]!, cells.slice(j * cap, j * cap + rows), valueInt[j]!);
     if (col === undefined) throw BAIL;
     out.push({ name: names[j]!, dtype: col.dtype, values: col.values });
   }
@@ -682,8 +757,7 @@ function parseNdArray(sc: Scanner, npType: string | undefined): Tensor {
   const counts: number[] = new Array(depth).fill(0);
   let cap = Math.max(16, Math.floor((len - sc.pos) / 2) + 1);
   cap = Math.min(cap, 1 << 16); // grown by doubling; never more than the bytes allow
-  let f64 = kind === F32 ? undefined : new Float64Array(cap);
-  let f32 = kind === F32 ? new Float32Array(cap) : undefined;
+  let f64 = new Float64Array(cap); // (float32: converted at the end, as castValues rounds)
   let n = 0;
   let allInt = true;
   const maxCells = Math.floor(len / 2) + 1;
@@ -691,8 +765,8 @@ function parseNdArray(sc: Scanner, npType: string | undefined): Tensor {
   let p = sc.pos;
   for (;;) {
     // at an element position of `level` (or before the outermost '[')
-    let c = p < len ? b[p]! : -1;
-    while (c === 32 || c === 10 || c === 13 || c === 9) c = ++p < len ? b[p]! : -1;
+    let c = b[p]!;
+    while (c === 32 || c === 10 || c === 13 || c === 9) c = b[++p]!;
     if (level < depth - 1) {
       if (c !== 91) throw BAIL;
       p++;
@@ -702,36 +776,42 @@ function parseNdArray(sc: Scanner, npType: string | undefined): Tensor {
     }
     // innermost level: numbers separated by commas up to ']'
     let k = 0;
-    for (;;) {
-      if (n === cap) {
-        if (cap >= maxCells) throw BAIL;
-        cap = Math.min(cap * 2, maxCells);
-        if (f64) {
-          const grown = new Float64Array(cap);
-          grown.set(f64);
-          f64 = grown;
-        } else {
-          const grown = new Float32Array(cap);
-          grown.set(f32!);
-          f32 = grown;
+    const width = shape[depth - 1]!;
+    if (width > 0 && !(kind === INFER && allInt)) {
+      // its length is known and integer-ness no longer matters: the whole array in one call
+      if (n + width > cap) {
+        if (n + width > maxCells) throw BAIL;
+        cap = Math.min(Math.max(cap * 2, n + width), maxCells);
+        f64 = grown(f64, cap);
+      }
+      p = readCells(b, sc.dv, p, width, f64, n, 1);
+      n += width;
+      k = width;
+      c = b[p]!;
+      while (c === 32 || c === 10 || c === 13 || c === 9) c = b[++p]!;
+      if (c !== 93) throw BAIL; // a longer array: not rectangular
+    } else {
+      for (;;) {
+        if (n === cap) {
+          if (cap >= maxCells) throw BAIL;
+          cap = Math.min(cap * 2, maxCells);
+          f64 = grown(f64, cap);
         }
+        const v = readNumber(b, sc.dv, p);
+        p = gPos;
+        f64[n] = v;
+        n++;
+        k++;
+        if (!gInt && allInt && !Number.isInteger(v)) allInt = false;
+        c = b[p]!;
+        while (c === 32 || c === 10 || c === 13 || c === 9) c = b[++p]!;
+        if (c === 44) {
+          p++;
+          continue;
+        }
+        if (c !== 93) throw BAIL;
+        break;
       }
-      const v = readNumber(b, p);
-      p = gPos;
-      if (f64) f64[n] = v;
-      else f32![n] = v;
-      n++;
-      k++;
-      if (!gInt && allInt && !Number.isInteger(v)) allInt = false;
-      c = p < len ? b[p]! : -1;
-      while (c === 32 || c === 10 || c === 13 || c === 9) c = ++p < len ? b[p]! : -1;
-      if (c === 44) {
-        c = ++p < len ? b[p]! : -1;
-        while (c === 32 || c === 10 || c === 13 || c === 9) c = ++p < len ? b[p]! : -1;
-        continue;
-      }
-      if (c !== 93) throw BAIL;
-      break;
     }
     // close arrays: the innermost, then every enclosing one that ends here
     for (;;) {
@@ -743,8 +823,8 @@ function parseNdArray(sc: Scanner, npType: string | undefined): Tensor {
       level--;
       if (level < 0) break;
       counts[level]!++;
-      c = p < len ? b[p]! : -1;
-      while (c === 32 || c === 10 || c === 13 || c === 9) c = ++p < len ? b[p]! : -1;
+      c = b[p]!;
+      while (c === 32 || c === 10 || c === 13 || c === 9) c = b[++p]!;
       if (c === 44) {
         p++;
         break;
@@ -755,9 +835,16 @@ function parseNdArray(sc: Scanner, npType: string | undefined): Tensor {
   }
   sc.pos = p;
   // np.array without a dtype: int64 when every value is an integer (cast as castValues does: within int64)
-  const col = finish(kind === INFER ? (allInt ? I64 : F64) : kind, f64, f32, n, allInt);
+  const col = finish(kind === INFER ? (allInt ? I64 : F64) : kind, f64.slice(0, n), allInt);
   if (col === undefined) throw BAIL;
   return { dtype: col.dtype, shape, data: col.values };
+}
+
+/** A copy of `values` with room for `cap` of them. */
+function grown(values: Float64Array, cap: number): Float64Array<ArrayBuffer> {
+  const out = new Float64Array(cap);
+  out.set(values);
+  return out;
 }
 
 /** Keys the general path would not keep in insertion order or as own data properties. */
