@@ -187,6 +187,7 @@ const numberText = fc.oneof(
 /** Mostly valid cells, sometimes one the scanner must leave to the general path. */
 const cellText = fc.oneof(
   { weight: 30, arbitrary: numberText },
+  { weight: 3, arbitrary: fc.constant("null") }, // a missing value: NaN in a split column, else the general path
   { weight: 1, arbitrary: fc.constantFrom(...BAD_TOKENS) },
 );
 const ws = fc.constantFrom("", "", " ", "\n", "\t ", "\r\n");
@@ -372,6 +373,36 @@ function checkAgainstGeneral(body: string, inputs: string | undefined, asBytes: 
 }
 
 describe("the fast JSON scanner on the scoring path gives the general path's results and errors", () => {
+  it("reads a null among a dataframe_split column's numbers as NaN (pandas), and leaves null-only columns and null tensor cells to the general path", () => {
+    const split = (data: string) => `{"dataframe_split": {"columns": ["a", "b"], "data": ${data}}}`;
+    const float = JSON.stringify([
+      { type: "float", name: "a" },
+      { type: "double", name: "b" },
+    ]);
+    const long = JSON.stringify([
+      { type: "long", name: "a" },
+      { type: "double", name: "b" },
+    ]);
+    const taken = (body: string, inputs?: string) => {
+      const fast = parseJsonBodyFast(body, inputSchemaView(inputs));
+      checkAgainstGeneral(body, inputs, true); // and the same answer as the general path either way
+      return fast;
+    };
+    const noSchema = taken(split("[[1, null], [null, 2.5]]"))?.input as DataFrame;
+    expect(noSchema.columnList.map((c) => [c.dtype, Array.from(c.values as Float64Array)])).toEqual([
+      ["float64", [1, Number.NaN]],
+      ["float64", [Number.NaN, 2.5]],
+    ]);
+    const typed = taken(split("[[null, 1], [0.5, null]]"), float)?.input as DataFrame;
+    expect(typed.column("a").values).toEqual(Float32Array.of(Number.NaN, 0.5));
+    expect(typed.column("b").values).toEqual(Float64Array.of(1, Number.NaN));
+    expect(taken(split("[[null, 1], [null, 2]]"))).toBeUndefined(); // pandas: an object column
+    expect(taken(split("[[null, 1], [2, 2]]"), long)).toBeUndefined(); // the general path's int64 error
+    expect(taken('{"inputs": [[1.5, null]]}')).toBeUndefined(); // numpy: an object array
+    expect(taken('{"instances": [null, 2]}')).toBeUndefined();
+    expect(parseDataFrameSplitFast(split("[[1, null]]"))).toBeUndefined(); // the older API takes numbers only
+  });
+
   it("dataframe_split bodies: random cells, widths, columns, index, params and signatures", () => {
     let taken = 0;
     fc.assert(

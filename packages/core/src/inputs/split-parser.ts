@@ -8,10 +8,11 @@
  * per cell.
  *
  * {@link parseJsonBodyFast} gives exactly what the general path (`JSON.parse` + pandas-like typing and the
- * signature's serving casts, protocol/parse.ts) gives for the bodies it takes. It never throws: for anything
- * else (a string, null, bool or object cell, ragged rows, an empty array, a cast the general path would refuse,
- * other keys, a byte sequence JSON.parse would reject…) it returns `undefined` and the caller runs the general
- * path, which answers or throws as before. Numbers are converted exactly as JSON.parse does (correctly
+ * signature's serving casts, protocol/parse.ts) gives for the bodies it takes; a null in a `dataframe_split`
+ * column that also holds numbers is NaN, as pandas reads it. It never throws: for anything else (a string,
+ * bool or object cell, a column of nulls only, a null in `instances` / `inputs`, ragged rows, an empty array, a
+ * cast the general path would refuse, other keys, a byte sequence JSON.parse would reject…) it returns
+ * `undefined` and the caller runs the general path, which answers or throws as before. Numbers are converted exactly as JSON.parse does (correctly
  * rounded: see exact-decimal.ts, else `Number()` of the literal). Linear time; memory bounded by the body size
  * (a cell takes at least two bytes of it, 8 bytes of cell buffer and at most 8 bytes of output).
  */
@@ -48,6 +49,12 @@ export interface FastJsonBody {
 /** Position after, and integer-ness of the text of, the last number read by {@link readNumber}. */
 let gPos = 0;
 let gInt = true;
+/**
+ * A `null` cell was read (as NaN) since the caller last cleared this. pandas reads a null among numbers as NaN
+ * (a float64 column, or the signature's float), so `dataframe_split` keeps it; a column of nulls only is an object
+ * column and numpy makes a nested list with a null an object array: those go to the general path.
+ */
+let gNull = false;
 
 /**
  * Reads `count` comma-separated JSON numbers from b[p] (whitespace allowed around each) into out[at],
@@ -203,6 +210,12 @@ function readNumberSlow(s: Uint8Array, start: number): number {
     neg = true;
     p++;
     c = p < n ? s[p]! : -1;
+  }
+  if (c === 110 /* n */ && !neg && startsWithAscii(s, p, "null")) {
+    gPos = p + 4;
+    gInt = false;
+    gNull = true;
+    return Number.NaN;
   }
   if (c === 78 /* N */ && !neg && startsWithAscii(s, p, "NaN")) {
     gPos = p + 3;
@@ -510,6 +523,7 @@ interface SplitOptions {
 
 function parseSplitObject(sc: Scanner, options: SplitOptions): DataFrame {
   sc.expect(123);
+  gNull = false;
   let columns: string[] | undefined;
   let kinds: number[] | undefined;
   let cap = 0;
@@ -614,6 +628,7 @@ function parseSplitObject(sc: Scanner, options: SplitOptions): DataFrame {
     }
     if (!Array.isArray(index) || index.length !== rows) throw BAIL;
   }
+  if (gNull && (options.legacy || nullOnlyColumn(kinds!, cells!, cap, rows))) throw BAIL;
   const names = columns ?? defaultNames(width);
   return new DataFrame(
     options.legacy
@@ -656,6 +671,21 @@ function readRowTracked(
     }
   }
   return p;
+}
+
+/**
+ * Some inferred column holds no number at all (nulls, perhaps NaN): pandas makes a column of nulls only an object
+ * column, which the general path builds. (Typed columns take a null as NaN, or refuse it in finish().)
+ */
+function nullOnlyColumn(kinds: number[], cells: Float64Array, cap: number, rows: number): boolean {
+  for (let j = 0; j < kinds.length; j++) {
+    if (kinds[j] !== INFER) continue;
+    let i = j * cap;
+    const end = i + rows;
+    while (i < end && Number.isNaN(cells[i]!)) i++;
+    if (i === end) return true;
+  }
+  return false;
 }
 
 /** Whether a column's dtype still depends on whether its cells are integers. */
@@ -740,6 +770,7 @@ const MAX_DIMS = 32;
 function parseNdArray(sc: Scanner, npType: string | undefined): Tensor {
   const kind = kindOfNpType(npType);
   if (kind < 0) throw BAIL;
+  gNull = false;
   const b = sc.s;
   const len = b.length;
   sc.ws();
@@ -833,6 +864,7 @@ function parseNdArray(sc: Scanner, npType: string | undefined): Tensor {
     }
     if (level < 0) break;
   }
+  if (gNull) throw BAIL; // numpy: a null among numbers makes an object array
   sc.pos = p;
   // np.array without a dtype: int64 when every value is an integer (cast as castValues does: within int64)
   const col = finish(kind === INFER ? (allInt ? I64 : F64) : kind, f64.slice(0, n), allInt);
