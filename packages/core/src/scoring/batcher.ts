@@ -355,7 +355,12 @@ export class AdaptiveBatcher {
     q.timer = setTimeout(
       () => {
         q.timer = undefined;
-        if (this.#queues.get(q.key) === q) this.#release(q, "delay");
+        if (this.#queues.get(q.key) !== q) return;
+        // Node starts a timer from the event loop's cached time, which lags performance.now() after a long
+        // turn: the timer can fire before maxDelayMs has passed since the first request. Wait out the rest.
+        const at = performance.now();
+        if (at - q.first < this.#maxDelayMs) this.#arm(q, at);
+        else this.#release(q, "delay");
       },
       Math.max(0, this.#maxDelayMs - (now - q.first)),
     );
