@@ -8,7 +8,13 @@
  * Raw contents are each tensor's elements flattened in row-major order, little-endian, without padding; BYTES
  * elements are a 4-byte little-endian length then the bytes.
  */
-import { bytesElementText, decodeRawTensor, encodeRawTensor, tensorShape } from "@pyfunc/core/protocol";
+import {
+  bytesElementText,
+  decodeRawTensor,
+  encodeRawTensor,
+  tensorShape,
+  wireValue,
+} from "@pyfunc/core/protocol";
 import { V2Error } from "../v2.js";
 
 /** InferParameter as @grpc/proto-loader gives it (keepCase, longs as strings, oneofs). */
@@ -208,15 +214,7 @@ export function v2RequestOf(request: GrpcInferRequest): {
   return { request: body, raw, size };
 }
 
-const num = (v: unknown): number => (typeof v === "number" ? v : v === null ? Number.NaN : Number(v));
-const bigint = (v: unknown): bigint => {
-  if (typeof v === "bigint") return v;
-  if (typeof v === "string") return BigInt(v);
-  const n = num(v);
-  return Number.isFinite(n) ? BigInt(Math.trunc(n)) : 0n;
-};
-const str = (v: unknown): string => (typeof v === "string" ? v : JSON.stringify(v));
-const bool = (v: unknown): boolean => v === true || v === 1;
+const { num, bigint, str, bool } = wireValue;
 
 /** One output's values as raw little-endian contents (core's codec). */
 export const encodeRawContents = (datatype: string, data: readonly unknown[]): Buffer =>

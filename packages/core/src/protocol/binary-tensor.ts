@@ -218,15 +218,22 @@ export function decodeRawTensor(
   }
 }
 
-const num = (v: unknown): number => (typeof v === "number" ? v : v === null ? Number.NaN : Number(v));
-const bigint = (v: unknown): bigint => {
-  if (typeof v === "bigint") return v;
-  if (typeof v === "string") return BigInt(v);
-  const n = num(v);
-  return Number.isFinite(n) ? BigInt(Math.trunc(n)) : 0n;
+/**
+ * One output element as the wire's element kinds take it (raw contents here, gRPC's typed contents in the
+ * server): a number (null → NaN), a 64-bit integer, text, a boolean.
+ */
+export const wireValue = {
+  num: (v: unknown): number => (typeof v === "number" ? v : v === null ? Number.NaN : Number(v)),
+  bigint: (v: unknown): bigint => {
+    if (typeof v === "bigint") return v;
+    if (typeof v === "string") return BigInt(v);
+    const n = wireValue.num(v);
+    return Number.isFinite(n) ? BigInt(Math.trunc(n)) : 0n;
+  },
+  str: (v: unknown): string => (typeof v === "string" ? v : JSON.stringify(v)),
+  bool: (v: unknown): boolean => v === true || v === 1,
 };
-const str = (v: unknown): string => (typeof v === "string" ? v : JSON.stringify(v));
-const bool = (v: unknown): boolean => v === true || v === 1;
+const { num, bigint, str, bool } = wireValue;
 
 /**
  * One tensor's flat values → raw little-endian contents (FP16 is written as 4-byte floats: callers relabel

@@ -21,6 +21,7 @@ export {
   NUMPY_DTYPE_FOR_V2,
   tensorShape,
   V2_ELEMENT_WIDTH,
+  wireValue,
 } from "./binary-tensor.js";
 export { CastError, castValues, ndarrayFromJson, parsePyFloat } from "./coerce.js";
 export { parseContentType } from "./content-type.js";
