@@ -180,6 +180,32 @@ describe("cancellation (finding 5)", () => {
     }
   });
 
+  it("lets an abandoned task that finishes within the grace keep its thread (no model reload)", async () => {
+    const srv = await startTestServer({
+      modelUri: await saveHostileModel(),
+      imports: ["@pyfunc/function"],
+      workers: 1,
+    });
+    try {
+      await post(`${srv.url}/invocations`, modeBody("ok"));
+      const before = srv.server.engine.restarts;
+      const gone = new AbortController();
+      const abandoned = fetch(`${srv.url}/invocations`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: modeBody("brief"),
+        signal: gone.signal,
+      }).catch(() => "aborted");
+      await new Promise((r) => setTimeout(r, 100));
+      gone.abort();
+      expect(await abandoned).toBe("aborted");
+      expect((await post(`${srv.url}/invocations`, modeBody("ok", 3))).json()).toEqual({ predictions: [3] });
+      expect(srv.server.engine.restarts).toBe(before);
+    } finally {
+      await srv.close();
+    }
+  });
+
   it("drops a queued request whose client went away", async () => {
     const srv = await startTestServer({
       modelUri: await saveHostileModel(),

@@ -8,6 +8,7 @@
 import { fileURLToPath } from "node:url";
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
+import { ABANDONED } from "@pyfunc/core/scoring";
 import { bounded } from "../bounded.js";
 import type { InvocationResponse } from "../invocation.js";
 import { v2MetadataTensors } from "../v2.js";
@@ -283,7 +284,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        controller?.abort();
+        controller?.abort(ABANDONED);
       });
       const answer = (result: InvocationResponse) => {
         clearTimeout(timer);

@@ -1,3 +1,4 @@
+import { ABANDONED } from "@pyfunc/core/scoring";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
 import type { InvocationResponse } from "../invocation.js";
@@ -107,12 +108,13 @@ export const deadlinePlugin = fp(
               ),
             );
           };
-          // a client that leaves cancels its work: dropped from the queue, or its worker task abandoned
+          // a client that leaves cancels its work: dropped from the queue, or its worker task abandoned (a
+          // running one is given the pool's grace to finish first: ending its thread costs a model load)
           const onGone = () => {
             if (settled || reply.raw.writableFinished) return;
             settled = true;
             stop();
-            controller?.abort();
+            controller?.abort(ABANDONED);
             request.log.info("client went away: prediction cancelled");
             resolve(undefined);
           };

@@ -9,6 +9,7 @@ export {
 } from "./batcher.js";
 export { PoolTaskError, ScoringPool } from "./pool.js";
 export {
+  ABANDONED,
   INFO_TASK,
   type PoolInfo,
   type PoolRunOptions,

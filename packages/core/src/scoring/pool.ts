@@ -6,12 +6,16 @@ import { MlflowException } from "../errors/mlflow-exception.js";
 import { flavorModuleUrls } from "../flavor/discovery.js";
 import { defaultFlavorRegistry } from "../flavor/registry.js";
 import {
+  ABANDONED,
   INFO_TASK,
   type PoolInfo,
   type PoolRunOptions,
+  type PoolTaskEnvelope,
   type PoolTaskResult,
   type PoolWorkerInit,
   type ScoringPoolOptions,
+  SLOT_CANCELLED,
+  SLOT_QUEUED,
   type WorkerLoadFailure,
 } from "./types.js";
 
@@ -19,6 +23,9 @@ const DEFAULT_BIG_TASK_BYTES = 64 * 1024;
 const DEFAULT_OLD_GENERATION_MB = 2048;
 /** How long one small task keeps a thread reserved for small tasks. */
 const SMALL_TASK_MEMORY_MS = 1000;
+const DEFAULT_ABANDON_GRACE_MS = 1000;
+/** Tasks in flight that can tell "started" from "queued" (beyond them, an abandoned task gets the grace). */
+const TASK_SLOTS = 4096;
 
 /** The compiled worker file next to this one (tests running from src/ use the build output). */
 function workerFile(): string {
@@ -66,15 +73,28 @@ export class ScoringPool {
   #lastSmall = Number.NEGATIVE_INFINITY;
   #created = 0;
   #closed = false;
+  /** Abandoned tasks still in piscina's queue (each is skipped by the worker that takes it). */
+  #cancelledWaiting = 0;
+  /** Abandoned running tasks in their grace: ended at once when the pool closes. */
+  readonly #inGrace = new Set<() => void>();
+  readonly #graceMs: number;
+  /** Set to 1 by a worker when it starts the task of that slot. */
+  readonly #started: Int32Array;
+  readonly #freeSlots: number[];
 
   private constructor(
     pool: Piscina,
     readonly info: PoolInfo,
     readonly threads: number,
     bigBytes: number,
+    started: SharedArrayBuffer,
+    graceMs: number,
   ) {
     this.#pool = pool;
     this.#bigBytes = bigBytes;
+    this.#started = new Int32Array(started);
+    this.#freeSlots = Array.from({ length: TASK_SLOTS }, (_, i) => TASK_SLOTS - 1 - i);
+    this.#graceMs = graceMs;
     this.#bigLimit = Math.max(1, threads - 1);
     this.#created = threads;
     pool.on("workerCreate", () => {
@@ -86,7 +106,9 @@ export class ScoringPool {
   static async create(options: ScoringPoolOptions): Promise<ScoringPool> {
     const threads = Math.max(1, Math.floor(options.threads));
     const { Piscina } = await import("piscina");
+    const started = new SharedArrayBuffer(TASK_SLOTS * Int32Array.BYTES_PER_ELEMENT);
     const workerData: PoolWorkerInit = {
+      started,
       modelUri: options.modelUri,
       flavorModules: options.flavorModules ?? flavorModuleUrls(defaultFlavorRegistry),
       handler: options.handler,
@@ -114,7 +136,14 @@ export class ScoringPool {
           ...(errorClass !== undefined ? { errorClass } : {}),
         });
       }
-      return new ScoringPool(pool, answer, threads, options.bigTaskBytes ?? DEFAULT_BIG_TASK_BYTES);
+      return new ScoringPool(
+        pool,
+        answer,
+        threads,
+        options.bigTaskBytes ?? DEFAULT_BIG_TASK_BYTES,
+        started,
+        options.abandonGraceMs ?? DEFAULT_ABANDON_GRACE_MS,
+      );
     } catch (error) {
       await pool.destroy();
       throw error;
@@ -123,7 +152,7 @@ export class ScoringPool {
 
   /** Tasks waiting for a thread (both lanes). */
   get queued(): number {
-    return this.#pool.queueSize + this.#bigWaiting.length;
+    return Math.max(0, this.#pool.queueSize - this.#cancelledWaiting) + this.#bigWaiting.length;
   }
 
   /** Threads started to replace ones that ended (crash, exit, out of memory, abort). */
@@ -178,9 +207,65 @@ export class ScoringPool {
 
   #start(task: unknown, options: PoolRunOptions): Promise<unknown> {
     const runOptions: Record<string, unknown> = {};
-    if (options.signal !== undefined) runOptions.signal = options.signal;
     if (options.transferList !== undefined) runOptions.transferList = options.transferList;
-    return (this.#pool.run(task, runOptions) as Promise<unknown>).then(
+    const caller = options.signal;
+    if (caller === undefined) return this.#settle(this.#pool.run({ task, slot: -1 }, runOptions), options);
+    // piscina gets a signal of the pool's own, so that an abandoned task that is already running can be
+    // given its grace before piscina ends the thread
+    const slot = this.#freeSlots.pop() ?? -1;
+    if (slot >= 0) Atomics.store(this.#started, slot, SLOT_QUEUED);
+    const internal = new AbortController();
+    runOptions.signal = internal.signal;
+    const envelope: PoolTaskEnvelope = { task, slot };
+    let grace: NodeJS.Timeout | undefined;
+    const endNow = () => {
+      clearTimeout(grace);
+      this.#inGrace.delete(endNow);
+      internal.abort(ABANDONED);
+    };
+    let done = false;
+    let cancelledWhileQueued = false;
+    const running = (this.#pool.run(envelope, runOptions) as Promise<unknown>).finally(() => {
+      done = true;
+      clearTimeout(grace);
+      this.#inGrace.delete(endNow);
+      caller.removeEventListener("abort", onAbort);
+      if (cancelledWhileQueued) this.#cancelledWaiting--;
+      if (slot >= 0) this.#freeSlots.push(slot);
+    });
+    let rejectNow!: (error: unknown) => void;
+    const abandoned = new Promise<never>((_, reject) => {
+      rejectNow = reject;
+    });
+    const onAbort = () => {
+      if (done) return;
+      if (caller.reason !== ABANDONED) {
+        internal.abort(caller.reason);
+        return;
+      }
+      // the caller stops waiting now. Not started yet: marked so that the worker skips it on arrival (no race
+      // with piscina handing it to a worker, which would end that thread). Running: its thread is ended only
+      // if it is still running after the grace.
+      if (
+        slot >= 0 &&
+        Atomics.compareExchange(this.#started, slot, SLOT_QUEUED, SLOT_CANCELLED) === SLOT_QUEUED
+      ) {
+        cancelledWhileQueued = true;
+        this.#cancelledWaiting++;
+      } else {
+        grace = setTimeout(endNow, this.#graceMs);
+        this.#inGrace.add(endNow);
+      }
+      running.catch(() => undefined);
+      rejectNow(abortError());
+    };
+    caller.addEventListener("abort", onAbort, { once: true });
+    return Promise.race([this.#settle(running, options), abandoned]);
+  }
+
+  /** The handler's answer, or why there is none (a load failure, an abort, a thread that died). */
+  #settle(run: Promise<unknown>, options: PoolRunOptions): Promise<unknown> {
+    return run.then(
       (answer) => {
         if (answer !== null && typeof answer === "object" && "loadError" in answer) {
           const failure = (answer as WorkerLoadFailure).loadError;
@@ -206,6 +291,8 @@ export class ScoringPool {
     this.#closed = true;
     for (const waiting of this.#bigWaiting.splice(0))
       waiting.reject(new PoolTaskError("The worker pool is closed", "closed"));
+    // nobody waits for an abandoned task: closing does not wait out its grace
+    for (const endNow of [...this.#inGrace]) endNow();
     await this.#pool.close();
   }
 }

@@ -12,14 +12,20 @@ import type { PyFuncModel } from "../model/pyfunc-model.js";
 import {
   INFO_TASK,
   type PoolInfo,
+  type PoolTaskEnvelope,
   type PoolTaskResult,
   type PoolWorkerInit,
   type ScoringHandler,
   type ScoringHandlerModule,
+  SKIPPED,
+  SLOT_CANCELLED,
+  SLOT_QUEUED,
+  SLOT_STARTED,
   type WorkerLoadFailure,
 } from "./types.js";
 
 const init = workerData as PoolWorkerInit;
+const started = new Int32Array(init.started);
 let collected: string[] = [];
 
 let handler: ScoringHandler | undefined;
@@ -55,8 +61,15 @@ try {
   };
 }
 
-export default async function run(task: unknown): Promise<PoolTaskResult | PoolInfo | WorkerLoadFailure> {
-  if (task === INFO_TASK) return info ?? (failure as WorkerLoadFailure);
+export default async function run(
+  envelope: PoolTaskEnvelope | typeof INFO_TASK,
+): Promise<PoolTaskResult | PoolInfo | WorkerLoadFailure | typeof SKIPPED> {
+  if (envelope === INFO_TASK) return info ?? (failure as WorkerLoadFailure);
+  const { task, slot } = envelope;
+  // tells the parent this task is running, not queued (an abandoned running task gets a grace period), or
+  // finds that its caller gave up while it waited
+  if (slot >= 0 && Atomics.compareExchange(started, slot, SLOT_QUEUED, SLOT_STARTED) === SLOT_CANCELLED)
+    return SKIPPED;
   if (handler === undefined) return failure as WorkerLoadFailure;
   collected = [];
   const start = performance.now();
