@@ -3,6 +3,7 @@
 // committed file is not what its generator writes now. Used by packages/forest/scripts/wasm-kernel.mjs and
 // packages/core/scripts/number-wasm.mjs.
 import { readFileSync, writeFileSync } from "node:fs";
+import { basename } from "node:path";
 
 /** The module's bytes, validated. */
 export async function assemble(name, text) {
@@ -42,4 +43,21 @@ export function writeOrCheck(files, generator, argv = process.argv) {
   }
   for (const f of files) writeFileSync(f.path, f.text);
   console.log(`wrote ${files.map((f) => f.path).join(" and ")}`);
+}
+
+/**
+ * A generator's whole job: assemble `text`, then write (or, with `--check`, compare) the text at `watPath` and its
+ * bytes as the base64 constant `constName` at `tsPath`.
+ */
+export async function emit({ text, watPath, tsPath, generator, what, constName }) {
+  const source = basename(watPath);
+  const bytes = await assemble(source, text);
+  const ts = bytesModule(bytes, { generator, source, what, constName });
+  writeOrCheck(
+    [
+      { path: watPath, text },
+      { path: tsPath, text: ts },
+    ],
+    generator,
+  );
 }

@@ -6,7 +6,7 @@
 //        node scripts/number-wasm.mjs --check  (exit 1 if either file is stale; run by wasm-numbers.test.ts)
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { assemble, bytesModule, writeOrCheck } from "@pyfunc/wasm-tools";
+import { emit } from "@pyfunc/wasm-tools";
 
 const POW10_F64 = 0; // 23 f64: 1e0..1e22
 const POW10_U64 = 184; // 20 u64: 10^0..10^19
@@ -365,19 +365,12 @@ ${dataSegment()})
 
 const here = dirname(fileURLToPath(import.meta.url));
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const text = numbersWat();
-  const bytes = await assemble("numbers.wat", text);
-  const ts = bytesModule(bytes, {
+  await emit({
+    text: numbersWat(),
+    watPath: join(here, "../src/inputs/wasm/numbers.wat"),
+    tsPath: join(here, "../src/inputs/wasm/numbers-wasm.ts"),
     generator: "scripts/number-wasm.mjs",
-    source: "numbers.wat",
     what: "JSON number reader",
     constName: "NUMBERS_WASM_BASE64",
   });
-  writeOrCheck(
-    [
-      { path: join(here, "../src/inputs/wasm/numbers.wat"), text },
-      { path: join(here, "../src/inputs/wasm/numbers-wasm.ts"), text: ts },
-    ],
-    "scripts/number-wasm.mjs",
-  );
 }

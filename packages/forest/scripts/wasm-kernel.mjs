@@ -6,7 +6,7 @@
 //        node scripts/wasm-kernel.mjs --check  (exit 1 if either file is stale)
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { assemble, bytesModule, writeOrCheck } from "@pyfunc/wasm-tools";
+import { emit } from "@pyfunc/wasm-tools";
 
 /** Trees walked in lockstep by the group kernel (also the layout's group size, see wasm-forest.ts). */
 export const GROUP = 16;
@@ -351,19 +351,12 @@ ${treesFunc(true, true)}
 
 const here = dirname(fileURLToPath(import.meta.url));
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const text = forestWat();
-  const bytes = await assemble("forest.wat", text);
-  const ts = bytesModule(bytes, {
+  await emit({
+    text: forestWat(),
+    watPath: join(here, "../src/wasm/forest.wat"),
+    tsPath: join(here, "../src/wasm/forest-wasm.ts"),
     generator: "scripts/wasm-kernel.mjs",
-    source: "forest.wat",
     what: "forest kernel",
     constName: "FOREST_WASM_BASE64",
   });
-  writeOrCheck(
-    [
-      { path: join(here, "../src/wasm/forest.wat"), text },
-      { path: join(here, "../src/wasm/forest-wasm.ts"), text: ts },
-    ],
-    "scripts/wasm-kernel.mjs",
-  );
 }
