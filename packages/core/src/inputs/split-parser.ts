@@ -372,6 +372,7 @@ class Scanner {
     const start = this.pos;
     let p = start;
     let escaped = false;
+    let ascii = true;
     for (;;) {
       const c = s[p];
       if (c === undefined || c < 0x20) throw BAIL;
@@ -379,9 +380,18 @@ class Scanner {
       if (c === 92) {
         escaped = true;
         p += 2;
-      } else p++;
+      } else {
+        if (c >= 0x80) ascii = false;
+        p++;
+      }
     }
     this.pos = p + 1;
+    // short ASCII names and keys (the usual case) without a TextDecoder call and a subarray each
+    if (ascii && !escaped && p - start <= 64) {
+      let t = "";
+      for (let i = start; i < p; i++) t += String.fromCharCode(s[i]!);
+      return t;
+    }
     let text: string;
     try {
       text = DECODER.decode(s.subarray(escaped ? start - 1 : start, escaped ? p + 1 : p));
@@ -473,6 +483,22 @@ function kindOfColumnSpec(spec: InputSpecJson | undefined): number {
   return kindOfNpType(specNumpyType(spec));
 }
 
+/**
+ * Whether every required input of the signature is one the scanner reads (numbers): when one is not (a string,
+ * bool or datetime column…), the body holds such values or the general path refuses it, so scanning it would be
+ * wasted work (and a thrown bail per request: about 4 µs of a one-row request in the server). Once per view.
+ */
+function scannable(view: InputSchemaView | undefined): boolean {
+  if (view === undefined) return true;
+  let ok = scannableViews.get(view);
+  if (ok === undefined) {
+    ok = view.specs.every((s) => ("required" in s && s.required === false) || kindOfColumnSpec(s) >= 0);
+    scannableViews.set(view, ok);
+  }
+  return ok;
+}
+const scannableViews = new WeakMap<InputSchemaView, boolean>();
+
 const INT64_LIMIT = 2 ** 63;
 
 /** `castValues(values, int64/int32)` accepts these: finite, truncating to within int64. */
@@ -563,6 +589,9 @@ function parseSplitObject(sc: Scanner, options: SplitOptions): DataFrame {
       }
       sc.expect(93);
       if (new Set(columns).size !== columns.length) throw BAIL; // the general path names the duplicate
+      // a column the signature types as a string, bool, … : the general path's, before any row is scanned
+      kinds = columnKinds(columns, options);
+      if (kinds === undefined) throw BAIL;
     } else if (key === "index") {
       if (indexJson !== undefined) throw BAIL;
       indexJson = sc.rawValue();
@@ -628,7 +657,7 @@ function parseSplitObject(sc: Scanner, options: SplitOptions): DataFrame {
           }
           sc.expect(93);
           if (width === 0 || (columns && columns.length !== width)) throw BAIL;
-          kinds = columnKinds(columns ?? defaultNames(width), options);
+          kinds ??= columnKinds(defaultNames(width), options);
           if (kinds === undefined) throw BAIL;
           // rows ≈ the data's bytes / the first row's (+ 1/8), never more than the bytes allow (a row takes at
           // least 2·width + 1 of them); grown by doubling if the guess is short
@@ -983,6 +1012,7 @@ export function parseJsonBodyFast(
   body: string | Uint8Array,
   view: InputSchemaView | undefined,
 ): FastJsonBody | undefined {
+  if (!scannable(view)) return undefined;
   const bytes = toBytes(body);
   const sc = new Scanner(bytes);
   gReader = WasmNumberReader.forBody(bytes);

@@ -115,6 +115,13 @@ export function parseScoringRequest(
 }
 
 /**
+ * Bodies smaller than this go straight to JSON.parse: the scanner's fixed cost (its column bookkeeping, typed
+ * arrays sized for more rows) is ≈3 µs, JSON.parse of a one-row body ≈1.5 µs; they break even near 700 bytes
+ * (8 rows of 4 floats) and the scanner is ≈1.6× faster from 64 rows on.
+ */
+const FAST_SCAN_MIN_BYTES = 1024;
+
+/**
  * The one-pass scanner for numeric dataframe_split / instances / inputs bodies (inputs/split-parser.ts): the
  * same result as the general path, or `undefined` to run it. A bad `params` throws the general path's error.
  */
@@ -122,6 +129,7 @@ function parseJsonFast(
   body: string | Uint8Array,
   schemas: ScoringSchemas | undefined,
 ): ParsedScoringRequest | undefined {
+  if (body.length < FAST_SCAN_MIN_BYTES) return undefined; // (a string's length is at most its UTF-8 bytes)
   const fast = parseJsonBodyFast(body, inputView(schemas?.inputs));
   if (fast === undefined) return undefined;
   let params: Params | undefined;

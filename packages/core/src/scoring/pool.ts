@@ -214,8 +214,8 @@ export class ScoringPool {
     // given its grace before piscina ends the thread
     const slot = this.#freeSlots.pop() ?? -1;
     if (slot >= 0) Atomics.store(this.#started, slot, SLOT_QUEUED);
-    const internal = new AbortController();
-    runOptions.signal = internal.signal;
+    const internal = new TaskSignal();
+    runOptions.signal = internal;
     const envelope: PoolTaskEnvelope = { task, slot };
     let grace: NodeJS.Timeout | undefined;
     const endNow = () => {
@@ -294,6 +294,34 @@ export class ScoringPool {
     // nobody waits for an abandoned task: closing does not wait out its grace
     for (const endNow of [...this.#inGrace]) endNow();
     await this.#pool.close();
+  }
+}
+
+/**
+ * The signal piscina gets for a task: piscina takes an EventEmitter-like `{ aborted, reason, once,
+ * removeListener }` as well as an AbortSignal, and this one costs a field write where an AbortController costs
+ * ≈4 µs to create (a tenth of a one-row request's whole CPU time on the pool path).
+ */
+class TaskSignal {
+  aborted = false;
+  reason: unknown;
+  #listener: (() => void) | undefined;
+
+  once(_event: "abort", listener: () => void): void {
+    this.#listener = listener;
+  }
+
+  removeListener(_event: "abort", _listener: () => void): void {
+    this.#listener = undefined;
+  }
+
+  abort(reason: unknown): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    const listener = this.#listener;
+    this.#listener = undefined;
+    listener?.();
   }
 }
 
