@@ -97,7 +97,7 @@ export interface CreateServerOptions {
   /**
    * In-thread fast path for small requests when workers > 0 (default true), for flavors that declare
    * `safeInThread` (this project's runtimes) only: the model is loaded in the HTTP thread as well, and bodies
-   * up to `inlineMaxBytes` (default 256 KiB) are predicted there once the workers have measured such requests
+   * up to `inlineMaxBytes` (default 16 KiB) are predicted there once the workers have measured such requests
    * at under `inlineMaxMs` (default 2 ms, median of the last 16).
    */
   inline?: boolean;

@@ -116,10 +116,11 @@ export function parseScoringRequest(
 
 /**
  * Bodies smaller than this go straight to JSON.parse: the scanner's fixed cost (its column bookkeeping, typed
- * arrays sized for more rows) is ≈3 µs, JSON.parse of a one-row body ≈1.5 µs; they break even near 700 bytes
- * (8 rows of 4 floats) and the scanner is ≈1.6× faster from 64 rows on.
+ * arrays sized for more rows) is ≈2.4–3 µs, JSON.parse of a one-row body ≈1.5–1.9 µs. They break even near
+ * 700 bytes for `dataframe_split` (8 rows of 4 floats) and near 150 bytes for `inputs` (4 rows of 10), and the
+ * scanner is 1.6–2.5× faster from 64 rows on; 512 bytes loses at most ≈0.7 µs either side of it.
  */
-const FAST_SCAN_MIN_BYTES = 1024;
+const FAST_SCAN_MIN_BYTES = 512;
 
 /**
  * The one-pass scanner for numeric dataframe_split / instances / inputs bodies (inputs/split-parser.ts): the
