@@ -62,30 +62,17 @@
                  (f64.lt (local.get $d) (f64.mul (local.get $h) (f64.const 0x1p-30))))
       (then (return (f64.const nan))))
     (local.get $res))
-  ;; the correctly rounded double of m * 10^scale (m > 0, |scale| <= 22), or NaN when undecided
-  (func $scaled (param $m i64) (param $scale i32) (result f64)
-    (local $nh f64) (local $nl f64) (local $P f64) (local $q1 f64) (local $qp f64) (local $q2 f64) (local $res f64)
-    (local $ph f64) (local $rest f64)
+  ;; the correctly rounded double of m * 10^scale (m > 0, 0 <= scale <= 22), or NaN when undecided
+  (func $product (param $m i64) (param $scale i32) (result f64)
+    (local $nh f64) (local $nl f64) (local $P f64) (local $res f64) (local $ph f64) (local $rest f64)
     (if (i32.eqz (local.get $scale)) (then (return (f64.convert_i64_u (local.get $m)))))
-    ;; below 2^53 m is exact, and so is 10^|scale|: one correctly rounded operation (Clinger's fast path)
+    (local.set $P (f64.load offset=0 (i32.shl (local.get $scale) (i32.const 3))))
+    ;; below 2^53 m is exact, and so is 10^scale: one correctly rounded operation (Clinger's fast path)
     (if (i64.lt_u (local.get $m) (i64.const 9007199254740992))
-      (then
-        (if (i32.lt_s (local.get $scale) (i32.const 0))
-          (then (return (f64.div (f64.convert_i64_u (local.get $m)) (f64.load offset=0 (i32.shl (i32.sub (i32.const 0) (local.get $scale)) (i32.const 3)))))))
-        (return (f64.mul (f64.convert_i64_u (local.get $m)) (f64.load offset=0 (i32.shl (local.get $scale) (i32.const 3)))))))
-    ;; m as an exact double-double nh + nl
+      (then (return (f64.mul (f64.convert_i64_u (local.get $m)) (local.get $P)))))
+    ;; m as an exact double-double nh + nl, times P: exactProduct of exact-decimal.ts
     (local.set $nh (f64.convert_i64_u (local.get $m)))
     (local.set $nl (f64.convert_i64_s (i64.sub (local.get $m) (i64.trunc_f64_u (local.get $nh)))))
-    (if (i32.lt_s (local.get $scale) (i32.const 0))
-      (then
-        (local.set $P (f64.load offset=0 (i32.shl (i32.sub (i32.const 0) (local.get $scale)) (i32.const 3))))
-        (local.set $q1 (f64.div (local.get $nh) (local.get $P)))
-        (local.set $qp (f64.mul (local.get $q1) (local.get $P)))
-        (local.set $q2 (f64.div (f64.add (f64.sub (f64.sub (local.get $nh) (local.get $qp))
-          (call $twoProdErr (local.get $q1) (local.get $P) (local.get $qp))) (local.get $nl)) (local.get $P)))
-        (local.set $res (f64.add (local.get $q1) (local.get $q2)))
-        (return (call $decided (local.get $res) (f64.sub (local.get $q2) (f64.sub (local.get $res) (local.get $q1)))))))
-    (local.set $P (f64.load offset=0 (i32.shl (local.get $scale) (i32.const 3))))
     (local.set $ph (f64.mul (local.get $nh) (local.get $P)))
     (local.set $rest (f64.add (call $twoProdErr (local.get $nh) (local.get $P) (local.get $ph))
       (f64.mul (local.get $nl) (local.get $P))))
@@ -255,7 +242,8 @@
                 (local.set $c (i32.load8_u (local.get $p)))
                 (br_if $exp (i32.lt_u (i32.sub (local.get $c) (i32.const 48)) (i32.const 10))))
               (local.set $scale (i32.add (local.get $scale) (select (i32.sub (i32.const 0) (local.get $e)) (local.get $e) (local.get $eneg))))))
-          ;; the usual case inline (Clinger's fast path for a fraction), the rest in $scaled
+          ;; a fraction (scale -22..-1) inline: Clinger's fast path or the quotient; integers and positive exponents
+          ;; (scale 0..22) in $product; other scales to the caller
           (if (i32.lt_u (i32.add (local.get $scale) (i32.const 22)) (i32.const 22))
             (then
               (local.set $k (i32.sub (i32.const 0) (local.get $scale)))
@@ -289,8 +277,8 @@
               (if (i64.eqz (local.get $m))
                 (then (local.set $v (f64.const 0)))
                 (else
-                  (br_if $bail (i32.gt_u (i32.add (local.get $scale) (i32.const 22)) (i32.const 44)))
-                  (local.set $v (call $scaled (local.get $m) (local.get $scale)))
+                  (br_if $bail (i32.gt_u (local.get $scale) (i32.const 22)))
+                  (local.set $v (call $product (local.get $m) (local.get $scale)))
                   (br_if $bail (f64.ne (local.get $v) (local.get $v)))))))
           (local.set $v (select (f64.neg (local.get $v)) (local.get $v) (local.get $neg)))
           (f64.store (local.get $out) (local.get $v))
@@ -481,7 +469,8 @@
                 (local.set $c (i32.load8_u (local.get $p)))
                 (br_if $exp (i32.lt_u (i32.sub (local.get $c) (i32.const 48)) (i32.const 10))))
               (local.set $scale (i32.add (local.get $scale) (select (i32.sub (i32.const 0) (local.get $e)) (local.get $e) (local.get $eneg))))))
-          ;; the usual case inline (Clinger's fast path for a fraction), the rest in $scaled
+          ;; a fraction (scale -22..-1) inline: Clinger's fast path or the quotient; integers and positive exponents
+          ;; (scale 0..22) in $product; other scales to the caller
           (if (i32.lt_u (i32.add (local.get $scale) (i32.const 22)) (i32.const 22))
             (then
               (local.set $k (i32.sub (i32.const 0) (local.get $scale)))
@@ -515,8 +504,8 @@
               (if (i64.eqz (local.get $m))
                 (then (local.set $v (f64.const 0)))
                 (else
-                  (br_if $bail (i32.gt_u (i32.add (local.get $scale) (i32.const 22)) (i32.const 44)))
-                  (local.set $v (call $scaled (local.get $m) (local.get $scale)))
+                  (br_if $bail (i32.gt_u (local.get $scale) (i32.const 22)))
+                  (local.set $v (call $product (local.get $m) (local.get $scale)))
                   (br_if $bail (f64.ne (local.get $v) (local.get $v)))))))
           (local.set $v (select (f64.neg (local.get $v)) (local.get $v) (local.get $neg)))
           (f64.store (local.get $at) (local.get $v))
