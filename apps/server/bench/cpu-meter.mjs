@@ -1,13 +1,17 @@
-// Shared by the bench servers: counts answered requests and reports the process CPU time per request.
+// Shared by the bench servers: the process CPU time over a measured run, per request.
 // SIGUSR2 starts (or restarts) the measurement; SIGINT/SIGTERM print one JSON line to stderr
-// ({"cpuUsPerRequest", "userUsPerRequest", "requests"}), close the server and exit.
-export function meterRequests(app, close) {
+// ({"cpuUs", "cpuUsPerRequest", "userUsPerRequest", "requests"}), close the server and exit.
+// `count: false` leaves the requests uncounted (no onResponse hook, whose cost would be measured too): the
+// caller divides cpuUs by the load generator's own count.
+export function meterRequests(app, close, { count = true } = {}) {
   let answered = 0;
   let cpuStart = process.cpuUsage();
-  app.addHook("onResponse", (_request, _reply, done) => {
-    answered++;
-    done();
-  });
+  if (count) {
+    app.addHook("onResponse", (_request, _reply, done) => {
+      answered++;
+      done();
+    });
+  }
   process.on("SIGUSR2", () => {
     answered = 0;
     cpuStart = process.cpuUsage();
@@ -16,7 +20,7 @@ export function meterRequests(app, close) {
     const cpu = process.cpuUsage(cpuStart);
     const n = Math.max(1, answered);
     process.stderr.write(
-      `${JSON.stringify({ cpuUsPerRequest: (cpu.user + cpu.system) / n, userUsPerRequest: cpu.user / n, requests: answered })}\n`,
+      `${JSON.stringify({ cpuUs: cpu.user + cpu.system, cpuUsPerRequest: (cpu.user + cpu.system) / n, userUsPerRequest: cpu.user / n, requests: answered })}\n`,
     );
     await close();
     process.exit(0);

@@ -10,15 +10,13 @@
 //                                   BENCH_MODELS=xgboost|onnx by default both, BENCH_ROWS=1,1000,
 //                                   BENCH_BIG=1 (0 skips the big-bodies case), WRK=/usr/bin/wrk,
 //                                   PROFILE_DIST: another build of this server to measure, see profile-server.mjs)
-import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { MODELS } from "./models.mjs";
+import { startProcess, wrk } from "./processes.mjs";
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const WRK = process.env.WRK ?? "/usr/bin/wrk";
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const WORKERS = Number(process.env.BENCH_WORKERS ?? Math.min(2, os.availableParallelism()));
@@ -37,64 +35,6 @@ function bodyFile(dir, rows) {
   const file = path.join(TMP, `${path.basename(path.dirname(dir))}-${path.basename(dir)}-${rows}.json`);
   writeFileSync(file, JSON.stringify({ dataframe_split: { columns: input.columns, data } }));
   return file;
-}
-
-/** Start a bench server process; resolves to { url, startMeter(), stop() → its CPU report }. */
-function startProcess(script, kind, env) {
-  const child = spawn(process.execPath, [path.join(HERE, script), kind], {
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stderr = "";
-  child.stderr.on("data", (d) => {
-    stderr += d;
-  });
-  return new Promise((resolve, reject) => {
-    let out = "";
-    child.on("exit", (code) => reject(new Error(`${script} exited (${code}): ${stderr.slice(0, 500)}`)));
-    child.stdout.on("data", (d) => {
-      out += d;
-      const url = out.match(/http:\/\/[^\s]+/)?.[0];
-      if (url === undefined) return;
-      child.removeAllListeners("exit");
-      resolve({
-        url,
-        startMeter: () => child.kill("SIGUSR2"),
-        stop: () =>
-          new Promise((done) => {
-            child.on("exit", () => {
-              const line = stderr.split("\n").find((l) => l.startsWith('{"cpuUs'));
-              done(line ? JSON.parse(line) : {});
-            });
-            child.kill("SIGINT");
-          }),
-      });
-    });
-  });
-}
-
-/** One wrk run: resolves to its BENCH line (requests, duration_us, p50_us, p99_us, errors, non2xx). */
-function wrk(url, file, connections, seconds) {
-  const child = spawn(
-    WRK,
-    ["-t1", `-c${connections}`, `-d${seconds}s`, "--timeout", "30s", "-s", path.join(HERE, "post.lua"), url],
-    { env: { ...process.env, BENCH_BODY_FILE: file }, stdio: ["ignore", "pipe", "pipe"] },
-  );
-  let out = "";
-  child.stdout.on("data", (d) => {
-    out += d;
-  });
-  child.stderr.on("data", (d) => {
-    out += d;
-  });
-  return new Promise((resolve, reject) => {
-    child.on("error", reject);
-    child.on("exit", (code) => {
-      const line = out.split("\n").find((l) => l.startsWith("BENCH "));
-      if (code !== 0 || line === undefined) reject(new Error(`wrk failed (${code}): ${out.slice(0, 500)}`));
-      else resolve(JSON.parse(line.slice(6)));
-    });
-  });
 }
 
 async function probe(url, file) {
@@ -162,9 +102,9 @@ for (const [kind, m] of Object.entries(MODELS).filter(([k]) => only === undefine
       const raw = [];
       const ours = [];
       for (let round = 0; round < ROUNDS; round++) {
-        raw.push(await measure(await startProcess("profile-raw.mjs", kind, {}), c.file, c.bigFile));
+        raw.push(await measure(await startProcess("profile-raw.mjs", [kind], {}), c.file, c.bigFile));
         ours.push(
-          await measure(await startProcess("profile-server.mjs", kind, config.env), c.file, c.bigFile),
+          await measure(await startProcess("profile-server.mjs", [kind], config.env), c.file, c.bigFile),
         );
       }
       const row = {

@@ -35,39 +35,49 @@ interface Series {
 const BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
 /**
- * Request counts and latencies, kept as plain numbers per label set (a map lookup and a few additions per
- * request, instead of prom-client's per-call label hashing and validation) and turned into the same
- * Prometheus counter and histogram families when scraped.
+ * Request counts and latencies, kept as plain numbers per label set (three map lookups and a few additions per
+ * request, instead of prom-client's per-call label hashing and validation, and no key string built per
+ * request) and turned into the same Prometheus counter and histogram families when scraped.
  */
 class RequestSeries {
-  readonly #series = new Map<string, Series>();
+  /** Label sets by their three parts (route, status, method / model …), each level a map. */
+  readonly #tree = new Map<string, Map<string | number, Map<string, Series>>>();
+  readonly #all: Series[] = [];
 
   add(method: string, route: string, status: number, seconds: number): void {
-    this.#add(`${method} ${status} ${route}`, () => ({ method, route, status: String(status) }), seconds);
+    this.#add(route, status, method, () => ({ method, route, status: String(status) }), seconds);
   }
 
   addModel(model: string, route: string, status: number, seconds: number): void {
-    this.#add(`${model} ${status} ${route}`, () => ({ model, route, status: String(status) }), seconds);
+    this.#add(route, status, model, () => ({ model, route, status: String(status) }), seconds);
   }
 
   addGrpc(method: string, model: string | undefined, code: string, seconds: number): void {
     this.#add(
-      `${method} ${code} ${model ?? ""}`,
+      method,
+      code,
+      model ?? "",
       (): Labels => (model !== undefined ? { method, model, code } : { method, code }),
       seconds,
     );
   }
 
-  #add(key: string, labels: () => Labels, seconds: number): void {
-    let s = this.#series.get(key);
+  #add(a: string, b: string | number, c: string, labels: () => Labels, seconds: number): void {
+    let byB = this.#tree.get(a);
+    if (byB === undefined) {
+      byB = new Map();
+      this.#tree.set(a, byB);
+    }
+    let byC = byB.get(b);
+    if (byC === undefined) {
+      byC = new Map();
+      byB.set(b, byC);
+    }
+    let s = byC.get(c);
     if (s === undefined) {
-      s = {
-        labels: labels(),
-        count: 0,
-        sum: 0,
-        buckets: new Float64Array(BUCKETS.length),
-      };
-      this.#series.set(key, s);
+      s = { labels: labels(), count: 0, sum: 0, buckets: new Float64Array(BUCKETS.length) };
+      byC.set(c, s);
+      this.#all.push(s);
     }
     s.count++;
     s.sum += seconds;
@@ -79,31 +89,36 @@ class RequestSeries {
     }
   }
 
+  #clear(): void {
+    this.#tree.clear();
+    this.#all.length = 0;
+  }
+
   /** prom-client metric objects (name, help, type, `get()`), registered as they are in the registry. */
   counter(name: string, help: string): Metric<string> {
-    const series = this.#series;
+    const series = this.#all;
     const metric = {
       name,
       help,
       type: "counter",
       aggregator: "sum",
-      reset: () => series.clear(),
+      reset: () => this.#clear(),
       get: async () => ({
         name,
         help,
         type: "counter",
         aggregator: "sum",
-        values: [...series.values()].map((s) => ({ labels: s.labels, value: s.count })),
+        values: series.map((s) => ({ labels: s.labels, value: s.count })),
       }),
     };
     return metric as unknown as Metric<string>;
   }
 
   histogram(name: string, help: string): Metric<string> {
-    const series = this.#series;
+    const series = this.#all;
     const values = () => {
       const out: { labels: Record<string, string | number>; value: number; metricName: string }[] = [];
-      for (const s of series.values()) {
+      for (const s of series) {
         let cumulative = 0;
         BUCKETS.forEach((le, i) => {
           cumulative += s.buckets[i]!;
@@ -120,7 +135,7 @@ class RequestSeries {
       help,
       type: "histogram",
       aggregator: "sum",
-      reset: () => series.clear(),
+      reset: () => this.#clear(),
       get: async () => ({ name, help, type: "histogram", aggregator: "sum", values: values() }),
     };
     return metric as unknown as Metric<string>;

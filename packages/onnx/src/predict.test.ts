@@ -33,6 +33,7 @@ async function expectMlflowError(p: Promise<unknown> | (() => unknown), code: st
 
 const CASES = [
   "mlp-dynamic-batch",
+  "mlp-classifier",
   "multi-io",
   "int64-embedding",
   "convnet",

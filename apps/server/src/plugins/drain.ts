@@ -1,5 +1,6 @@
-import type { Server } from "node:http";
+import type { Server, ServerResponse } from "node:http";
 import { Server as NetServer, type Socket } from "node:net";
+import { Server as TlsServer } from "node:tls";
 import type { FastifyInstance } from "fastify";
 import fp from "fastify-plugin";
 
@@ -25,42 +26,38 @@ interface Tracked {
   idleSince: number;
 }
 
+/** Node's http server keeps the response being written on its socket here (null between requests). */
+type HttpSocket = Socket & { _httpMessage?: ServerResponse | null };
+
 /**
  * A drain that drops nothing. Node's `server.close()` closes idle keep-alive sockets at once, and a client that
  * is writing its next request on one of them then gets ECONNRESET; here the listening socket is closed alone,
  * every answer from then on says `Connection: close`, and an idle socket is closed only after it has stayed idle
  * for `idleCloseMs` (clients under load send on it, get their answer and the close, in that time).
+ * Until `drain()` is called this costs nothing per request: only connections are tracked; requests are watched
+ * from the drain on (those in flight then are found on their sockets).
  */
 export const drainPlugin = fp(
   async (app: FastifyInstance, options: DrainOptions) => {
     const idleCloseMs = options.idleCloseMs ?? 250;
-    const sockets = new Map<Socket, Tracked>();
+    const sockets = new Map<HttpSocket, Tracked>();
     let draining = false;
     let drained: Promise<void> | undefined;
     const server = app.server as Server;
-    server.on("connection", (socket: Socket) => {
-      const t: Tracked = { busy: 0, idleSince: performance.now() };
-      sockets.set(socket, t);
+    // the sockets requests arrive on: the TLS ones for https (ending the TCP socket under one would cut it)
+    server.on(server instanceof TlsServer ? "secureConnection" : "connection", (socket: HttpSocket) => {
+      sockets.set(socket, { busy: 0, idleSince: performance.now() });
       socket.once("close", () => sockets.delete(socket));
     });
-    server.on("secureConnection", (socket: Socket) => {
-      const t: Tracked = { busy: 0, idleSince: performance.now() };
-      sockets.set(socket, t);
-      socket.once("close", () => sockets.delete(socket));
-    });
-    server.on("request", (req, res) => {
-      const t = sockets.get(req.socket);
-      if (t === undefined) return;
+    /** Count `res` on its socket until it closes, and answer it with `Connection: close`. */
+    const watch = (t: Tracked, res: ServerResponse) => {
       t.busy++;
+      if (!res.headersSent) res.setHeader("connection", "close");
       res.once("close", () => {
         t.busy--;
         t.idleSince = performance.now();
       });
-    });
-    app.addHook("onSend", (_request, reply, payload, done) => {
-      if (draining) reply.header("connection", "close");
-      done(null, payload);
-    });
+    };
     app.decorate("draining", {
       getter: () => draining,
     });
@@ -69,10 +66,25 @@ export const drainPlugin = fp(
       drained ??= new Promise<void>((resolve) => {
         // the listening socket only (http.Server#close would also end idle keep-alive sockets at once)
         if (server.listening) NetServer.prototype.close.call(server);
+        const now = performance.now();
+        for (const [socket, t] of sockets) {
+          // every socket gets a full idleCloseMs from now to send one more request
+          t.idleSince = now;
+          const res = socket._httpMessage;
+          if (res !== undefined && res !== null) watch(t, res);
+        }
+        // (before fastify's listener, so an answer sent synchronously there is closed too)
+        server.prependListener("request", (req, res) => {
+          const t = sockets.get(req.socket as HttpSocket);
+          if (t !== undefined) watch(t, res);
+        });
         const sweep = () => {
-          const now = performance.now();
+          const at = performance.now();
           for (const [socket, t] of sockets) {
-            if (t.busy === 0 && now - t.idleSince >= idleCloseMs) socket.end();
+            // (a pipelined answer queued behind a watched one is on the socket, not counted: busy all the same)
+            const writing = socket._httpMessage !== undefined && socket._httpMessage !== null;
+            if (writing) t.idleSince = at;
+            else if (t.busy === 0 && at - t.idleSince >= idleCloseMs) socket.end();
           }
           if (sockets.size === 0) {
             clearInterval(timer);
