@@ -9,13 +9,14 @@
 // and REST (Node client).
 //   node bench/grpc.mjs   (after `pnpm -F @pyfunc/server build`; env BENCH_SECONDS=4 BENCH_INFLIGHT=16
 //                          BENCH_ROUNDS=3 BENCH_ROWS=1,1000 BENCH_WORKERS=2 BENCH_MODELS=xgboost|onnx, WRK)
-import { fork, spawn } from "node:child_process";
+import { fork } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { inferenceServiceClient } from "../dist/grpc/index.js";
 import { MODELS } from "./models.mjs";
+import { runProcess } from "./processes.mjs";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const WRK = process.env.WRK ?? "/usr/bin/wrk";
@@ -134,23 +135,6 @@ function startServer(kind) {
           }),
       });
     });
-  });
-}
-
-function runProcess(command, args, env = {}) {
-  const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
-  let out = "";
-  child.stdout.on("data", (d) => {
-    out += d;
-  });
-  child.stderr.on("data", (d) => {
-    out += d;
-  });
-  return new Promise((resolve, reject) => {
-    child.on("error", reject);
-    child.on("exit", (code) =>
-      code === 0 ? resolve(out) : reject(new Error(`${command} (${code}): ${out.slice(0, 500)}`)),
-    );
   });
 }
 

@@ -41,13 +41,9 @@ export function startProcess(script, args, env = {}) {
   });
 }
 
-/** One wrk run of `seconds` at `connections` POSTing `file` to `url`: resolves to its BENCH line (requests, duration_us, p50_us, p99_us, errors, non2xx). */
-export function wrk(url, file, connections, seconds) {
-  const child = spawn(
-    WRK,
-    ["-t1", `-c${connections}`, `-d${seconds}s`, "--timeout", "30s", "-s", path.join(HERE, "post.lua"), url],
-    { env: { ...process.env, BENCH_BODY_FILE: file }, stdio: ["ignore", "pipe", "pipe"] },
-  );
+/** Run `command` to its end; resolves to its stdout and stderr (rejects when it fails). */
+export function runProcess(command, args, env = {}) {
+  const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   child.stdout.on("data", (d) => {
     out += d;
@@ -57,10 +53,21 @@ export function wrk(url, file, connections, seconds) {
   });
   return new Promise((resolve, reject) => {
     child.on("error", reject);
-    child.on("exit", (code) => {
-      const line = out.split("\n").find((l) => l.startsWith("BENCH "));
-      if (code !== 0 || line === undefined) reject(new Error(`wrk failed (${code}): ${out.slice(0, 500)}`));
-      else resolve(JSON.parse(line.slice(6)));
-    });
+    child.on("exit", (code) =>
+      code === 0 ? resolve(out) : reject(new Error(`${command} (${code}): ${out.slice(0, 500)}`)),
+    );
   });
+}
+
+/** One wrk run of `seconds` at `connections` POSTing `file` to `url`: resolves to its BENCH line (requests,
+ * duration_us, p50_us, p99_us, errors, non2xx). */
+export async function wrk(url, file, connections, seconds) {
+  const out = await runProcess(
+    WRK,
+    ["-t1", `-c${connections}`, `-d${seconds}s`, "--timeout", "30s", "-s", path.join(HERE, "post.lua"), url],
+    { BENCH_BODY_FILE: file },
+  );
+  const line = out.split("\n").find((l) => l.startsWith("BENCH "));
+  if (line === undefined) throw new Error(`wrk printed no BENCH line: ${out.slice(0, 500)}`);
+  return JSON.parse(line.slice(6));
 }

@@ -13,7 +13,6 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { MODELS } from "./models.mjs";
 import { startProcess, wrk } from "./processes.mjs";
 

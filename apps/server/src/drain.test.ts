@@ -1,14 +1,12 @@
 // Issue 17, finding 7: SIGTERM under keep-alive load drops nothing, and the drain has a deadline.
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { type ChildProcess, spawn } from "node:child_process";
 import http from "node:http";
 import https from "node:https";
-import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { SLEEP_SIGNATURE, saveTestModel, TEST_FLAVOR_MODULE } from "../test/fixtures/models.js";
-import { SPLIT_3 } from "../test/helpers.js";
+import { SPLIT_3, selfSignedCert, startTestServer, type TestServer } from "../test/helpers.js";
 
 const CHILD = path.join(
   path.dirname(fileURLToPath(import.meta.url)),
@@ -40,9 +38,15 @@ function startChild(
   });
 }
 
-function postOn(agent: http.Agent, url: string, body: string): Promise<number> {
+/** One POST on `agent` (http or https), resolving with the status and the Connection header of its answer. */
+function postFor(
+  agent: http.Agent,
+  url: string,
+  body: string,
+): Promise<{ status: number; connection: string }> {
+  const client = url.startsWith("https:") ? https : http;
   return new Promise((resolve, reject) => {
-    const req = http.request(
+    const req = client.request(
       `${url}/invocations`,
       {
         method: "POST",
@@ -51,13 +55,21 @@ function postOn(agent: http.Agent, url: string, body: string): Promise<number> {
       },
       (res) => {
         res.resume();
-        res.on("end", () => resolve(res.statusCode ?? 0));
+        res.on("end", () =>
+          resolve({ status: res.statusCode ?? 0, connection: String(res.headers.connection) }),
+        );
       },
     );
     req.on("error", reject);
     req.end(body);
   });
 }
+
+const postOn = async (agent: http.Agent, url: string, body: string) =>
+  (await postFor(agent, url, body)).status;
+
+/** A sleep-model request keeping its worker busy `ms` milliseconds. */
+const sleepFor = (ms: number) => JSON.stringify({ dataframe_records: [{ a: 1 }], params: { ms } });
 
 describe("drain on SIGTERM", () => {
   it("answers every request written on 16 keep-alive connections after the signal: 0 resets", async () => {
@@ -102,11 +114,7 @@ describe("drain on SIGTERM", () => {
     const { child, url } = await startChild(modelDir, 300);
     const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
     const agent = new http.Agent({ keepAlive: false });
-    const slow = postOn(
-      agent,
-      url,
-      JSON.stringify({ dataframe_records: [{ a: 1 }], params: { ms: 120_000 } }),
-    ).catch(() => "cut");
+    const slow = postOn(agent, url, sleepFor(120_000)).catch(() => "cut");
     await new Promise((r) => setTimeout(r, 500));
     child.kill("SIGTERM");
     // a drain without a deadline would wait for the 120 s request (and this test would time out)
@@ -115,150 +123,75 @@ describe("drain on SIGTERM", () => {
   });
 });
 
-/** One POST on `agent`, resolving with the status and the Connection header of its answer. */
-function postFor(
-  agent: http.Agent,
-  url: string,
-  body: string,
-): Promise<{ status: number; connection: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      `${url}/invocations`,
-      {
-        method: "POST",
-        agent,
-        headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) },
-      },
-      (res) => {
-        res.resume();
-        res.on("end", () =>
-          resolve({ status: res.statusCode ?? 0, connection: String(res.headers.connection) }),
-        );
-      },
-    );
-    req.on("error", reject);
-    req.end(body);
-  });
-}
-
 describe("drain() in process", () => {
-  it("closes the keep-alive connection of a request in flight when the drain starts and of every later answer, and closes idle sockets only after idleCloseMs", async () => {
-    const { createServer } = await import("./app.js");
-    const server = await createServer({
+  const sleepServer = async (tls?: { cert: Buffer; key: Buffer }): Promise<TestServer> =>
+    startTestServer({
       modelUri: await saveTestModel({ behavior: "sleep", signature: SLEEP_SIGNATURE }),
-      imports: [TEST_FLAVOR_MODULE],
       workers: 1,
       logger: false,
+      ...(tls !== undefined ? { tls } : {}),
     });
-    const url = await server.listen();
+
+  it("closes the keep-alive connection of a request in flight when the drain starts and of every later answer, and closes idle sockets only after idleCloseMs", async () => {
+    const srv = await sleepServer();
     const agent = new http.Agent({ keepAlive: true, maxSockets: 2 });
     try {
-      const quick = JSON.stringify({ dataframe_records: [{ a: 1 }], params: { ms: 1 } });
       // two keep-alive sockets, both idle after their first answer
-      const first = await Promise.all([postFor(agent, url, quick), postFor(agent, url, quick)]);
+      const first = await Promise.all([
+        postFor(agent, srv.url, sleepFor(1)),
+        postFor(agent, srv.url, sleepFor(1)),
+      ]);
       expect(first.map((r) => r.connection)).toEqual(["keep-alive", "keep-alive"]);
       // one of them busy with a slow prediction when the drain starts
-      const slow = postFor(
-        agent,
-        url,
-        JSON.stringify({ dataframe_records: [{ a: 1 }], params: { ms: 400 } }),
-      );
+      const slow = postFor(agent, srv.url, sleepFor(400));
       await new Promise((r) => setTimeout(r, 100));
       const started = performance.now();
-      const drained = server.app.drain();
-      expect(server.app.draining).toBe(true);
+      const drained = srv.server.app.drain();
+      expect(srv.server.app.draining).toBe(true);
       // the idle socket may still carry one request, answered with Connection: close
-      const late = await postFor(agent, url, quick);
-      expect(late).toEqual({ status: 200, connection: "close" });
+      expect(await postFor(agent, srv.url, sleepFor(1))).toEqual({ status: 200, connection: "close" });
       expect(await slow).toEqual({ status: 200, connection: "close" });
       await drained;
       // the slow answer came ~300 ms after the drain started; no socket was left to wait for
       expect(performance.now() - started).toBeGreaterThanOrEqual(250);
     } finally {
       agent.destroy();
-      await server.close();
+      await srv.close();
     }
   });
 
   it("ends an idle keep-alive socket after idleCloseMs from the drain, not at once", async () => {
-    const { createServer } = await import("./app.js");
-    const server = await createServer({
-      modelUri: await saveTestModel({ behavior: "sleep", signature: SLEEP_SIGNATURE }),
-      imports: [TEST_FLAVOR_MODULE],
-      workers: 1,
-      logger: false,
-    });
-    const url = await server.listen();
+    const srv = await sleepServer();
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     try {
-      await postFor(agent, url, JSON.stringify({ dataframe_records: [{ a: 1 }], params: { ms: 1 } }));
+      await postFor(agent, srv.url, sleepFor(1));
       const started = performance.now();
-      await server.app.drain();
+      await srv.server.app.drain();
       const took = performance.now() - started;
       expect(took).toBeGreaterThanOrEqual(240); // the default idleCloseMs (250), less timer slack
       expect(took).toBeLessThan(5000);
     } finally {
       agent.destroy();
-      await server.close();
+      await srv.close();
     }
   });
 
   it("over https, answers a request in flight on a connection older than idleCloseMs (the TLS socket is watched, not the TCP one under it)", async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), "pyfunc-drain-tls-"));
-    const key = path.join(dir, "key.pem");
-    const cert = path.join(dir, "cert.pem");
-    execFileSync(
-      "openssl",
-      ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "1"].concat([
-        "-subj",
-        "/CN=127.0.0.1",
-        "-addext",
-        "subjectAltName=IP:127.0.0.1",
-      ]),
-      { stdio: "ignore" },
-    );
-    const { createServer } = await import("./app.js");
-    const server = await createServer({
-      modelUri: await saveTestModel({ behavior: "sleep", signature: SLEEP_SIGNATURE }),
-      imports: [TEST_FLAVOR_MODULE],
-      workers: 1,
-      logger: false,
-      tls: { cert: readFileSync(cert), key: readFileSync(key) },
-    });
-    const url = await server.listen();
-    const agent = new https.Agent({ keepAlive: true, maxSockets: 1, ca: readFileSync(cert) });
-    const postTls = (ms: number) =>
-      new Promise<{ status: number; connection: string }>((resolve, reject) => {
-        const body = JSON.stringify({ dataframe_records: [{ a: 1 }], params: { ms } });
-        const req = https.request(
-          `${url}/invocations`,
-          {
-            method: "POST",
-            agent,
-            headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) },
-          },
-          (res) => {
-            res.resume();
-            res.on("end", () =>
-              resolve({ status: res.statusCode ?? 0, connection: String(res.headers.connection) }),
-            );
-          },
-        );
-        req.on("error", reject);
-        req.end(body);
-      });
+    const tls = selfSignedCert();
+    const srv = await sleepServer(tls);
+    const agent = new https.Agent({ keepAlive: true, maxSockets: 1, ca: tls.cert });
     try {
-      await postTls(1);
-      // the connection is now older than idleCloseMs (250 ms) when the drain starts, mid-prediction
+      await postFor(agent, srv.url, sleepFor(1));
+      // the connection is older than idleCloseMs (250 ms) when the drain starts, mid-prediction
       await new Promise((r) => setTimeout(r, 300));
-      const slow = postTls(600);
+      const slow = postFor(agent, srv.url, sleepFor(600));
       await new Promise((r) => setTimeout(r, 100));
-      const drained = server.app.drain();
+      const drained = srv.server.app.drain();
       expect(await slow).toEqual({ status: 200, connection: "close" });
       await drained;
     } finally {
       agent.destroy();
-      await server.close();
+      await srv.close();
     }
   });
 });

@@ -1,14 +1,10 @@
 // Issue 17, findings 5, 6, 10 and 11: cancellation of abandoned requests, connection hygiene, every HTTP error in
 // MLflow's shape, and the production controls (token, Host allow-list, CORS, rate limit, switches, TLS).
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
 import https from "node:https";
 import net from "node:net";
-import os from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { saveTestModel } from "../test/fixtures/models.js";
-import { post, SPLIT_3, startTestServer, type TestServer } from "../test/helpers.js";
+import { post, SPLIT_3, selfSignedCert, startTestServer, type TestServer } from "../test/helpers.js";
 import { modeBody, saveHostileModel } from "../test/hostile.js";
 import { parseRaw, rawExchange } from "../test/raw-http.js";
 
@@ -354,40 +350,17 @@ describe("production controls (finding 11)", () => {
   });
 
   it("serves HTTPS with the given certificate and key", async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), "pyfunc-tls-"));
-    const key = path.join(dir, "key.pem");
-    const cert = path.join(dir, "cert.pem");
-    execFileSync(
-      "openssl",
-      [
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-keyout",
-        key,
-        "-out",
-        cert,
-        "-days",
-        "1",
-        "-subj",
-        "/CN=127.0.0.1",
-        "-addext",
-        "subjectAltName=IP:127.0.0.1",
-      ],
-      { stdio: "ignore" },
-    );
+    const tls = selfSignedCert();
     const srv = await startTestServer({
       modelUri: await saveTestModel({ behavior: "linear" }),
       workers: 1,
-      tls: { cert: readFileSync(cert), key: readFileSync(key) },
+      tls,
     });
     try {
       expect(srv.url.startsWith("https://")).toBe(true);
       const status = await new Promise<number>((resolve, reject) => {
         https
-          .get(`${srv.url}/ping`, { ca: readFileSync(cert) }, (res) => {
+          .get(`${srv.url}/ping`, { ca: tls.cert }, (res) => {
             res.resume();
             resolve(res.statusCode ?? 0);
           })

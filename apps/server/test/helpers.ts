@@ -1,4 +1,8 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
 import http from "node:http";
+import os from "node:os";
+import path from "node:path";
 import { type CreateServerOptions, createServer, type PyfuncServer } from "../src/index.js";
 import { TEST_FLAVOR_MODULE } from "./fixtures/models.js";
 
@@ -76,4 +80,22 @@ export function rawRequest(
     req.on("error", reject);
     req.end(body);
   });
+}
+
+/** A fresh self-signed certificate for 127.0.0.1 (openssl), valid one day: `cert` also serves as a client's CA. */
+export function selfSignedCert(): { cert: Buffer; key: Buffer } {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "pyfunc-tls-"));
+  const key = path.join(dir, "key.pem");
+  const cert = path.join(dir, "cert.pem");
+  execFileSync(
+    "openssl",
+    ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "1"].concat([
+      "-subj",
+      "/CN=127.0.0.1",
+      "-addext",
+      "subjectAltName=IP:127.0.0.1",
+    ]),
+    { stdio: "ignore" },
+  );
+  return { cert: readFileSync(cert), key: readFileSync(key) };
 }
