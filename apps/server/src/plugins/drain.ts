@@ -22,7 +22,7 @@ declare module "fastify" {
 }
 
 interface Tracked {
-  busy: number;
+  /** When the socket's last answer ended (or the drain started, whichever is later). */
   idleSince: number;
 }
 
@@ -46,15 +46,13 @@ export const drainPlugin = fp(
     const server = app.server as Server;
     // the sockets requests arrive on: the TLS ones for https (ending the TCP socket under one would cut it)
     server.on(server instanceof TlsServer ? "secureConnection" : "connection", (socket: HttpSocket) => {
-      sockets.set(socket, { busy: 0, idleSince: performance.now() });
+      sockets.set(socket, { idleSince: performance.now() });
       socket.once("close", () => sockets.delete(socket));
     });
-    /** Count `res` on its socket until it closes, and answer it with `Connection: close`. */
+    /** Answer `res` with `Connection: close`, and note when it ends. */
     const watch = (t: Tracked, res: ServerResponse) => {
-      t.busy++;
       if (!res.headersSent) res.setHeader("connection", "close");
       res.once("close", () => {
-        t.busy--;
         t.idleSince = performance.now();
       });
     };
@@ -81,10 +79,10 @@ export const drainPlugin = fp(
         const sweep = () => {
           const at = performance.now();
           for (const [socket, t] of sockets) {
-            // (a pipelined answer queued behind a watched one is on the socket, not counted: busy all the same)
-            const writing = socket._httpMessage !== undefined && socket._httpMessage !== null;
-            if (writing) t.idleSince = at;
-            else if (t.busy === 0 && at - t.idleSince >= idleCloseMs) socket.end();
+            // Node puts a request's answer on its socket before the request is handled and takes it off when
+            // the answer is written (then the next pipelined one, if any): a socket without one is idle
+            if (socket._httpMessage !== undefined && socket._httpMessage !== null) t.idleSince = at;
+            else if (at - t.idleSince >= idleCloseMs) socket.end();
           }
           if (sockets.size === 0) {
             clearInterval(timer);
